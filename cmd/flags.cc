@@ -1,0 +1,217 @@
+#include "cmd/flags.h"
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cmd/duration.h"
+
+namespace forage::cmd {
+namespace {
+
+constexpr const char* kVersion = "forage 0.1.0";
+
+const std::vector<std::string>& KnownFlags() {
+  static const std::vector<std::string> flags = {
+      "--url",     "--pages",    "--urls",        "--items",    "--field",  "--workers",
+      "--concurrency", "--per-host", "--timeout", "--connect-timeout", "--max-body",
+      "--cpu-burn", "--order",   "--chunking",    "--user-agent", "--output", "--report",
+      "--quiet",   "--help",     "--version"};
+  return flags;
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// Raw flag values as typed; converted and checked after CLI11 has parsed.
+struct RawRun {
+  std::string workers = "auto";
+  std::vector<std::string> fields;
+  std::string timeout = "30s";
+  std::string connect_timeout = "10s";
+  std::string cpu_burn;
+  std::string order = "page";
+  std::string chunking = "dynamic";
+  uint64_t max_body_mib = 16;
+};
+
+void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
+  run->add_option("--url", c->url_template, "URL template with {page}");
+  run->add_option("--pages", c->pages, "pages: 1-48, or 1-10,15,20-30");
+  run->add_option("--urls", c->urls_file, "file with one URL a line (instead of --url/--pages)");
+  run->add_option("--items", c->items, "CSS selector: one record per match");
+  run->add_option("--field", raw->fields, "NAME=SELECTOR, relative to the item (repeatable)");
+  run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
+  run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
+  run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)");
+  run->add_option("--timeout", raw->timeout, "per-request timeout (e.g. 30s)");
+  run->add_option("--connect-timeout", raw->connect_timeout, "connect timeout (e.g. 10s)");
+  run->add_option("--max-body", raw->max_body_mib, "body size cap in MiB");
+  run->add_option("--cpu-burn", raw->cpu_burn, "extra CPU time per page (e.g. 100ms)");
+  run->add_option("--order", raw->order, "page (default) or arrival");
+  run->add_option("--chunking", raw->chunking, "dynamic (default) or static");
+  run->add_option("--user-agent", c->user_agent, "User-Agent header");
+  run->add_option("-o,--output", c->output, "output: .csv, .jsonl, or - (JSONL on stdout)");
+  run->add_option("--report", c->report_path, "write the run's figures as JSON");
+  run->add_flag("-q,--quiet", c->quiet, "no report and no progress on stderr");
+}
+
+Status ParseWorkers(const std::string& text, int* workers) {
+  if (text == "auto") {
+    *workers = -1;
+    return OkStatus();
+  }
+  int v = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0 || v > 1024) {
+    return Err(ErrorCode::kInvalidArgument,
+               "--workers '{}': expected a number of processes (0-1024) or auto", text);
+  }
+  *workers = v;
+  return OkStatus();
+}
+
+Status FinishRun(const RawRun& raw, engine::Config* c) {
+  if (auto st = ParseWorkers(raw.workers, &c->workers); !st) return st;
+  for (const auto& f : raw.fields) {
+    size_t eq = f.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Err(ErrorCode::kInvalidArgument, "--field '{}': expected NAME=SELECTOR", f);
+    }
+    c->fields.push_back(engine::FieldRule{f.substr(0, eq), f.substr(eq + 1)});
+  }
+  auto timeout = ParseDuration(raw.timeout);
+  if (!timeout) return Err(ErrorCode::kInvalidArgument, "--timeout: {}", timeout.error().message);
+  auto connect = ParseDuration(raw.connect_timeout);
+  if (!connect) {
+    return Err(ErrorCode::kInvalidArgument, "--connect-timeout: {}", connect.error().message);
+  }
+  if (*timeout <= 0 || *connect <= 0) {
+    return Err(ErrorCode::kInvalidArgument, "timeouts must be longer than 0");
+  }
+  c->timeout_ms = static_cast<int64_t>(*timeout * 1000);
+  c->connect_timeout_ms = static_cast<int64_t>(*connect * 1000);
+  if (!raw.cpu_burn.empty()) {
+    auto burn = ParseDuration(raw.cpu_burn);
+    if (!burn) return Err(ErrorCode::kInvalidArgument, "--cpu-burn: {}", burn.error().message);
+    c->cpu_burn_s = *burn;
+  }
+  if (raw.max_body_mib == 0) return Err(ErrorCode::kInvalidArgument, "--max-body must be > 0");
+  c->max_body_bytes = raw.max_body_mib << 20;
+  if (raw.order == "page") {
+    c->order = engine::Order::kPage;
+  } else if (raw.order == "arrival") {
+    c->order = engine::Order::kArrival;
+  } else {
+    return Err(ErrorCode::kInvalidArgument, "--order '{}': expected page or arrival", raw.order);
+  }
+  if (raw.chunking == "dynamic") {
+    c->chunking = engine::Chunking::kDynamic;
+  } else if (raw.chunking == "static") {
+    c->chunking = engine::Chunking::kStatic;
+  } else {
+    return Err(ErrorCode::kInvalidArgument, "--chunking '{}': expected dynamic or static",
+               raw.chunking);
+  }
+  if (c->urls_file.empty()) {
+    if (c->url_template.empty()) return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE)");
+    if (c->pages.empty()) return Err(ErrorCode::kInvalidArgument, "--pages is required with --url");
+  } else if (!c->url_template.empty() || !c->pages.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "--urls cannot be combined with --url/--pages");
+  }
+  if (c->items.empty()) return Err(ErrorCode::kInvalidArgument, "--items is required");
+  if (c->fields.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "at least one --field NAME=SELECTOR is required");
+  }
+  return OkStatus();
+}
+
+Error UnknownArgument(const std::string& arg) {
+  if (arg.rfind("-", 0) != 0) {
+    return Err(ErrorCode::kInvalidArgument, "unexpected argument '{}'", arg);
+  }
+  std::string name = arg.substr(0, arg.find('='));
+  std::string hint = SuggestFlag(name);
+  if (hint.empty()) return Err(ErrorCode::kInvalidArgument, "unknown flag '{}'", name);
+  return Err(ErrorCode::kInvalidArgument, "unknown flag '{}' (did you mean {}?)", name, hint);
+}
+
+}  // namespace
+
+std::string SuggestFlag(const std::string& typo) {
+  std::string best;
+  size_t best_d = 3;  // at most two edits away
+  for (const auto& f : KnownFlags()) {
+    size_t d = EditDistance(typo, f);
+    if (d < best_d) {
+      best_d = d;
+      best = f;
+    }
+  }
+  return best;
+}
+
+Result<Invocation> ParseArgs(int argc, const char* const* argv) {
+  CLI::App app{"forage: fetch a range of pages, extract records with CSS selectors, store them"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", kVersion);
+  Invocation inv;
+  RawRun raw;
+  CLI::App* run = app.add_subcommand("run", "run a job: fetch, extract, store");
+  AddRunFlags(run, &inv.config, &raw);
+  run->allow_extras();
+  CLI::App* demo = app.add_subcommand(
+      "demo", "start the test site, scrape its 48-page shop into products.csv, print the report");
+  demo->add_option("-w,--workers", raw.workers, "worker processes: N, auto, 0");
+  demo->add_option("-o,--output", inv.config.output, "where the products go (products.csv)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    inv.text = app.help();
+    return inv;
+  } catch (const CLI::CallForAllHelp&) {
+    inv.text = app.help("", CLI::AppFormatMode::All);
+    return inv;
+  } catch (const CLI::CallForVersion&) {
+    inv.text = std::string(kVersion) + "\n";
+    return inv;
+  } catch (const CLI::ParseError& e) {
+    if (e.get_name() == "ExtrasError") {
+      auto extras = app.remaining();
+      if (!extras.empty()) return UnknownArgument(extras.front());
+    }
+    return Err(ErrorCode::kInvalidArgument, "{}", e.what());
+  }
+  // Help for a subcommand comes through CallForHelp above; none given: usage.
+  if (run->parsed()) {
+    if (!run->remaining().empty()) return UnknownArgument(run->remaining().front());
+    if (auto st = FinishRun(raw, &inv.config); !st) return st.error();
+    inv.action = Action::kRun;
+    return inv;
+  }
+  if (demo->parsed()) {
+    if (auto st = ParseWorkers(raw.workers, &inv.config.workers); !st) return st.error();
+    if (inv.config.output.empty()) inv.config.output = "products.csv";
+    inv.action = Action::kDemo;
+    return inv;
+  }
+  inv.text = app.help();
+  inv.exit_code = 2;
+  return inv;
+}
+
+}  // namespace forage::cmd

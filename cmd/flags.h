@@ -1,0 +1,28 @@
+#pragma once
+// argv -> what to do. Every check that needs no network happens here or in
+// engine::Run's validation, before any work starts.
+
+#include <string>
+
+#include "base/result.h"
+#include "engine/config.h"
+
+namespace forage::cmd {
+
+enum class Action { kRun, kDemo, kExit };
+
+struct Invocation {
+  Action action = Action::kExit;
+  engine::Config config;  // kRun, kDemo
+  int exit_code = 0;      // kExit: --help, --version
+  std::string text;       // kExit: what to print on stdout
+};
+
+// Parses the command line. Usage errors are kInvalidArgument with one line
+// that names the problem ("unknown flag '--itmes' (did you mean --items?)").
+Result<Invocation> ParseArgs(int argc, const char* const* argv);
+
+// The closest known flag to `typo`, or empty when none is close.
+std::string SuggestFlag(const std::string& typo);
+
+}  // namespace forage::cmd

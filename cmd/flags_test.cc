@@ -1,0 +1,84 @@
+#include "cmd/flags.h"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+namespace forage::cmd {
+namespace {
+
+Result<Invocation> Parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "forage");
+  return ParseArgs(static_cast<int>(args.size()), args.data());
+}
+
+TEST_SUITE("cmd.flags") {
+
+TEST_CASE("run flags fill the config") {
+  auto inv = Parse({"run", "--url", "http://h/{page}", "--pages", "1-48", "--items", ".product",
+                    "--field", "id=.a::attr(x)", "--field", "name=h2", "--workers", "4",
+                    "--concurrency", "8", "--per-host", "3", "--timeout", "2s", "--cpu-burn",
+                    "100ms", "-o", "out.csv", "--order", "arrival", "--chunking", "static"});
+  REQUIRE(inv.has_value());
+  const auto& c = inv->config;
+  CHECK(inv->action == Action::kRun);
+  CHECK(c.url_template == "http://h/{page}");
+  REQUIRE(c.fields.size() == 2);
+  CHECK(c.fields[0].name == "id");
+  CHECK(c.fields[0].selector == ".a::attr(x)");
+  CHECK(c.workers == 4);
+  CHECK(c.concurrency == 8);
+  CHECK(c.per_host == 3);
+  CHECK(c.timeout_ms == 2000);
+  CHECK(c.cpu_burn_s == doctest::Approx(0.1));
+  CHECK(c.order == engine::Order::kArrival);
+  CHECK(c.chunking == engine::Chunking::kStatic);
+}
+
+TEST_CASE("workers: auto, 0 and numbers; anything else is an error") {
+  auto base = std::vector<const char*>{"run", "--url", "http://h/{page}", "--pages", "1",
+                                       "--items", "li", "--field", "a=b", "--workers"};
+  auto with = [&](const char* w) {
+    auto a = base;
+    a.push_back(w);
+    return Parse(a);
+  };
+  CHECK(with("auto")->config.workers == -1);
+  CHECK(with("0")->config.workers == 0);
+  CHECK(with("32")->config.workers == 32);
+  CHECK_FALSE(with("-1").has_value());
+  CHECK_FALSE(with("two").has_value());
+}
+
+TEST_CASE("a mistyped flag suggests the right one") {
+  auto inv = Parse({"run", "--url", "http://h/{page}", "--pages", "1", "--itmes", "li"});
+  REQUIRE_FALSE(inv.has_value());
+  CHECK(inv.error().message == "unknown flag '--itmes' (did you mean --items?)");
+  CHECK(SuggestFlag("--concurency") == "--concurrency");
+  CHECK(SuggestFlag("--zzzzzzzz") == "");
+}
+
+TEST_CASE("missing pieces are named") {
+  CHECK(Parse({"run", "--pages", "1", "--items", "li", "--field", "a=b"}).error().message ==
+        "--url is required (or --urls FILE)");
+  CHECK(Parse({"run", "--url", "http://h/{page}", "--items", "li", "--field", "a=b"})
+            .error()
+            .message == "--pages is required with --url");
+  CHECK(Parse({"run", "--url", "http://h/{page}", "--pages", "1", "--field", "a=b"})
+            .error()
+            .message == "--items is required");
+}
+
+TEST_CASE("help and version exit 0 without running anything") {
+  auto help = Parse({"--help"});
+  REQUIRE(help.has_value());
+  CHECK(help->action == Action::kExit);
+  CHECK(help->exit_code == 0);
+  CHECK(help->text.find("run") != std::string::npos);
+  auto version = Parse({"--version"});
+  CHECK(version->text == "forage 0.1.0\n");
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::cmd

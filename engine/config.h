@@ -1,0 +1,47 @@
+#pragma once
+// The job, as the user asked for it: a plain struct filled and validated once
+// by cmd/flags.cc, read by the engine. No behaviour here.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace forage::engine {
+
+struct FieldRule {
+  std::string name;
+  std::string selector;  // may end in ::attr(NAME) or ::text
+};
+
+enum class Order { kPage, kArrival };
+enum class Chunking { kDynamic, kStatic };
+
+struct Config {
+  // What to fetch: a template with {page} over a page list, or a URL file.
+  std::string url_template;
+  std::string pages;  // "1-48", "1-10,15,20-30"
+  std::string urls_file;
+
+  // What to extract.
+  std::string items;
+  std::vector<FieldRule> fields;
+
+  // How.
+  int workers = -1;  // -1 = auto (usable cores), 0 = in-process
+  int concurrency = 100;
+  int per_host = 0;  // 0 = only --concurrency applies
+  int64_t timeout_ms = 30'000;
+  int64_t connect_timeout_ms = 10'000;
+  uint64_t max_body_bytes = 16ull << 20;
+  double cpu_burn_s = 0;
+  Order order = Order::kPage;
+  Chunking chunking = Chunking::kDynamic;
+  std::string user_agent;
+
+  // Where results go.
+  std::string output;  // .csv / .jsonl; "-" = JSONL on stdout; empty = none
+  std::string report_path;
+  bool quiet = false;
+};
+
+}  // namespace forage::engine

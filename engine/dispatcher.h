@@ -1,0 +1,91 @@
+#pragma once
+// Dispatcher: the master's book of every page's state, and the one place that
+// decides which page may be fetched, by which worker, and when.
+//
+// Because every fetch of the job is leased here, the job's limits hold for the
+// whole job, however many workers there are: --concurrency (pages being
+// fetched), --per-host (pages being fetched per origin) and the ordered-merge
+// window (no page is leased further than `window` pages past the first page
+// not yet written). A worker is also leased nothing while `max_backlog` of its
+// fetched pages wait for its CPU, so a busy worker does not hoard pages.
+//
+// Single-threaded (the master's loop). Worker slots are numbered 0..N-1 and
+// keep their number when the process in them is replaced.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "engine/config.h"
+#include "engine/plan.h"
+
+namespace forage::engine {
+
+enum class PageState : uint8_t { kPending, kFetching, kProcessing, kDone, kFailed };
+
+struct DispatchLimits {
+  int concurrency = 100;
+  int per_host = 0;  // 0 = no per-host limit
+  uint64_t window = 0;  // 0 = unbounded
+  int max_backlog = 8;
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(const Plan& plan, DispatchLimits limits, Chunking chunking, int slots);
+
+  // A slot's worker may receive leases (it said hello) or not (dead, stopping).
+  void SetAvailable(int slot, bool available);
+
+  // Leases as many pages as the limits allow now: (slot, page ids) pairs.
+  // `cursor` is the first page index not yet written (ordered merge).
+  std::vector<std::pair<int, std::vector<uint64_t>>> Assign(uint64_t cursor);
+
+  // The page's transfer finished: its fetch slot is free.
+  void OnFetched(uint64_t page);
+  // The page is finished for good (records stored, or failed).
+  void OnFinished(uint64_t page, bool ok);
+
+  struct Lost {
+    std::vector<uint64_t> requeued;  // back to pending
+    std::optional<uint64_t> failed;  // killed a worker twice: failed for good
+  };
+  // The worker in `slot` died. The page it was processing (the oldest fetched,
+  // unfinished one: processing is FIFO) is blamed; the rest go back to pending.
+  Lost OnWorkerLost(int slot);
+
+  PageState state(uint64_t page) const { return state_[page]; }
+  int leased_to(uint64_t page) const { return owner_[page]; }
+  bool all_finished() const { return finished_ == state_.size(); }
+  size_t fetching() const { return static_cast<size_t>(fetching_); }
+  size_t outstanding(int slot) const { return slots_[slot].fetching + slots_[slot].processing.size(); }
+
+ private:
+  struct Slot {
+    bool available = false;
+    int fetching = 0;
+    std::deque<uint64_t> processing;  // fetched, unfinished, in arrival order
+  };
+
+  std::set<uint64_t>& QueueFor(uint64_t page);
+  int PickSlot(int queue_owner) const;
+  bool HostFull(uint64_t page) const;
+
+  const Plan& plan_;
+  DispatchLimits limits_;
+  Chunking chunking_;
+  std::vector<PageState> state_;
+  std::vector<int> owner_;             // slot a page is leased to, -1 if none
+  std::vector<uint8_t> crashes_;       // times a page was blamed for a worker death
+  std::vector<int> chunk_of_;          // static chunking: the slot owning each page
+  std::vector<std::set<uint64_t>> pending_;  // one queue (dynamic) or one per slot (static)
+  std::vector<Slot> slots_;
+  std::vector<int> host_fetching_;
+  int fetching_ = 0;
+  size_t finished_ = 0;
+};
+
+}  // namespace forage::engine

@@ -1,0 +1,136 @@
+#include "engine/dispatcher.h"
+
+#include <doctest/doctest.h>
+
+namespace forage::engine {
+namespace {
+
+Plan MakePlan(int pages, int hosts = 1) {
+  Plan p;
+  for (int h = 0; h < hosts; ++h) p.hosts.push_back("http://h" + std::to_string(h));
+  for (int i = 0; i < pages; ++i) {
+    p.pages.push_back(PageTask{static_cast<uint64_t>(i + 1), "u", static_cast<uint32_t>(i % hosts)});
+  }
+  return p;
+}
+
+size_t Count(const std::vector<std::pair<int, std::vector<uint64_t>>>& leases) {
+  size_t n = 0;
+  for (auto& [slot, pages] : leases) n += pages.size();
+  return n;
+}
+
+TEST_SUITE("engine.dispatcher") {
+
+TEST_CASE("concurrency holds across all workers together") {
+  Plan plan = MakePlan(100);
+  DispatchLimits lim;
+  lim.concurrency = 5;
+  Dispatcher d(plan, lim, Chunking::kDynamic, 3);
+  for (int s = 0; s < 3; ++s) d.SetAvailable(s, true);
+  auto leases = d.Assign(0);
+  CHECK(Count(leases) == 5);
+  CHECK(d.fetching() == 5);
+  CHECK(Count(d.Assign(0)) == 0);
+  // Spread over the workers, least loaded first: 2 + 2 + 1.
+  CHECK(d.outstanding(0) + d.outstanding(1) + d.outstanding(2) == 5);
+  CHECK(d.outstanding(0) <= 2);
+  d.OnFetched(0);
+  CHECK(Count(d.Assign(0)) == 1);
+}
+
+TEST_CASE("per-host limit holds for the whole job; other hosts still go") {
+  Plan plan = MakePlan(20, 2);  // even pages on host 0, odd on host 1
+  DispatchLimits lim;
+  lim.concurrency = 100;
+  lim.per_host = 3;
+  Dispatcher d(plan, lim, Chunking::kDynamic, 2);
+  d.SetAvailable(0, true);
+  d.SetAvailable(1, true);
+  CHECK(Count(d.Assign(0)) == 6);
+}
+
+TEST_CASE("the ordered-merge window bounds how far ahead pages are leased") {
+  Plan plan = MakePlan(50);
+  DispatchLimits lim;
+  lim.concurrency = 100;
+  lim.window = 10;
+  Dispatcher d(plan, lim, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  auto leases = d.Assign(0);
+  REQUIRE(leases.size() == 1);
+  CHECK(leases[0].second.back() == 9);
+  CHECK(Count(d.Assign(5)) == 5);
+}
+
+TEST_CASE("static chunking splits pages as numpy.array_split does") {
+  Plan plan = MakePlan(10);
+  DispatchLimits lim;
+  Dispatcher d(plan, lim, Chunking::kStatic, 3);
+  for (int s = 0; s < 3; ++s) d.SetAvailable(s, true);
+  auto leases = d.Assign(0);
+  REQUIRE(leases.size() == 3);
+  CHECK(leases[0].second == std::vector<uint64_t>{0, 1, 2, 3});
+  CHECK(leases[1].second == std::vector<uint64_t>{4, 5, 6});
+  CHECK(leases[2].second == std::vector<uint64_t>{7, 8, 9});
+}
+
+TEST_CASE("a worker with a full CPU backlog gets no more pages") {
+  Plan plan = MakePlan(20);
+  DispatchLimits lim;
+  lim.concurrency = 4;
+  lim.max_backlog = 2;
+  Dispatcher d(plan, lim, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  CHECK(Count(d.Assign(0)) == 4);
+  d.OnFetched(0);
+  d.OnFetched(1);
+  CHECK(Count(d.Assign(0)) == 0);  // two wait for the CPU
+  d.OnFinished(0, true);
+  CHECK(Count(d.Assign(0)) == 2);
+}
+
+TEST_CASE("a lost worker's pages return to pending; its page in process is blamed") {
+  Plan plan = MakePlan(6);
+  DispatchLimits lim;
+  Dispatcher d(plan, lim, Chunking::kDynamic, 2);
+  d.SetAvailable(0, true);
+  CHECK(Count(d.Assign(0)) == 6);  // only slot 0 is available: all 6 go there
+  d.SetAvailable(1, true);
+  for (uint64_t p = 0; p < 6; ++p) CHECK(d.leased_to(p) == 0);
+  d.OnFetched(2);
+  d.OnFetched(4);
+  d.OnFinished(4, true);
+  auto lost = d.OnWorkerLost(0);
+  CHECK(lost.requeued == std::vector<uint64_t>{0, 1, 2, 3, 5});
+  CHECK_FALSE(lost.failed.has_value());
+  CHECK(d.state(2) == PageState::kPending);
+  CHECK(d.fetching() == 0);
+
+  // Page 2 kills a second worker while being processed: it fails for good.
+  auto again = d.Assign(0);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].first == 1);
+  d.OnFetched(2);
+  auto lost2 = d.OnWorkerLost(1);
+  REQUIRE(lost2.failed.has_value());
+  CHECK(*lost2.failed == 2);
+  CHECK(d.state(2) == PageState::kFailed);
+}
+
+TEST_CASE("all_finished once every page is done or failed") {
+  Plan plan = MakePlan(2);
+  Dispatcher d(plan, DispatchLimits{}, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  CHECK(Count(d.Assign(0)) == 2);
+  d.OnFinished(0, true);
+  CHECK_FALSE(d.all_finished());
+  d.OnFinished(1, false);
+  CHECK(d.all_finished());
+  d.OnFinished(1, true);  // a late duplicate changes nothing
+  CHECK(d.state(1) == PageState::kFailed);
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::engine

@@ -1,0 +1,103 @@
+#include "engine/engine.h"
+
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "engine/master.h"
+#include "engine/plan.h"
+#include "engine/store.h"
+#include "engine/supervisor.h"
+#include "parser/extract.h"
+#include "worker/cpu_clock.h"
+#include "worker/worker.h"
+
+namespace forage::engine {
+namespace {
+
+constexpr const char* kUserAgent = "forage/0.1";
+
+double Seconds(const timeval& tv) { return worker::TimevalSeconds(tv); }
+
+Result<parser::Rules> CompileJobRules(const Config& config) {
+  std::vector<parser::FieldSpec> fields;
+  fields.reserve(config.fields.size());
+  for (const auto& f : config.fields) fields.push_back(parser::FieldSpec{f.name, f.selector});
+  return parser::CompileRules(config.items, fields);
+}
+
+worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules* rules) {
+  worker::WorkerConfig w;
+  w.fetch.timeout_ms = config.timeout_ms;
+  w.fetch.connect_timeout_ms = config.connect_timeout_ms;
+  w.fetch.max_body_bytes = config.max_body_bytes;
+  w.fetch.user_agent = config.user_agent.empty() ? kUserAgent : config.user_agent;
+  w.rules = rules;
+  w.cpu_burn_s = config.cpu_burn_s;
+  if (const char* crash = std::getenv("FORAGE_TEST_CRASH_URL")) w.test_crash_url = crash;
+  return w;
+}
+
+Status CheckLimits(const Config& c) {
+  if (c.concurrency < 1) {
+    return Err(ErrorCode::kInvalidArgument, "concurrency {} must be at least 1", c.concurrency);
+  }
+  if (c.per_host < 0) {
+    return Err(ErrorCode::kInvalidArgument, "per-host {} must be 0 (no limit) or more",
+               c.per_host);
+  }
+  if (c.workers < -1) {
+    return Err(ErrorCode::kInvalidArgument, "workers {} must be auto, 0 or more", c.workers);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<Summary> Run(const Config& input) {
+  const double start_s = static_cast<double>(uv_hrtime()) * 1e-9;
+  Config config = input;
+  if (auto st = CheckLimits(config); !st) return st.error();
+  const int cores = UsableCores();
+  if (config.workers < 0) config.workers = cores;
+
+  // Everything that can be wrong with the job is found before any work.
+  auto plan = BuildPlan(config);
+  if (!plan) return plan.error();
+  auto rules = CompileJobRules(config);
+  if (!rules) return rules.error();
+  const std::string output = config.output.empty() ? "-" : config.output;
+  auto sink = OpenSink(output, rules->field_names());
+  if (!sink) return sink.error();
+
+  worker::WorkerConfig worker_config = MakeWorkerConfig(config, &*rules);
+  std::unique_ptr<worker::NetworkScope> network;
+  if (config.workers == 0) {
+    network = std::make_unique<worker::NetworkScope>();
+    if (!network->ok()) return Err(ErrorCode::kInternal, "curl_global_init() failed");
+  }
+
+  Summary summary;
+  summary.cores = cores;
+  summary.workers = config.workers;
+  summary.pages_total = plan->pages.size();
+  Status run = OkStatus();
+  {
+    Master master(config, *plan, worker_config, sink->get());
+    run = master.Run(&summary);
+  }
+  Status finish = (*sink)->Finish();
+  if (!run) return run.error();
+  if (!finish) return finish.error();
+
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  summary.user_s = Seconds(self.ru_utime) + Seconds(children.ru_utime);
+  summary.sys_s = Seconds(self.ru_stime) + Seconds(children.ru_stime);
+  summary.wall_s = static_cast<double>(uv_hrtime()) * 1e-9 - start_s;
+  return summary;
+}
+
+}  // namespace forage::engine

@@ -1,0 +1,354 @@
+#include "engine/master.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "engine/supervisor.h"
+#include "worker/cpu_clock.h"
+
+namespace forage::engine {
+namespace {
+
+using worker::UvHandle;
+
+constexpr uint64_t kProgressIntervalMs = 250;
+
+DispatchLimits LimitsFor(const Config& c) {
+  DispatchLimits l;
+  l.concurrency = c.concurrency;
+  l.per_host = c.per_host;
+  // Pages may finish this far ahead of the first unwritten one; records of
+  // at most this many pages wait in memory for their turn.
+  l.window = c.order == Order::kPage
+                 ? std::max<uint64_t>(1024, 4 * static_cast<uint64_t>(c.concurrency))
+                 : 0;
+  return l;
+}
+
+double NowSeconds() { return static_cast<double>(uv_hrtime()) * 1e-9; }
+
+}  // namespace
+
+Master::Master(const Config& config, const Plan& plan, const worker::WorkerConfig& worker_config,
+               Sink* sink)
+    : config_(config),
+      plan_(plan),
+      worker_config_(worker_config),
+      sink_(sink),
+      dispatcher_(plan, LimitsFor(config), config.chunking, std::max(1, config.workers)),
+      merger_(config.order, plan.pages.size(),
+              [this](uint64_t, std::vector<parser::Record>&& records) -> Status {
+                for (const auto& r : records) {
+                  if (auto st = sink_->Write(r); !st) return st;
+                }
+                summary_->items += records.size();
+                return OkStatus();
+              }) {}
+
+Master::~Master() {
+  for (auto& s : slots_) {
+    s->channel.reset();
+    s->in_process.reset();
+  }
+  CloseLoopHandles();
+}
+
+Status Master::Run(Summary* summary) {
+  summary_ = summary;
+  start_s_ = NowSeconds();
+  if (!loop_.ok()) return Err(ErrorCode::kInternal, "uv_loop_init() failed");
+  signal(SIGPIPE, SIG_IGN);  // a dead worker shows up as EPIPE on its channel
+
+  const int n = std::max(1, config_.workers);
+  for (int i = 0; i < n; ++i) {
+    auto slot = std::make_unique<Slot>();
+    slot->index = i;
+    slot->summary.slot = i;
+    slots_.push_back(std::move(slot));
+  }
+  // Fork first, build later: the workers start before the master's handles.
+  for (auto& slot : slots_) {
+    if (auto st = StartSlot(*slot); !st) return st;
+  }
+  if (auto st = StartSignals(); !st) return st;
+  auto deferred = UvHandle<uv_timer_t>::Create(
+      [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
+  if (!deferred) return deferred.error();
+  deferred_timer_ = std::move(*deferred);
+  deferred_timer_.get()->data = this;
+
+  progress_line_ = !config_.quiet && isatty(STDERR_FILENO);
+  if (progress_line_) {
+    auto t = UvHandle<uv_timer_t>::Create(
+        [&](uv_timer_t* h) { return uv_timer_init(loop_.get(), h); });
+    if (!t) return t.error();
+    progress_timer_ = std::move(*t);
+    progress_timer_.get()->data = this;
+    uv_timer_start(progress_timer_.get(), OnUvProgress, kProgressIntervalMs,
+                   kProgressIntervalMs);
+  }
+
+  uv_run(loop_.get(), UV_RUN_DEFAULT);
+
+  if (progress_line_) fmt::print(stderr, "\r\033[K");
+  summary_->interrupted = interrupts_ > 0;
+  for (auto& s : slots_) summary_->per_worker.push_back(s->summary);
+  if (error_) return *error_;
+  return OkStatus();
+}
+
+Status Master::StartSlot(Slot& slot) {
+  slot.stopping = false;
+  if (config_.workers == 0) {
+    auto pair = ChannelPair();
+    if (!pair) return pair.error();
+    auto w = worker::Worker::Create(loop_.get(), worker_config_, std::move(pair->second),
+                                    [](int) {});
+    if (!w) return w.error();
+    slot.in_process = std::move(*w);
+    slot.pid = getpid();
+    slot.summary.pid = slot.pid;
+    return AttachChannel(slot, std::move(pair->first));
+  }
+  auto forked = ForkWorker(worker_config_);
+  if (!forked) return forked.error();
+  slot.pid = forked->pid;
+  slot.summary.pid = forked->pid;
+  slot.reaped = false;
+  pid_slots_[forked->pid] = slot.index;
+  return AttachChannel(slot, std::move(forked->channel));
+}
+
+Status Master::AttachChannel(Slot& slot, UniqueFd fd) {
+  Slot* s = &slot;
+  auto ch = worker::Channel::Open(
+      loop_.get(), std::move(fd), [this, s](worker::Message&& m) { HandleMessage(*s, std::move(m)); },
+      [this, s](const Error* e) { HandleChannelClosed(*s, e); });
+  if (!ch) return ch.error();
+  slot.channel = std::move(*ch);
+  slot.alive = true;
+  return OkStatus();
+}
+
+Status Master::StartSignals() {
+  for (int signum : {SIGINT, SIGTERM, SIGCHLD}) {
+    auto h = UvHandle<uv_signal_t>::Create(
+        [&](uv_signal_t* s) { return uv_signal_init(loop_.get(), s); });
+    if (!h) return h.error();
+    h->get()->data = this;
+    if (int rc = uv_signal_start(h->get(), OnUvSignal, signum); rc < 0) {
+      return Err(ErrorCode::kInternal, "uv_signal_start({}) failed: {}", signum, uv_strerror(rc));
+    }
+    signals_.push_back(std::move(*h));
+  }
+  return OkStatus();
+}
+
+void Master::HandleMessage(Slot& slot, worker::Message&& msg) {
+  if (std::holds_alternative<worker::HelloMsg>(msg)) {
+    dispatcher_.SetAvailable(slot.index, !stopping_);
+    Pump();
+  } else if (auto* m = std::get_if<worker::FetchedMsg>(&msg)) {
+    if (m->page_id < plan_.pages.size() && dispatcher_.leased_to(m->page_id) == slot.index) {
+      dispatcher_.OnFetched(m->page_id);
+      Pump();
+    }
+  } else if (auto* m = std::get_if<worker::PageRecordsMsg>(&msg)) {
+    if (m->page_id < plan_.pages.size() && dispatcher_.leased_to(m->page_id) == slot.index) {
+      merger_.Add(m->page_id, std::move(m->records));
+    }
+  } else if (auto* m = std::get_if<worker::PageDoneMsg>(&msg)) {
+    HandlePageDone(slot, *m);
+  } else if (auto* m = std::get_if<worker::StatsMsg>(&msg)) {
+    summary_->requests += m->requests;
+    summary_->retries += m->retries;
+    summary_->body_bytes += m->body_bytes;
+    slot.summary.busy_s += m->busy_s;
+    slot.summary.max_loop_lag_s = std::max(slot.summary.max_loop_lag_s, m->max_loop_lag_s);
+    if (config_.workers == 0) {  // one process: its own clock is the worker's
+      slot.summary.user_s = m->user_s;
+      slot.summary.sys_s = m->sys_s;
+    }
+  }
+}
+
+void Master::HandlePageDone(Slot& slot, const worker::PageDoneMsg& done) {
+  const uint64_t page = done.page_id;
+  if (page >= plan_.pages.size() || dispatcher_.leased_to(page) != slot.index) return;
+  dispatcher_.OnFinished(page, done.ok);
+  if (done.ok) {
+    ++summary_->pages_ok;
+    ++slot.summary.pages;
+    slot.summary.items += done.items;
+    if (auto st = merger_.Commit(page); !st) Abort(st.error());
+  } else {
+    FailPage(page, done.reason);
+  }
+  Pump();
+  MaybeStop();
+}
+
+void Master::FailPage(uint64_t page, std::string reason) {
+  ++summary_->pages_failed;
+  summary_->failures.push_back(PageFailure{plan_.pages[page].url, std::move(reason)});
+  if (auto st = merger_.Skip(page); !st) Abort(st.error());
+}
+
+void Master::HandleChannelClosed(Slot& slot, const Error* error) {
+  slot.alive = false;
+  if (error != nullptr && !slot.stopping) {
+    fmt::print(stderr, "forage: worker {} (pid {}): {}\n", slot.index, slot.pid, error->message);
+  }
+  closed_slots_.push_back(slot.index);
+  uv_timer_start(deferred_timer_.get(), OnUvDeferred, 0, 0);
+}
+
+void Master::ProcessClosedSlots() {
+  std::vector<int> closed;
+  closed.swap(closed_slots_);
+  for (int index : closed) {
+    Slot& slot = *slots_[index];
+    slot.channel.reset();
+    slot.in_process.reset();
+    if (!slot.stopping) HandleWorkerLost(slot);
+  }
+  ReapChildren();
+  MaybeStop();
+}
+
+// A worker died with pages leased to it: they go back to pending (what they
+// sent is forgotten), except the one it was processing when it died twice.
+void Master::HandleWorkerLost(Slot& slot) {
+  Dispatcher::Lost lost = dispatcher_.OnWorkerLost(slot.index);
+  for (uint64_t p : lost.requeued) merger_.Discard(p);
+  if (lost.failed) FailPage(*lost.failed, "worker crashed while processing");
+  if (stopping_ || interrupts_ > 0 || error_ || dispatcher_.all_finished()) return;
+  ++slot.summary.restarts;
+  if (auto st = StartSlot(slot); !st) {
+    Abort(st.error());
+    return;
+  }
+  Pump();
+}
+
+void Master::Pump() {
+  if (stopping_ || interrupts_ > 0 || error_) return;
+  for (auto& [index, pages] : dispatcher_.Assign(merger_.cursor())) {
+    worker::LeaseMsg lease;
+    lease.items.reserve(pages.size());
+    for (uint64_t p : pages) lease.items.push_back(worker::LeaseItem{p, plan_.pages[p].url});
+    slots_[index]->channel->Send(lease);
+  }
+}
+
+bool Master::Idle() const {
+  for (const auto& s : slots_) {
+    if (dispatcher_.outstanding(s->index) > 0) return false;
+  }
+  return true;
+}
+
+void Master::MaybeStop() {
+  if (!stopping_) {
+    bool done = dispatcher_.all_finished() || error_ || (interrupts_ > 0 && Idle());
+    if (!done) return;
+    StopWorkers();
+  }
+  bool any_alive = std::any_of(slots_.begin(), slots_.end(), [](auto& s) { return s->alive; });
+  if (!any_alive && pid_slots_.empty() && closed_slots_.empty()) CloseLoopHandles();
+}
+
+void Master::StopWorkers() {
+  stopping_ = true;
+  for (auto& s : slots_) {
+    dispatcher_.SetAvailable(s->index, false);
+    if (!s->alive) continue;
+    s->stopping = true;
+    s->channel->Send(worker::StopMsg{});
+  }
+}
+
+void Master::Abort(Error error) {
+  if (!error_) error_ = std::move(error);
+  for (auto& s : slots_) {
+    if (s->alive && s->pid != getpid()) kill(s->pid, SIGKILL);
+    s->stopping = true;
+  }
+  StopWorkers();
+}
+
+void Master::ReapChildren() {
+  for (;;) {
+    Reaped r = ReapOne();
+    if (r.pid < 0) break;
+    auto it = pid_slots_.find(r.pid);
+    if (it == pid_slots_.end()) continue;
+    WorkerSummary& w = slots_[it->second]->summary;
+    w.user_s += worker::TimevalSeconds(r.usage.ru_utime);
+    w.sys_s += worker::TimevalSeconds(r.usage.ru_stime);
+    w.exit = DescribeExit(r.status);
+    pid_slots_.erase(it);
+  }
+}
+
+void Master::HandleSignal(int signum) {
+  if (signum == SIGCHLD) {
+    ReapChildren();
+    MaybeStop();
+    return;
+  }
+  ++interrupts_;
+  if (interrupts_ == 1) {
+    // Drain: lease nothing more, let what is in flight finish, then stop.
+    if (!config_.quiet) {
+      fmt::print(stderr, "\nforage: interrupted; finishing pages in flight (again to abort)\n");
+    }
+    MaybeStop();
+    return;
+  }
+  for (auto& s : slots_) {
+    if (s->alive && s->pid != getpid()) kill(s->pid, SIGKILL);
+    s->stopping = true;
+  }
+  if (config_.workers == 0) {
+    for (auto& s : slots_) s->in_process.reset();
+  }
+  StopWorkers();
+  MaybeStop();
+}
+
+void Master::HandleProgressTick() {
+  double elapsed = NowSeconds() - start_s_;
+  uint64_t done = summary_->pages_ok + summary_->pages_failed;
+  fmt::print(stderr, "\r\033[Kforage: {}/{} pages  {} items  {} failed  {:.1f} pages/s", done,
+             plan_.pages.size(), summary_->items, summary_->pages_failed,
+             elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0);
+}
+
+void Master::CloseLoopHandles() {
+  signals_.clear();
+  progress_timer_.Close();
+  deferred_timer_.Close();
+}
+
+// --- C entry points
+
+void Master::OnUvSignal(uv_signal_t* h, int signum) noexcept {
+  if (h->data != nullptr) static_cast<Master*>(h->data)->HandleSignal(signum);
+}
+
+void Master::OnUvProgress(uv_timer_t* h) noexcept {
+  if (h->data != nullptr) static_cast<Master*>(h->data)->HandleProgressTick();
+}
+
+void Master::OnUvDeferred(uv_timer_t* h) noexcept {
+  if (h->data != nullptr) static_cast<Master*>(h->data)->ProcessClosedSlots();
+}
+
+}  // namespace forage::engine

@@ -1,0 +1,103 @@
+#pragma once
+// Master: the loop of the master process. Hands pages to workers (through the
+// Dispatcher), collects their records (through the Merger) into the sink,
+// replaces workers that die, and handles SIGINT/SIGTERM/SIGCHLD.
+//
+// Owns its libuv loop, the worker channels and processes. Single-threaded.
+// Workers are forked before the loop exists; replacements are forked from
+// inside it (see supervisor.h for why that is safe).
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/config.h"
+#include "engine/dispatcher.h"
+#include "engine/merger.h"
+#include "engine/plan.h"
+#include "engine/store.h"
+#include "engine/summary.h"
+#include "worker/channel.h"
+#include "worker/uv_handle.h"
+#include "worker/worker.h"
+
+namespace forage::engine {
+
+class Master {
+ public:
+  // `plan`, `worker_config` (and the rules it points to) and `sink` must
+  // outlive the Master.
+  Master(const Config& config, const Plan& plan, const worker::WorkerConfig& worker_config,
+         Sink* sink);
+  ~Master();
+  Master(const Master&) = delete;
+  Master& operator=(const Master&) = delete;
+
+  // Runs the job to its end and fills `summary` (all but wall and CPU times).
+  // Errors are operation failures (fork, loop, sink); failed pages are data.
+  Status Run(Summary* summary);
+
+ private:
+  struct Slot {
+    int index = 0;
+    pid_t pid = -1;
+    std::unique_ptr<worker::Channel> channel;
+    std::unique_ptr<worker::Worker> in_process;  // --workers 0
+    bool stopping = false;  // sent Stop; its EOF is expected
+    bool alive = false;     // channel open
+    bool reaped = true;     // no process of this slot left to wait for
+    WorkerSummary summary;
+  };
+
+  Status StartSlot(Slot& slot);
+  Status AttachChannel(Slot& slot, UniqueFd fd);
+  void HandleMessage(Slot& slot, worker::Message&& msg);
+  void HandlePageDone(Slot& slot, const worker::PageDoneMsg& done);
+  void HandleChannelClosed(Slot& slot, const Error* error);
+  void HandleWorkerLost(Slot& slot);
+  void ProcessClosedSlots();
+  void HandleSignal(int signum);
+  void HandleProgressTick();
+  void ReapChildren();
+  void Pump();
+  void MaybeStop();
+  void StopWorkers();
+  void Abort(Error error);
+  void CloseLoopHandles();
+  void FailPage(uint64_t page, std::string reason);
+  bool Idle() const;
+  Status StartSignals();
+
+  static void OnUvSignal(uv_signal_t* h, int signum) noexcept;
+  static void OnUvProgress(uv_timer_t* h) noexcept;
+  static void OnUvDeferred(uv_timer_t* h) noexcept;
+
+  worker::UvLoop loop_;  // first: destroyed last
+  const Config& config_;
+  const Plan& plan_;
+  const worker::WorkerConfig& worker_config_;
+  Sink* sink_;
+  Dispatcher dispatcher_;
+  Merger merger_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<worker::UvHandle<uv_signal_t>> signals_;
+  worker::UvHandle<uv_timer_t> progress_timer_;
+  // Channel closes are handled from this timer, outside the channel's own
+  // callbacks (which may run deep inside a Send).
+  worker::UvHandle<uv_timer_t> deferred_timer_;
+  std::vector<int> closed_slots_;
+  std::unordered_map<pid_t, int> pid_slots_;  // every forked pid not yet reaped
+  double start_s_ = 0;
+  Summary* summary_ = nullptr;
+  std::optional<Error> error_;
+  int interrupts_ = 0;
+  bool stopping_ = false;
+  bool progress_line_ = false;
+};
+
+}  // namespace forage::engine

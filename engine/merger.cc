@@ -1,0 +1,61 @@
+#include "engine/merger.h"
+
+#include <utility>
+
+namespace forage::engine {
+
+Merger::Merger(Order order, uint64_t pages, EmitFn emit)
+    : order_(order), emit_(std::move(emit)), resolved_(pages, 0) {}
+
+void Merger::Add(uint64_t page, std::vector<parser::Record>&& records) {
+  auto& held = partial_[page];
+  if (held.empty()) {
+    held = std::move(records);
+  } else {
+    held.insert(held.end(), std::make_move_iterator(records.begin()),
+                std::make_move_iterator(records.end()));
+  }
+}
+
+Status Merger::Commit(uint64_t page) {
+  std::vector<parser::Record> records;
+  if (auto it = partial_.find(page); it != partial_.end()) {
+    records = std::move(it->second);
+    partial_.erase(it);
+  }
+  return Resolve(page, &records);
+}
+
+Status Merger::Skip(uint64_t page) {
+  partial_.erase(page);
+  return Resolve(page, nullptr);
+}
+
+void Merger::Discard(uint64_t page) { partial_.erase(page); }
+
+Status Merger::Resolve(uint64_t page, std::vector<parser::Record>* records) {
+  if (resolved_[page]) return OkStatus();  // resolved once only
+  resolved_[page] = 1;
+  if (order_ == Order::kArrival) {
+    if (records != nullptr && !records->empty()) {
+      if (auto st = emit_(page, std::move(*records)); !st) return st;
+    }
+  } else if (records != nullptr && !records->empty()) {
+    ready_.emplace(page, std::move(*records));
+  }
+  return Advance();
+}
+
+Status Merger::Advance() {
+  while (cursor_ < resolved_.size() && resolved_[cursor_]) {
+    if (auto it = ready_.find(cursor_); it != ready_.end()) {
+      auto st = emit_(cursor_, std::move(it->second));
+      ready_.erase(it);
+      if (!st) return st;
+    }
+    ++cursor_;
+  }
+  return OkStatus();
+}
+
+}  // namespace forage::engine

@@ -1,0 +1,52 @@
+#pragma once
+// Merger: turns pages finishing in any order into one stream of records.
+//
+// Records of a page are held until the page is committed, so a page whose
+// worker died half-way never writes anything (Discard). With Order::kPage a
+// committed page waits until every earlier page is resolved, then its records
+// go out; the dispatcher's window bounds how many pages can wait. With
+// Order::kArrival pages go out as they commit. Single-threaded.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/config.h"
+#include "parser/extract.h"
+
+namespace forage::engine {
+
+class Merger {
+ public:
+  using EmitFn = std::function<Status(uint64_t page, std::vector<parser::Record>&& records)>;
+
+  Merger(Order order, uint64_t pages, EmitFn emit);
+
+  void Add(uint64_t page, std::vector<parser::Record>&& records);
+  // The page succeeded: its records may be written.
+  Status Commit(uint64_t page);
+  // The page failed for good: nothing of it is written.
+  Status Skip(uint64_t page);
+  // The page will be fetched again: forget what it sent so far.
+  void Discard(uint64_t page);
+
+  // The first page not yet resolved (every earlier one was written or skipped).
+  uint64_t cursor() const { return cursor_; }
+  size_t held_pages() const { return ready_.size(); }
+
+ private:
+  Status Resolve(uint64_t page, std::vector<parser::Record>* records);
+  Status Advance();
+
+  Order order_;
+  EmitFn emit_;
+  std::vector<uint8_t> resolved_;
+  std::unordered_map<uint64_t, std::vector<parser::Record>> partial_;
+  std::map<uint64_t, std::vector<parser::Record>> ready_;
+  uint64_t cursor_ = 0;
+};
+
+}  // namespace forage::engine

@@ -1,0 +1,95 @@
+#include "engine/report.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace forage::engine {
+namespace {
+
+double Utilisation(const Summary& s) {
+  if (s.wall_s <= 0 || s.cores <= 0) return 0;
+  return (s.user_s + s.sys_s) / s.wall_s / s.cores;
+}
+
+// Failures listed on stderr; the JSON report has them all.
+constexpr size_t kFailuresShown = 10;
+
+}  // namespace
+
+std::string FormatReport(const Summary& s) {
+  std::string out;
+  auto line = std::back_inserter(out);
+  fmt::format_to(line, "forage: {} of {} pages ok, {} failed, {} items{}\n", s.pages_ok, s.pages_total,
+       s.pages_failed, s.items, s.interrupted ? " (interrupted)" : "");
+  fmt::format_to(line, "  wall {:.3f} s   user {:.3f} s   sys {:.3f} s   cpu {:.0f}% of {} cores   {:.1f} pages/s\n",
+       s.wall_s, s.user_s, s.sys_s, Utilisation(s) * 100, s.cores,
+       s.wall_s > 0 ? static_cast<double>(s.pages_ok + s.pages_failed) / s.wall_s : 0.0);
+  fmt::format_to(line, "  requests {}   retries {}   {:.1f} MB received\n", s.requests, s.retries,
+       static_cast<double>(s.body_bytes) / 1e6);
+  for (const auto& w : s.per_worker) {
+    fmt::format_to(line, "  worker {} pid {:<7} pages {:<6} items {:<7} user {:.3f} s  sys {:.3f} s  busy {:.3f} s"
+         "  lag max {:.1f} ms  restarts {}\n",
+         w.slot, w.pid, w.pages, w.items, w.user_s, w.sys_s, w.busy_s, w.max_loop_lag_s * 1e3,
+         w.restarts);
+  }
+  for (size_t i = 0; i < s.failures.size() && i < kFailuresShown; ++i) {
+    fmt::format_to(line, "  failed {}: {}\n", s.failures[i].url, s.failures[i].reason);
+  }
+  if (s.failures.size() > kFailuresShown) {
+    fmt::format_to(line, "  ... and {} more failures (see --report)\n", s.failures.size() - kFailuresShown);
+  }
+  return out;
+}
+
+std::string ReportJson(const Summary& s) {
+  nlohmann::ordered_json j;
+  j["wall_s"] = s.wall_s;
+  j["user_s"] = s.user_s;
+  j["sys_s"] = s.sys_s;
+  j["cpu_utilisation"] = Utilisation(s);
+  j["cores"] = s.cores;
+  j["workers"] = s.workers;
+  j["pages_total"] = s.pages_total;
+  j["pages_ok"] = s.pages_ok;
+  j["pages_failed"] = s.pages_failed;
+  j["items"] = s.items;
+  j["requests"] = s.requests;
+  j["retries"] = s.retries;
+  j["bytes"] = s.body_bytes;
+  j["pages_per_s"] =
+      s.wall_s > 0 ? static_cast<double>(s.pages_ok + s.pages_failed) / s.wall_s : 0.0;
+  j["interrupted"] = s.interrupted;
+  j["per_worker"] = nlohmann::ordered_json::array();
+  for (const auto& w : s.per_worker) {
+    j["per_worker"].push_back({{"slot", w.slot},
+                               {"pid", w.pid},
+                               {"pages", w.pages},
+                               {"items", w.items},
+                               {"user_s", w.user_s},
+                               {"sys_s", w.sys_s},
+                               {"busy_s", w.busy_s},
+                               {"busy_share", s.wall_s > 0 ? w.busy_s / s.wall_s : 0.0},
+                               {"max_loop_lag_ms", w.max_loop_lag_s * 1e3},
+                               {"restarts", w.restarts},
+                               {"exit", w.exit}});
+  }
+  j["failures"] = nlohmann::ordered_json::array();
+  for (const auto& f : s.failures) j["failures"].push_back({{"url", f.url}, {"reason", f.reason}});
+  // Failure reasons may carry bytes from the network; never throw on them.
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+Status WriteReportFile(const std::string& path, const Summary& s) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Err(ErrorCode::kIo, "open report '{}': {}", path, std::strerror(errno));
+  out << ReportJson(s);
+  out.close();
+  if (!out) return Err(ErrorCode::kIo, "write report '{}': {}", path, std::strerror(errno));
+  return OkStatus();
+}
+
+}  // namespace forage::engine

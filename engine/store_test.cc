@@ -1,0 +1,83 @@
+#include "engine/store.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace forage::engine {
+namespace {
+
+std::string Csv(std::string_view v) {
+  std::string out;
+  AppendCsvField(v, &out);
+  return out;
+}
+
+std::string Json(std::string_view v) {
+  std::string out;
+  AppendJsonString(v, &out);
+  return out;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_SUITE("engine.store") {
+
+TEST_CASE("CSV quoting follows RFC 4180") {
+  CHECK(Csv("plain") == "plain");
+  CHECK(Csv("") == "");
+  CHECK(Csv("a,b") == "\"a,b\"");
+  CHECK(Csv("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(Csv("two\nlines") == "\"two\nlines\"");
+  CHECK(Csv("cr\r") == "\"cr\r\"");
+  CHECK(Csv("£63.00 ’") == "£63.00 ’");  // UTF-8 passes through
+}
+
+TEST_CASE("JSON strings escape quotes, backslashes and control characters") {
+  CHECK(Json("a\"b\\c") == R"("a\"b\\c")");
+  CHECK(Json("tab\there\n") == R"("tab\there\n")");
+  CHECK(Json(std::string("\x01", 1)) == R"("\u0001")");
+  CHECK(Json("£") == "\"£\"");
+}
+
+TEST_CASE("file sinks write PATH.part and publish PATH on Finish") {
+  auto dir = std::filesystem::temp_directory_path() / "forage_store_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string csv = (dir / "out.csv").string();
+  auto sink = OpenSink(csv, {"id", "name"});
+  REQUIRE(sink.has_value());
+  REQUIRE((*sink)->Write(parser::Record{{std::string("1"), std::string("a,b")}}));
+  REQUIRE((*sink)->Write(parser::Record{{std::nullopt, std::string("c")}}));
+  CHECK(std::filesystem::exists(csv + ".part"));
+  CHECK_FALSE(std::filesystem::exists(csv));
+  REQUIRE((*sink)->Finish());
+  CHECK_FALSE(std::filesystem::exists(csv + ".part"));
+  CHECK(Slurp(csv) == "id,name\r\n1,\"a,b\"\r\n,c\r\n");
+
+  std::string jsonl = (dir / "out.jsonl").string();
+  auto js = OpenSink(jsonl, {"id", "name"});
+  REQUIRE(js.has_value());
+  REQUIRE((*js)->Write(parser::Record{{std::nullopt, std::string("q\"")}}));
+  REQUIRE((*js)->Finish());
+  CHECK(Slurp(jsonl) == "{\"id\":null,\"name\":\"q\\\"\"}\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("unknown extensions and unwritable places are refused") {
+  CHECK(OpenSink("out.xlsx", {"a"}).error().message.find("unknown format") != std::string::npos);
+  auto bad = OpenSink("/nonexistent-dir/out.csv", {"a"});
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == ErrorCode::kInvalidArgument);
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::engine

@@ -1,0 +1,47 @@
+#pragma once
+// Summary: the figures of one run, as Run() returns them and the reports
+// print them. Plain data.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace forage::engine {
+
+struct WorkerSummary {
+  int slot = 0;
+  int64_t pid = 0;
+  uint64_t pages = 0;
+  uint64_t items = 0;
+  double user_s = 0;
+  double sys_s = 0;
+  double busy_s = 0;        // CPU time spent processing pages
+  double max_loop_lag_s = 0;
+  int restarts = 0;         // processes that died in this slot and were replaced
+  std::string exit;         // how the last process in the slot ended
+};
+
+struct PageFailure {
+  std::string url;
+  std::string reason;
+};
+
+struct Summary {
+  double wall_s = 0;
+  double user_s = 0;  // master plus every worker process
+  double sys_s = 0;
+  int cores = 1;
+  int workers = 0;
+  uint64_t pages_total = 0;
+  uint64_t pages_ok = 0;
+  uint64_t pages_failed = 0;
+  uint64_t items = 0;
+  uint64_t requests = 0;
+  uint64_t retries = 0;
+  uint64_t body_bytes = 0;
+  bool interrupted = false;
+  std::vector<WorkerSummary> per_worker;
+  std::vector<PageFailure> failures;
+};
+
+}  // namespace forage::engine

@@ -1,0 +1,46 @@
+#pragma once
+// Process plumbing of the master: forking worker processes and reaping them.
+//
+// ForkWorker may run before or after the master built its libuv loop: the
+// child keeps only stdio and its own channel (every other inherited fd,
+// including the master's loop and other workers' channels, is closed), resets
+// the signal dispositions the master installed, and never returns.
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <string>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "worker/worker.h"
+
+namespace forage::engine {
+
+struct ForkedWorker {
+  pid_t pid = -1;
+  UniqueFd channel;  // the master's end
+};
+
+// Creates a socketpair and forks a child that runs WorkerMain on its end.
+Result<ForkedWorker> ForkWorker(const worker::WorkerConfig& config);
+
+// Creates a connected socketpair for an in-process worker (--workers 0).
+Result<std::pair<UniqueFd, UniqueFd>> ChannelPair();
+
+// CPUs this process may run on (its affinity mask), at least 1.
+int UsableCores();
+
+struct Reaped {
+  pid_t pid = -1;
+  int status = 0;  // as from waitpid
+  rusage usage{};
+};
+
+// Reaps one exited child without blocking; pid -1 when none is left to reap.
+Reaped ReapOne();
+
+// "exited 0", "killed by signal 9 (Killed)", ...
+std::string DescribeExit(int status);
+
+}  // namespace forage::engine

@@ -1,0 +1,148 @@
+// forage run against the fixture: the seed's 755 products, failures as data.
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.h"
+
+namespace forage::testing {
+namespace {
+
+std::vector<std::string> SeedJob(const Fixture& fx, const std::string& pages) {
+  return {ForageBin(),
+          "run",
+          "--url",
+          fx.url() + "shop/page/{page}/",
+          "--pages",
+          pages,
+          "--items",
+          ".product",
+          "--field",
+          "id=.add_to_cart_button::attr(data-product_id)",
+          "--field",
+          "name=h2",
+          "--field",
+          "price=.price",
+          "--field",
+          "url=.woocommerce-loop-product__link::attr(href)"};
+}
+
+// The golden rows were written by the peers' own generator (Python), so this
+// compares two independent implementations, not forage with itself.
+std::string GoldenShop(const Fixture& fx) {
+  std::string golden = ReadFile(SourcePath("tests/golden/shop_pages_1-48.csv"));
+  std::string out;
+  const std::string placeholder = "{host}";
+  size_t pos = 0;
+  for (size_t at; (at = golden.find(placeholder, pos)) != std::string::npos;) {
+    out.append(golden, pos, at - pos);
+    out += fx.host();
+    pos = at + placeholder.size();
+  }
+  out.append(golden, pos);
+  return out;
+}
+
+TEST_SUITE("e2e.run") {
+
+TEST_CASE("the seed's shop: exactly the 755 products, in page order, as CSV") {
+  Fixture fx;
+  std::string dir = TempDir("shop_csv");
+  for (const char* workers : {"1", "0", "2", "4"}) {
+    CAPTURE(workers);
+    std::string out = dir + "/products_" + workers + ".csv";
+    std::string report = dir + "/report_" + workers + ".json";
+    auto argv = SeedJob(fx, "1-48");
+    argv.insert(argv.end(), {"--workers", workers, "-o", out, "--report", report, "--quiet"});
+    auto r = RunProcess(argv);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::string csv = ReadFile(out);
+    CHECK(csv == GoldenShop(fx));
+    auto rows = ParseCsv(csv);
+    REQUIRE(rows.size() == 756);
+    CHECK(rows[1] == std::vector<std::string>{"759", "Kromupod", "£102.00",
+                                               "http://" + fx.host() + "/shop/Kromupod/"});
+    CHECK_FALSE(FileExists(out + ".part"));
+
+    auto rep = nlohmann::json::parse(ReadFile(report));
+    CHECK(rep["pages_ok"] == 48);
+    CHECK(rep["pages_failed"] == 0);
+    CHECK(rep["items"] == 755);
+    CHECK(rep["requests"] == 48);
+    CHECK(rep["failures"].empty());
+    int expected_workers = std::string(workers) == "0" ? 1 : std::stoi(workers);
+    CHECK(rep["per_worker"].size() == static_cast<size_t>(expected_workers));
+    uint64_t pages = 0;
+    for (auto& w : rep["per_worker"]) pages += w["pages"].get<uint64_t>();
+    CHECK(pages == 48);
+    CHECK(rep["user_s"].get<double>() > 0);
+  }
+  CHECK(fx.Stat("requests") == 4 * 48);
+}
+
+TEST_CASE("JSONL on stdout carries the same records") {
+  Fixture fx;
+  auto argv = SeedJob(fx, "48");
+  argv.insert(argv.end(), {"-o", "-", "--quiet", "--workers", "1"});
+  auto r = RunProcess(argv);
+  REQUIRE(r.exit_code == 0);
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  REQUIRE(lines.size() == 3);  // the last page holds 3 products
+  auto rows = ParseCsv(GoldenShop(fx));
+  std::istringstream raw(r.out);
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& g = rows[753 + i];
+    std::string line;
+    std::getline(raw, line);
+    CHECK(line == R"({"id":")" + g[0] + R"(","name":")" + g[1] + R"(","price":")" + g[2] +
+                      R"(","url":")" + g[3] + R"("})");
+  }
+}
+
+TEST_CASE("a 404 page and a refused connection are failed pages, the rest is written") {
+  Fixture fx;  // 48 pages: 49 and 50 answer 404
+  std::string dir = TempDir("failures");
+  std::string out = dir + "/products.csv";
+  std::string report = dir + "/report.json";
+  auto argv = SeedJob(fx, "47-50");
+  argv.insert(argv.end(), {"-o", out, "--report", report, "--workers", "1"});
+  auto r = RunProcess(argv);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("failed " + fx.url() + "shop/page/49/: HTTP 404") != std::string::npos);
+  auto rows = ParseCsv(ReadFile(out));
+  CHECK(rows.size() == 1 + 16 + 3);
+  auto rep = nlohmann::json::parse(ReadFile(report));
+  CHECK(rep["pages_ok"] == 2);
+  CHECK(rep["pages_failed"] == 2);
+  REQUIRE(rep["failures"].size() == 2);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "shop/page/49/");
+  CHECK(rep["failures"][0]["reason"] == "HTTP 404");
+  CHECK(rep["failures"][1]["url"] == fx.url() + "shop/page/50/");
+
+  SUBCASE("refused connection") {
+    std::string urls = dir + "/urls.txt";
+    std::string refused = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/shop/page/1/";
+    WriteFile(urls, fx.url() + "shop/page/1/\n" + refused + "\n" + fx.url() + "shop/page/2/\n");
+    std::vector<std::string> a = {ForageBin(), "run", "--urls", urls, "--items", ".product",
+                                  "--field", "name=h2", "-o", out, "--report", report,
+                                  "--workers", "2"};
+    auto r2 = RunProcess(a);
+    CHECK(r2.exit_code == 1);
+    auto rep2 = nlohmann::json::parse(ReadFile(report));
+    CHECK(rep2["pages_ok"] == 2);
+    REQUIRE(rep2["failures"].size() == 1);
+    CHECK(rep2["failures"][0]["url"] == refused);
+    CHECK(rep2["failures"][0]["reason"].get<std::string>().find("onnect") != std::string::npos);
+    CHECK(ParseCsv(ReadFile(out)).size() == 1 + 32);
+  }
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::testing

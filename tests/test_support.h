@@ -1,0 +1,83 @@
+#pragma once
+// Helpers for end-to-end tests: run the real binaries, start the real
+// fixture on a free loopback port, fetch its stats, read CSV output.
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace forage::testing {
+
+// Absolute paths of the built binaries.
+std::string ForageBin();
+std::string FixtureBin();
+std::string SourcePath(const std::string& relative);
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] with the rest as arguments, waits for it (killing it after
+// `timeout_s`), and returns its exit code and output.
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env = {},
+                         double timeout_s = 120);
+
+// A child process started in the background; killed (SIGKILL) and reaped on
+// destruction unless waited for.
+class Background {
+ public:
+  Background(const std::vector<std::string>& argv,
+             const std::map<std::string, std::string>& env = {});
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Reads stdout up to the next newline (blocking).
+  std::string ReadLine();
+  // Reads stderr until `needle` appears or the stream ends; returns what was read.
+  std::string ReadErrUntil(const std::string& needle);
+  void Signal(int signum);
+  // Waits for exit; collects the rest of stdout and stderr.
+  ProcessResult Wait(double timeout_s = 120);
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::string err_seen_;
+};
+
+// forage-fixture on 127.0.0.1, port chosen by the system.
+class Fixture {
+ public:
+  explicit Fixture(const std::vector<std::string>& args = {});
+  const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT/"
+  std::string host() const;                          // "127.0.0.1:PORT"
+  std::string Get(const std::string& path) const;    // body of GET url()+path
+  // The /__stats document's integer field `key`.
+  long Stat(const std::string& key) const;
+
+ private:
+  Background proc_;
+  std::string url_;
+};
+
+// A loopback port nothing listens on (bound, then closed).
+int ClosedPort();
+
+// Splits RFC 4180 CSV text (CRLF lines) into rows of fields.
+std::vector<std::vector<std::string>> ParseCsv(const std::string& text);
+
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& text);
+bool FileExists(const std::string& path);
+// A fresh empty directory under the build tree for one test.
+std::string TempDir(const std::string& name);
+
+}  // namespace forage::testing

@@ -1,0 +1,76 @@
+#include "worker/channel.h"
+
+#include <sys/socket.h>
+
+#include <doctest/doctest.h>
+
+namespace forage::worker {
+namespace {
+
+std::pair<UniqueFd, UniqueFd> Pair() {
+  int fds[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+TEST_SUITE("worker.channel") {
+
+TEST_CASE("frames arrive whole and in order, even when larger than a pipe buffer") {
+  UvLoop loop;
+  auto [a, b] = Pair();
+  std::vector<uint64_t> got;
+  size_t big_records = 0;
+  bool closed = false;
+  auto left = Channel::Open(loop.get(), std::move(a), [](Message&&) {}, [](const Error*) {});
+  REQUIRE(left.has_value());
+  std::unique_ptr<Channel> right_holder;
+  auto right = Channel::Open(
+      loop.get(), std::move(b),
+      [&](Message&& m) {
+        if (auto* f = std::get_if<FetchedMsg>(&m)) got.push_back(f->page_id);
+        if (auto* r = std::get_if<PageRecordsMsg>(&m)) big_records = r->records.size();
+        if (std::holds_alternative<StopMsg>(m)) (*left).reset();  // close the sender
+      },
+      [&](const Error* e) {
+        CHECK(e == nullptr);  // a clean EOF
+        closed = true;
+      });
+  REQUIRE(right.has_value());
+
+  PageRecordsMsg big;
+  big.page_id = 1;
+  for (int i = 0; i < 20000; ++i) big.records.push_back(parser::Record{{std::string(50, 'x')}});
+  for (uint64_t i = 0; i < 100; ++i) (*left)->Send(FetchedMsg{i});
+  (*left)->Send(big);
+  (*left)->Send(StopMsg{});
+  CHECK((*left)->queued_bytes() > 1'000'000);
+  uv_run(loop.get(), UV_RUN_DEFAULT);
+
+  REQUIRE(got.size() == 100);
+  for (uint64_t i = 0; i < 100; ++i) CHECK(got[i] == i);
+  CHECK(big_records == 20000);
+  CHECK(closed);
+  right->reset();
+}
+
+TEST_CASE("garbage on the wire closes the channel with an error") {
+  UvLoop loop;
+  auto [a, b] = Pair();
+  std::string error;
+  int messages = 0;
+  auto ch = Channel::Open(
+      loop.get(), std::move(b), [&](Message&&) { ++messages; },
+      [&](const Error* e) { error = e != nullptr ? e->message : "eof"; });
+  REQUIRE(ch.has_value());
+  // A header announcing a frame far beyond the limit.
+  const char junk[8] = {'\xff', '\xff', '\xff', '\x7f', 1, 1, 0, 0};
+  REQUIRE(write(a.get(), junk, sizeof junk) == 8);
+  uv_run(loop.get(), UV_RUN_DEFAULT);
+  CHECK(messages == 0);
+  CHECK(error.find("exceeds the limit") != std::string::npos);
+  ch->reset();
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::worker

@@ -1,0 +1,243 @@
+#include "worker/fetcher.h"
+
+#include <utility>
+
+namespace forage::worker {
+
+struct Fetcher::Transfer {
+  uint64_t id = 0;
+  CurlEasy easy;
+  std::string body;
+  uint64_t max_body_bytes = 0;
+  bool too_large = false;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+// A socket curl wants watched. The poll handle outlives this struct if curl
+// drops the socket while a close is pending (UvHandle frees it on close).
+struct Fetcher::SocketWatch {
+  Fetcher* fetcher = nullptr;
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  UvHandle<uv_poll_t> poll;
+};
+
+Fetcher::Fetcher(uv_loop_t* loop, FetchOptions options, DoneFn on_done)
+    : loop_(loop), options_(std::move(options)), on_done_(std::move(on_done)) {}
+
+Result<std::unique_ptr<Fetcher>> Fetcher::Create(uv_loop_t* loop, FetchOptions options,
+                                                 DoneFn on_done) {
+  std::unique_ptr<Fetcher> f(new Fetcher(loop, std::move(options), std::move(on_done)));
+  f->multi_.reset(curl_multi_init());
+  if (!f->multi_) return Err(ErrorCode::kInternal, "curl_multi_init() failed");
+  auto timer = UvHandle<uv_timer_t>::Create([&](uv_timer_t* t) { return uv_timer_init(loop, t); });
+  if (!timer) return timer.error();
+  f->timer_ = std::move(*timer);
+  f->timer_.get()->data = f.get();
+  CURLM* m = f->multi_.get();
+  curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, OnCurlSocket);
+  curl_multi_setopt(m, CURLMOPT_SOCKETDATA, f.get());
+  curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, OnCurlTimer);
+  curl_multi_setopt(m, CURLMOPT_TIMERDATA, f.get());
+  curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, static_cast<long>(f->options_.max_idle_connections));
+  return f;
+}
+
+Fetcher::~Fetcher() {
+  // libcurl may call OnCurlSocket from inside these calls, so make them here,
+  // in a fixed order, while every member is still alive.
+  for (auto& [easy, t] : transfers_) curl_multi_remove_handle(multi_.get(), easy);
+  transfers_.clear();
+  idle_easies_.clear();
+  multi_.reset();
+  watches_.clear();
+  timer_.Close();
+}
+
+CurlEasy Fetcher::TakeEasy() {
+  if (idle_easies_.empty()) return CurlEasy(curl_easy_init());
+  CurlEasy e = std::move(idle_easies_.back());
+  idle_easies_.pop_back();
+  return e;
+}
+
+Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
+  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnCurlWrite);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(options_.max_redirects));
+  // Only http and https are ever fetched, redirects included.
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode
+  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  if (!options_.user_agent.empty()) {
+    curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  }
+  return OkStatus();
+}
+
+Status Fetcher::Start(uint64_t id, const std::string& url) {
+  auto t = std::make_unique<Transfer>();
+  t->id = id;
+  t->max_body_bytes = options_.max_body_bytes;
+  t->easy = TakeEasy();
+  if (!t->easy) return Err(ErrorCode::kInternal, "curl_easy_init() failed");
+  CURL* e = t->easy.get();
+  if (auto st = Configure(e, t.get(), url); !st) return st;
+  transfers_.emplace(e, std::move(t));
+  if (CURLMcode rc = curl_multi_add_handle(multi_.get(), e); rc != CURLM_OK) {
+    transfers_.erase(e);
+    return Err(ErrorCode::kInternal, "curl_multi_add_handle() failed: {}",
+               curl_multi_strerror(rc));
+  }
+  ++requests_;
+  return OkStatus();
+}
+
+int Fetcher::HandleSocket(curl_socket_t s, int what, SocketWatch* watch) {
+  if (what == CURL_POLL_REMOVE) {
+    if (watch != nullptr) {
+      curl_multi_assign(multi_.get(), s, nullptr);
+      watches_.erase(s);  // closes the poll handle
+    }
+    return 0;
+  }
+  if (watch == nullptr) {
+    auto w = std::make_unique<SocketWatch>();
+    w->fetcher = this;
+    w->socket = s;
+    auto poll = UvHandle<uv_poll_t>::Create(
+        [&](uv_poll_t* p) { return uv_poll_init_socket(loop_, p, s); });
+    if (!poll) return -1;
+    w->poll = std::move(*poll);
+    w->poll.get()->data = w.get();
+    watch = w.get();
+    curl_multi_assign(multi_.get(), s, watch);
+    watches_[s] = std::move(w);
+  }
+  int events = 0;
+  if (what & CURL_POLL_IN) events |= UV_READABLE;
+  if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+  uv_poll_start(watch->poll.get(), events, OnUvPoll);
+  return 0;
+}
+
+void Fetcher::HandleTimerChange(long timeout_ms) {
+  if (timeout_ms < 0) {
+    uv_timer_stop(timer_.get());
+    return;
+  }
+  // We never call back into libcurl from inside its own callback: the timer
+  // fires from the loop. A 0 ms timer re-armed from a timer callback starves
+  // I/O on libuv < 1.48 (Debian 12 has 1.44.2), so there it waits 1 ms.
+  uint64_t delay_ms = static_cast<uint64_t>(timeout_ms);
+  if (delay_ms == 0 && in_timer_callback_) delay_ms = 1;
+  uv_timer_start(timer_.get(), OnUvTimer, delay_ms, 0);
+}
+
+void Fetcher::HandleReadiness(curl_socket_t s, int status, int events) {
+  int flags = 0;
+  if (status < 0) {
+    flags = CURL_CSELECT_ERR;
+  } else {
+    if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+  }
+  int running = 0;
+  curl_multi_socket_action(multi_.get(), s, flags, &running);
+  DrainCompleted();
+}
+
+void Fetcher::HandleTimeout() {
+  in_timer_callback_ = true;
+  int running = 0;
+  curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+  in_timer_callback_ = false;
+  DrainCompleted();
+}
+
+// The only caller of curl_multi_info_read.
+void Fetcher::DrainCompleted() {
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* e = msg->easy_handle;
+    CURLcode code = msg->data.result;  // copy before the handle is removed
+    auto it = transfers_.find(e);
+    if (it == transfers_.end()) continue;
+    std::unique_ptr<Transfer> t = std::move(it->second);
+    transfers_.erase(it);
+
+    FetchResult r;
+    r.id = t->id;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.http_status);
+    curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &r.total_s);
+    if (char* ct = nullptr; curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
+      r.content_type = ct;
+    }
+    if (char* u = nullptr; curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &u) == CURLE_OK && u) {
+      r.effective_url = u;
+    }
+    r.too_large = t->too_large;
+    r.transport_ok = code == CURLE_OK;
+    if (t->too_large) {
+      r.error = "too large";
+    } else if (code != CURLE_OK) {
+      r.error = t->error[0] != '\0' ? t->error : curl_easy_strerror(code);
+    }
+    r.body = std::move(t->body);
+
+    curl_multi_remove_handle(multi_.get(), e);
+    curl_easy_reset(e);
+    idle_easies_.push_back(std::move(t->easy));
+    on_done_(std::move(r));
+  }
+}
+
+// --- C entry points: recover `this`, forward, nothing else.
+
+int Fetcher::OnCurlSocket(CURL*, curl_socket_t s, int what, void* userp, void* socketp) noexcept {
+  return static_cast<Fetcher*>(userp)->HandleSocket(s, what, static_cast<SocketWatch*>(socketp));
+}
+
+int Fetcher::OnCurlTimer(CURLM*, long timeout_ms, void* userp) noexcept {
+  static_cast<Fetcher*>(userp)->HandleTimerChange(timeout_ms);
+  return 0;
+}
+
+size_t Fetcher::OnCurlWrite(char* data, size_t size, size_t n, void* userp) noexcept {
+  auto* t = static_cast<Transfer*>(userp);
+  size_t bytes = size * n;
+  if (t->body.size() + bytes > t->max_body_bytes) {
+    t->too_large = true;
+    return 0;  // makes curl abort the transfer with CURLE_WRITE_ERROR
+  }
+  if (t->body.empty()) {
+    curl_off_t length = -1;
+    curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    if (length > 0 && static_cast<uint64_t>(length) <= t->max_body_bytes) {
+      t->body.reserve(static_cast<size_t>(length));
+    }
+  }
+  t->body.append(data, bytes);
+  return bytes;
+}
+
+void Fetcher::OnUvPoll(uv_poll_t* h, int status, int events) noexcept {
+  auto* w = static_cast<SocketWatch*>(h->data);
+  if (w == nullptr) return;
+  w->fetcher->HandleReadiness(w->socket, status, events);
+}
+
+void Fetcher::OnUvTimer(uv_timer_t* h) noexcept {
+  if (h->data == nullptr) return;
+  static_cast<Fetcher*>(h->data)->HandleTimeout();
+}
+
+}  // namespace forage::worker

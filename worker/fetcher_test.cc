@@ -1,0 +1,112 @@
+#include "worker/fetcher.h"
+
+#include <doctest/doctest.h>
+
+#include "tests/test_support.h"
+#include "worker/worker.h"
+
+namespace forage::worker {
+namespace {
+
+using forage::testing::ClosedPort;
+using forage::testing::Fixture;
+
+struct Harness {
+  NetworkScope network;
+  UvLoop loop;
+  std::vector<FetchResult> done;
+  std::unique_ptr<Fetcher> fetcher;
+
+  explicit Harness(FetchOptions opts = {}) {
+    auto f = Fetcher::Create(loop.get(), opts, [this](FetchResult&& r) { done.push_back(std::move(r)); });
+    REQUIRE(f.has_value());
+    fetcher = std::move(*f);
+  }
+  void Run() { uv_run(loop.get(), UV_RUN_DEFAULT); }
+};
+
+TEST_SUITE("worker.fetcher") {
+
+TEST_CASE("fetches pages over one reused connection and reports 404 as data") {
+  Fixture fx;
+  Harness h;
+  SUBCASE("sequential transfers reuse the connection") {
+    for (uint64_t i = 1; i <= 5; ++i) {
+      REQUIRE(h.fetcher->Start(i, fx.url() + "shop/page/" + std::to_string(i) + "/"));
+      h.Run();
+    }
+    REQUIRE(h.done.size() == 5);
+    for (auto& r : h.done) {
+      CHECK(r.transport_ok);
+      CHECK(r.http_status == 200);
+      CHECK(r.body.find("woocommerce") != std::string::npos);
+    }
+    CHECK(h.done[0].id == 1);
+    CHECK(h.fetcher->requests() == 5);
+    CHECK(fx.Stat("peak_connections") == 1);
+  }
+  SUBCASE("404 is a completed transfer with its status") {
+    REQUIRE(h.fetcher->Start(9, fx.url() + "shop/page/999/"));
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    CHECK(h.done[0].transport_ok);
+    CHECK(h.done[0].http_status == 404);
+  }
+  SUBCASE("concurrent transfers all complete") {
+    for (uint64_t i = 1; i <= 48; ++i) {
+      REQUIRE(h.fetcher->Start(i, fx.url() + "shop/page/" + std::to_string(i) + "/"));
+    }
+    CHECK(h.fetcher->active() == 48);
+    h.Run();
+    CHECK(h.done.size() == 48);
+    CHECK(h.fetcher->active() == 0);
+  }
+}
+
+TEST_CASE("a refused connection and an oversize body are failures with a reason") {
+  SUBCASE("refused") {
+    Harness h;
+    REQUIRE(h.fetcher->Start(1, "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/"));
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    CHECK_FALSE(h.done[0].transport_ok);
+    CHECK(h.done[0].http_status == 0);
+    CHECK(h.done[0].error.find("onnect") != std::string::npos);
+  }
+  SUBCASE("too large") {
+    Fixture fx;
+    FetchOptions opts;
+    opts.max_body_bytes = 10'000;  // a shop page is tens of KB
+    Harness h(opts);
+    REQUIRE(h.fetcher->Start(1, fx.url() + "shop/page/1/"));
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    CHECK_FALSE(h.done[0].transport_ok);
+    CHECK(h.done[0].too_large);
+    CHECK(h.done[0].error == "too large");
+    CHECK(h.done[0].body.size() <= 10'000);
+  }
+  SUBCASE("only http and https") {
+    Harness h;
+    REQUIRE(h.fetcher->Start(1, "file:///etc/passwd"));
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    CHECK_FALSE(h.done[0].transport_ok);
+    CHECK(h.done[0].body.empty());
+  }
+}
+
+TEST_CASE("tearing down with transfers in flight leaves no handle behind") {
+  Fixture fx;
+  Harness h;
+  for (uint64_t i = 0; i < 10; ++i) REQUIRE(h.fetcher->Start(i, fx.url() + "delay/5"));
+  // Let the connections open, then drop everything mid-transfer.
+  uv_run(h.loop.get(), UV_RUN_NOWAIT);
+  h.fetcher.reset();
+  h.Run();  // UvLoop's destructor asserts that every handle closed
+  CHECK(h.done.empty());
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::worker

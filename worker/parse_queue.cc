@@ -1,0 +1,100 @@
+#include "worker/parse_queue.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "parser/html_document.h"
+#include "worker/cpu_clock.h"
+
+namespace forage::worker {
+
+ParseQueue::ParseQueue(const parser::Rules* rules, double cpu_burn_s, double slice_s,
+                       DoneFn on_done)
+    : rules_(rules), cpu_burn_s_(cpu_burn_s), slice_s_(slice_s), on_done_(std::move(on_done)) {}
+
+Result<std::unique_ptr<ParseQueue>> ParseQueue::Create(uv_loop_t* loop,
+                                                       const parser::Rules* rules,
+                                                       double cpu_burn_s, double slice_s,
+                                                       DoneFn on_done) {
+  std::unique_ptr<ParseQueue> q(new ParseQueue(rules, cpu_burn_s, slice_s, std::move(on_done)));
+  auto idle = UvHandle<uv_idle_t>::Create([&](uv_idle_t* h) { return uv_idle_init(loop, h); });
+  if (!idle) return idle.error();
+  q->idle_ = std::move(*idle);
+  q->idle_.get()->data = q.get();
+  return q;
+}
+
+void ParseQueue::Push(uint64_t page_id, std::string body) {
+  Job job;
+  job.page_id = page_id;
+  job.body = std::move(body);
+  job.burn_left_s = cpu_burn_s_;
+  job.out.page_id = page_id;
+  queue_.push_back(std::move(job));
+  UpdateIdle();
+}
+
+void ParseQueue::Pause() {
+  paused_ = true;
+  UpdateIdle();
+}
+
+void ParseQueue::Resume() {
+  paused_ = false;
+  UpdateIdle();
+}
+
+// The idle handle runs only while there is work we may do: an idle handle
+// that runs makes the loop poll with a zero timeout.
+void ParseQueue::UpdateIdle() {
+  bool want = !paused_ && !queue_.empty();
+  if (want == idle_running_) return;
+  if (want) {
+    uv_idle_start(idle_.get(), OnUvIdle);
+  } else {
+    uv_idle_stop(idle_.get());
+  }
+  idle_running_ = want;
+}
+
+bool ParseQueue::Advance(Job& job, double slice_end_s) {
+  double start = ThreadCpuSeconds();
+  if (!job.parsed) {
+    if (before_parse_) before_parse_(job.page_id);
+    auto doc = parser::HtmlDocument::Parse(std::move(job.body));
+    job.out.records = parser::Extract(doc, *rules_);
+    job.body = std::string();
+    job.parsed = true;
+  }
+  if (job.burn_left_s > 0) {
+    double now = ThreadCpuSeconds();
+    double slice = std::min(job.burn_left_s, std::max(0.0, slice_end_s - now));
+    if (slice > 0) job.burn_left_s -= BurnCpu(slice);
+  }
+  job.out.cpu_s += ThreadCpuSeconds() - start;
+  return job.burn_left_s <= 0;
+}
+
+void ParseQueue::HandleIdle() {
+  const double slice_end = ThreadCpuSeconds() + slice_s_;
+  while (!queue_.empty() && !paused_) {
+    Job& job = queue_.front();
+    bool done = Advance(job, slice_end);
+    if (!done) break;
+    ParsedPage out = std::move(job.out);
+    queue_.pop_front();
+    busy_s_ += out.cpu_s;
+    on_done_(std::move(out));
+    if (ThreadCpuSeconds() >= slice_end) break;
+  }
+  UpdateIdle();
+}
+
+// --- C entry points
+
+void ParseQueue::OnUvIdle(uv_idle_t* h) noexcept {
+  if (h->data == nullptr) return;
+  static_cast<ParseQueue*>(h->data)->HandleIdle();
+}
+
+}  // namespace forage::worker

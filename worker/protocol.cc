@@ -1,0 +1,190 @@
+#include "worker/protocol.h"
+
+#include <type_traits>
+
+#include "worker/wire.h"
+
+namespace forage::worker {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+void EncodeRecord(const parser::Record& r, WireWriter& w) {
+  w.U32(static_cast<uint32_t>(r.values.size()));
+  for (const auto& v : r.values) {
+    w.U8(v.has_value() ? 1 : 0);
+    if (v) w.Str(*v);
+  }
+}
+
+parser::Record DecodeRecord(WireReader& r) {
+  parser::Record rec;
+  uint32_t n = r.U32();
+  // Each value takes at least one byte, so a count beyond what is left is a
+  // malformed frame, not a reason to allocate.
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    if (r.U8() != 0) {
+      rec.values.emplace_back(r.Str());
+    } else {
+      rec.values.emplace_back(std::nullopt);
+    }
+  }
+  return rec;
+}
+
+MsgType TypeOf(const Message& msg) {
+  return std::visit(Overloaded{
+                        [](const LeaseMsg&) { return MsgType::kLease; },
+                        [](const StopMsg&) { return MsgType::kStop; },
+                        [](const HelloMsg&) { return MsgType::kHello; },
+                        [](const FetchedMsg&) { return MsgType::kFetched; },
+                        [](const PageRecordsMsg&) { return MsgType::kPageRecords; },
+                        [](const PageDoneMsg&) { return MsgType::kPageDone; },
+                        [](const StatsMsg&) { return MsgType::kStats; },
+                    },
+                    msg);
+}
+
+void EncodeBody(const Message& msg, WireWriter& w) {
+  std::visit(Overloaded{
+                 [&](const LeaseMsg& m) {
+                   w.U32(static_cast<uint32_t>(m.items.size()));
+                   for (const auto& it : m.items) {
+                     w.U64(it.page_id);
+                     w.Str(it.url);
+                   }
+                 },
+                 [&](const StopMsg&) {},
+                 [&](const HelloMsg& m) { w.U64(static_cast<uint64_t>(m.pid)); },
+                 [&](const FetchedMsg& m) { w.U64(m.page_id); },
+                 [&](const PageRecordsMsg& m) {
+                   w.U64(m.page_id);
+                   w.U32(static_cast<uint32_t>(m.records.size()));
+                   for (const auto& r : m.records) EncodeRecord(r, w);
+                 },
+                 [&](const PageDoneMsg& m) {
+                   w.U64(m.page_id);
+                   w.U8(m.ok ? 1 : 0);
+                   w.U32(static_cast<uint32_t>(m.http_status));
+                   w.U32(m.attempts);
+                   w.U64(m.body_bytes);
+                   w.U64(m.items);
+                   w.Str(m.reason);
+                 },
+                 [&](const StatsMsg& m) {
+                   w.U64(m.pages);
+                   w.U64(m.items);
+                   w.U64(m.requests);
+                   w.U64(m.retries);
+                   w.U64(m.body_bytes);
+                   w.F64(m.busy_s);
+                   w.F64(m.max_loop_lag_s);
+                   w.F64(m.user_s);
+                   w.F64(m.sys_s);
+                 },
+             },
+             msg);
+}
+
+Result<Message> DecodeBody(MsgType type, WireReader& r) {
+  switch (type) {
+    case MsgType::kLease: {
+      LeaseMsg m;
+      uint32_t n = r.U32();
+      for (uint32_t i = 0; i < n && r.ok(); ++i) {
+        LeaseItem it;
+        it.page_id = r.U64();
+        it.url = r.Str();
+        m.items.push_back(std::move(it));
+      }
+      return Message{std::move(m)};
+    }
+    case MsgType::kStop:
+      return Message{StopMsg{}};
+    case MsgType::kHello:
+      return Message{HelloMsg{static_cast<int64_t>(r.U64())}};
+    case MsgType::kFetched:
+      return Message{FetchedMsg{r.U64()}};
+    case MsgType::kPageRecords: {
+      PageRecordsMsg m;
+      m.page_id = r.U64();
+      uint32_t n = r.U32();
+      for (uint32_t i = 0; i < n && r.ok(); ++i) m.records.push_back(DecodeRecord(r));
+      return Message{std::move(m)};
+    }
+    case MsgType::kPageDone: {
+      PageDoneMsg m;
+      m.page_id = r.U64();
+      m.ok = r.U8() != 0;
+      m.http_status = static_cast<int32_t>(r.U32());
+      m.attempts = r.U32();
+      m.body_bytes = r.U64();
+      m.items = r.U64();
+      m.reason = r.Str();
+      return Message{std::move(m)};
+    }
+    case MsgType::kStats: {
+      StatsMsg m;
+      m.pages = r.U64();
+      m.items = r.U64();
+      m.requests = r.U64();
+      m.retries = r.U64();
+      m.body_bytes = r.U64();
+      m.busy_s = r.F64();
+      m.max_loop_lag_s = r.F64();
+      m.user_s = r.F64();
+      m.sys_s = r.F64();
+      return Message{m};
+    }
+  }
+  return Err(ErrorCode::kParse, "unknown frame type {}", static_cast<int>(type));
+}
+
+}  // namespace
+
+void EncodeFrame(const Message& msg, std::string* out) {
+  size_t start = out->size();
+  out->append(kFrameHeaderBytes, '\0');
+  WireWriter body(out);
+  EncodeBody(msg, body);
+  uint32_t payload = static_cast<uint32_t>(out->size() - start - kFrameHeaderBytes);
+  std::string header;
+  WireWriter h(&header);
+  h.U32(payload);
+  h.U8(static_cast<uint8_t>(TypeOf(msg)));
+  h.U8(kProtocolVersion);
+  h.U8(0);
+  h.U8(0);
+  out->replace(start, kFrameHeaderBytes, header);
+}
+
+FrameHeader DecodeFrameHeader(std::string_view bytes) {
+  WireReader r(bytes.substr(0, kFrameHeaderBytes));
+  FrameHeader h;
+  h.payload_bytes = r.U32();
+  h.type = r.U8();
+  h.version = r.U8();
+  return h;
+}
+
+Result<Message> DecodePayload(const FrameHeader& header, std::string_view payload) {
+  if (header.version != kProtocolVersion) {
+    return Err(ErrorCode::kParse, "frame version {} (expected {})", header.version,
+               kProtocolVersion);
+  }
+  WireReader r(payload);
+  auto msg = DecodeBody(static_cast<MsgType>(header.type), r);
+  if (!msg) return msg;
+  if (!r.done()) {
+    return Err(ErrorCode::kParse, "malformed frame of type {} ({} bytes)", header.type,
+               payload.size());
+  }
+  return msg;
+}
+
+}  // namespace forage::worker

@@ -1,0 +1,109 @@
+#pragma once
+// Messages between the master and a worker, and their frame encoding.
+// The byte layout is specified in docs/protocol.md; keep the two in step.
+//
+// Frame: u32 payload length (LE) | u8 type | u8 version | u16 reserved (0) | payload.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/result.h"
+#include "parser/extract.h"
+
+namespace forage::worker {
+
+inline constexpr uint8_t kProtocolVersion = 1;
+inline constexpr size_t kFrameHeaderBytes = 8;
+// A frame larger than this is a bug on the sending side (records are sent in
+// batches well under it), so the receiver treats it as a broken channel.
+inline constexpr uint32_t kMaxFramePayloadBytes = 64u << 20;
+
+enum class MsgType : uint8_t {
+  // master -> worker
+  kLease = 1,
+  kStop = 2,
+  // worker -> master
+  kHello = 10,
+  kFetched = 11,
+  kPageRecords = 12,
+  kPageDone = 13,
+  kStats = 14,
+};
+
+// One page handed to a worker. `page_id` is the page's index in the job's
+// plan, not its page number; the master maps it back.
+struct LeaseItem {
+  uint64_t page_id = 0;
+  std::string url;
+};
+
+struct LeaseMsg {
+  std::vector<LeaseItem> items;
+};
+
+// Finish what is leased, send final stats, then exit.
+struct StopMsg {};
+
+struct HelloMsg {
+  int64_t pid = 0;
+};
+
+// The transfer of a page finished (either way): its fetch slot is free again.
+// The page's processing (parse, extract, CPU work) may still be under way.
+struct FetchedMsg {
+  uint64_t page_id = 0;
+};
+
+// Records of one page; a page may send several of these before its PageDone.
+struct PageRecordsMsg {
+  uint64_t page_id = 0;
+  std::vector<parser::Record> records;
+};
+
+// The end of a page. Records sent for it count only once this arrives with ok.
+struct PageDoneMsg {
+  uint64_t page_id = 0;
+  bool ok = false;
+  int32_t http_status = 0;
+  uint32_t attempts = 0;
+  uint64_t body_bytes = 0;
+  uint64_t items = 0;
+  std::string reason;  // why it failed; empty when ok
+};
+
+// Worker counters, sent before a clean exit (and periodically).
+struct StatsMsg {
+  uint64_t pages = 0;
+  uint64_t items = 0;
+  uint64_t requests = 0;
+  uint64_t retries = 0;
+  uint64_t body_bytes = 0;
+  double busy_s = 0;         // CPU time spent processing pages (parse, extract, burn)
+  double max_loop_lag_s = 0; // worst delay of the loop's lag probe
+  double user_s = 0;
+  double sys_s = 0;
+};
+
+using Message = std::variant<LeaseMsg, StopMsg, HelloMsg, FetchedMsg, PageRecordsMsg,
+                             PageDoneMsg, StatsMsg>;
+
+// Appends one whole frame (header and payload) for `msg` to `out`.
+void EncodeFrame(const Message& msg, std::string* out);
+
+struct FrameHeader {
+  uint32_t payload_bytes = 0;
+  uint8_t type = 0;
+  uint8_t version = 0;
+};
+
+// Reads a header from the first kFrameHeaderBytes of `bytes`.
+FrameHeader DecodeFrameHeader(std::string_view bytes);
+
+// Decodes a payload; an unknown type, a wrong version or a malformed payload
+// is an error (kParse).
+Result<Message> DecodePayload(const FrameHeader& header, std::string_view payload);
+
+}  // namespace forage::worker

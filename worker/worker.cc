@@ -1,0 +1,247 @@
+#include "worker/worker.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "worker/cpu_clock.h"
+#include "worker/curl_handles.h"
+
+namespace forage::worker {
+namespace {
+constexpr uint64_t kLagProbeIntervalMs = 50;
+}  // namespace
+
+Worker::Worker(uv_loop_t* loop, const WorkerConfig& config, ExitFn on_exit)
+    : loop_(loop), config_(config), on_exit_(std::move(on_exit)) {}
+
+Result<std::unique_ptr<Worker>> Worker::Create(uv_loop_t* loop, const WorkerConfig& config,
+                                               UniqueFd channel, ExitFn on_exit) {
+  std::unique_ptr<Worker> w(new Worker(loop, config, std::move(on_exit)));
+  if (auto st = w->Init(std::move(channel)); !st) return st.error();
+  return w;
+}
+
+Status Worker::Init(UniqueFd channel) {
+  auto fetcher = Fetcher::Create(loop_, config_.fetch,
+                                 [this](FetchResult&& r) { HandleFetched(std::move(r)); });
+  if (!fetcher) return fetcher.error();
+  fetcher_ = std::move(*fetcher);
+
+  auto queue = ParseQueue::Create(loop_, config_.rules, config_.cpu_burn_s, config_.slice_s,
+                                  [this](ParsedPage&& p) { HandleParsed(std::move(p)); });
+  if (!queue) return queue.error();
+  parse_queue_ = std::move(*queue);
+  if (!config_.test_crash_url.empty()) {
+    parse_queue_->SetBeforeParse([this](uint64_t page_id) {
+      if (crash_pages_.count(page_id) != 0) std::abort();
+    });
+  }
+
+  auto lag = UvHandle<uv_timer_t>::Create([&](uv_timer_t* t) { return uv_timer_init(loop_, t); });
+  if (!lag) return lag.error();
+  lag_timer_ = std::move(*lag);
+  lag_timer_.get()->data = this;
+  lag_expected_ns_ = uv_hrtime() + kLagProbeIntervalMs * 1'000'000;
+  uv_timer_start(lag_timer_.get(), OnUvLagTimer, kLagProbeIntervalMs, kLagProbeIntervalMs);
+  uv_unref(lag_timer_.handle());  // the probe alone never keeps the loop alive
+
+  auto ch = Channel::Open(
+      loop_, std::move(channel), [this](Message&& m) { HandleMessage(std::move(m)); },
+      [this](const Error* e) { HandleChannelClosed(e); });
+  if (!ch) return ch.error();
+  channel_ = std::move(*ch);
+  channel_->Send(HelloMsg{static_cast<int64_t>(getpid())});
+  return OkStatus();
+}
+
+Worker::~Worker() { TearDown(); }
+
+void Worker::HandleMessage(Message&& msg) {
+  if (auto* lease = std::get_if<LeaseMsg>(&msg)) {
+    HandleLease(std::move(*lease));
+  } else if (std::holds_alternative<StopMsg>(msg)) {
+    stopping_ = true;
+    MaybeFinish();
+  }
+  // Anything else is for the master; a worker ignores it.
+}
+
+void Worker::HandleChannelClosed(const Error* error) {
+  if (finishing_) return;
+  // The master is gone (or sent garbage): nobody will take our results.
+  if (error != nullptr) fmt::print(stderr, "forage worker {}: {}\n", getpid(), error->message);
+  Finish(1);
+}
+
+void Worker::HandleLease(LeaseMsg&& lease) {
+  for (auto& item : lease.items) {
+    if (!config_.test_crash_url.empty() &&
+        item.url.find(config_.test_crash_url) != std::string::npos) {
+      crash_pages_.insert(item.page_id);
+    }
+    if (auto st = fetcher_->Start(item.page_id, item.url); !st) {
+      channel_->Send(FetchedMsg{item.page_id});
+      SendPageFailed(item.page_id, 0, st.error().message);
+    }
+  }
+}
+
+void Worker::HandleFetched(FetchResult&& r) {
+  channel_->Send(FetchedMsg{r.id});
+  body_bytes_ += r.body.size();
+  if (!r.transport_ok) {
+    SendPageFailed(r.id, static_cast<int>(r.http_status), std::move(r.error));
+  } else if (r.http_status >= 400) {
+    SendPageFailed(r.id, static_cast<int>(r.http_status), fmt::format("HTTP {}", r.http_status));
+  } else {
+    parse_queue_->Push(r.id, std::move(r.body));
+  }
+  MaybeFinish();
+}
+
+void Worker::HandleParsed(ParsedPage&& page) {
+  const auto& recs = page.records;
+  for (size_t i = 0; i < recs.size(); i += config_.records_per_frame) {
+    PageRecordsMsg m;
+    m.page_id = page.page_id;
+    size_t end = std::min(recs.size(), i + config_.records_per_frame);
+    m.records.assign(std::make_move_iterator(page.records.begin() + static_cast<long>(i)),
+                     std::make_move_iterator(page.records.begin() + static_cast<long>(end)));
+    channel_->Send(m);
+  }
+  PageDoneMsg done;
+  done.page_id = page.page_id;
+  done.ok = true;
+  done.http_status = 200;
+  done.attempts = 1;
+  done.items = recs.size();
+  channel_->Send(done);
+  ++pages_;
+  items_ += recs.size();
+  CheckBackpressure();
+  MaybeFinish();
+}
+
+void Worker::SendPageFailed(uint64_t page_id, int http_status, std::string reason) {
+  PageDoneMsg done;
+  done.page_id = page_id;
+  done.ok = false;
+  done.http_status = http_status;
+  done.attempts = 1;
+  done.reason = std::move(reason);
+  channel_->Send(done);
+}
+
+// A slow master (or sink) must not make the worker buffer without bound:
+// processing waits while too much is unsent, and the master leases no more
+// pages to a worker whose processing backlog is full.
+void Worker::CheckBackpressure() {
+  if (channel_->queued_bytes() <= config_.max_outbox_bytes) return;
+  parse_queue_->Pause();
+  channel_->OnDrained([this] {
+    if (parse_queue_) parse_queue_->Resume();
+  });
+}
+
+void Worker::HandleLagProbe() {
+  uint64_t now = uv_hrtime();
+  if (now > lag_expected_ns_) {
+    double lag = static_cast<double>(now - lag_expected_ns_) * 1e-9;
+    if (lag > max_lag_s_) max_lag_s_ = lag;
+  }
+  lag_expected_ns_ = now + kLagProbeIntervalMs * 1'000'000;
+}
+
+StatsMsg Worker::Stats() const {
+  StatsMsg s;
+  s.pages = pages_;
+  s.items = items_;
+  s.requests = fetcher_ ? fetcher_->requests() : 0;
+  s.body_bytes = body_bytes_;
+  s.busy_s = parse_queue_ ? parse_queue_->busy_s() : 0;
+  s.max_loop_lag_s = max_lag_s_;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  s.user_s = TimevalSeconds(ru.ru_utime);
+  s.sys_s = TimevalSeconds(ru.ru_stime);
+  return s;
+}
+
+void Worker::MaybeFinish() {
+  if (!stopping_ || finishing_) return;
+  if (fetcher_->active() > 0 || !parse_queue_->empty()) return;
+  finishing_ = true;
+  channel_->Send(Stats());
+  channel_->OnDrained([this] { Finish(0); });
+}
+
+// Called from inside component callbacks, so the components are destroyed
+// later, from a timer of our own.
+void Worker::Finish(int exit_code) {
+  finishing_ = true;
+  exit_code_ = exit_code;
+  if (teardown_timer_) return;
+  auto t = UvHandle<uv_timer_t>::Create([&](uv_timer_t* h) { return uv_timer_init(loop_, h); });
+  if (!t) {
+    TearDown();
+    return;
+  }
+  teardown_timer_ = std::move(*t);
+  teardown_timer_.get()->data = this;
+  uv_timer_start(teardown_timer_.get(), OnUvTeardown, 0, 0);
+}
+
+void Worker::TearDown() {
+  fetcher_.reset();
+  parse_queue_.reset();
+  channel_.reset();
+  lag_timer_.Close();
+  teardown_timer_.Close();
+  if (on_exit_) std::exchange(on_exit_, nullptr)(exit_code_);
+}
+
+// --- C entry points
+
+void Worker::OnUvLagTimer(uv_timer_t* h) noexcept {
+  if (h->data != nullptr) static_cast<Worker*>(h->data)->HandleLagProbe();
+}
+
+void Worker::OnUvTeardown(uv_timer_t* h) noexcept {
+  if (h->data != nullptr) static_cast<Worker*>(h->data)->TearDown();
+}
+
+NetworkScope::NetworkScope() : ok_(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {}
+
+NetworkScope::~NetworkScope() {
+  if (ok_) curl_global_cleanup();
+}
+
+int WorkerMain(const WorkerConfig& config, UniqueFd channel) {
+  NetworkScope curl;
+  if (!curl.ok()) {
+    fmt::print(stderr, "forage worker: curl_global_init() failed\n");
+    return 3;
+  }
+  int exit_code = 3;
+  UvLoop loop;
+  if (!loop.ok()) {
+    fmt::print(stderr, "forage worker: uv_loop_init() failed\n");
+    return 3;
+  }
+  auto worker = Worker::Create(loop.get(), config, std::move(channel),
+                               [&](int code) { exit_code = code; });
+  if (!worker) {
+    fmt::print(stderr, "forage worker: {}\n", worker.error().message);
+    return 3;
+  }
+  uv_run(loop.get(), UV_RUN_DEFAULT);
+  worker->reset();
+  return exit_code;
+}
+
+}  // namespace forage::worker

@@ -72,6 +72,7 @@ Status Master::Run(Summary* summary) {
     slot->summary.slot = i;
     slots_.push_back(std::move(slot));
   }
+  hellos_awaited_ = n;
   // Fork first, build later: the workers start before the master's handles.
   for (auto& slot : slots_) {
     if (auto st = StartSlot(*slot); !st) return st;
@@ -120,7 +121,6 @@ Status Master::StartSlot(Slot& slot) {
   if (!forked) return forked.error();
   slot.pid = forked->pid;
   slot.summary.pid = forked->pid;
-  slot.reaped = false;
   pid_slots_[forked->pid] = slot.index;
   return AttachChannel(slot, std::move(forked->channel));
 }
@@ -153,6 +153,10 @@ Status Master::StartSignals() {
 void Master::HandleMessage(Slot& slot, worker::Message&& msg) {
   if (std::holds_alternative<worker::HelloMsg>(msg)) {
     dispatcher_.SetAvailable(slot.index, !stopping_);
+    if (!slot.said_hello) {
+      slot.said_hello = true;
+      --hellos_awaited_;
+    }
     Pump();
   } else if (auto* m = std::get_if<worker::FetchedMsg>(&msg)) {
     if (m->page_id < plan_.pages.size() && dispatcher_.leased_to(m->page_id) == slot.index) {
@@ -238,7 +242,7 @@ void Master::HandleWorkerLost(Slot& slot) {
 }
 
 void Master::Pump() {
-  if (stopping_ || interrupts_ > 0 || error_) return;
+  if (stopping_ || interrupts_ > 0 || error_ || hellos_awaited_ > 0) return;
   for (auto& [index, pages] : dispatcher_.Assign(merger_.cursor())) {
     worker::LeaseMsg lease;
     lease.items.reserve(pages.size());

@@ -50,7 +50,7 @@ class Master {
     std::unique_ptr<worker::Worker> in_process;  // --workers 0
     bool stopping = false;  // sent Stop; its EOF is expected
     bool alive = false;     // channel open
-    bool reaped = true;     // no process of this slot left to wait for
+    bool said_hello = false;  // the slot's first process said hello
     WorkerSummary summary;
   };
 
@@ -96,6 +96,9 @@ class Master {
   Summary* summary_ = nullptr;
   std::optional<Error> error_;
   int interrupts_ = 0;
+  // Nothing is leased until every first worker said hello, so the first
+  // one up does not take the whole concurrency budget.
+  int hellos_awaited_ = 0;
   bool stopping_ = false;
   bool progress_line_ = false;
 };

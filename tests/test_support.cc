@@ -198,6 +198,23 @@ long Fixture::Stat(const std::string& key) const {
   return j.at(key).get<long>();
 }
 
+bool WaitUntil(const std::function<bool()>& done, double timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    usleep(5000);
+  }
+  return true;
+}
+
+std::vector<pid_t> ChildPids(pid_t pid) {
+  std::vector<pid_t> out;
+  std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
+  std::istringstream in(ReadFile(path));
+  for (pid_t child; in >> child;) out.push_back(child);
+  return out;
+}
+
 int ClosedPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

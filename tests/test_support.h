@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -67,6 +68,13 @@ class Fixture {
   Background proc_;
   std::string url_;
 };
+
+// Polls `done` every few milliseconds until it holds; false after
+// `timeout_s`. A wait on a condition, not a sleep standing in for one.
+bool WaitUntil(const std::function<bool()>& done, double timeout_s = 30);
+
+// Direct children of `pid` (from /proc).
+std::vector<pid_t> ChildPids(pid_t pid);
 
 // A loopback port nothing listens on (bound, then closed).
 int ClosedPort();

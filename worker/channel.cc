@@ -46,7 +46,20 @@ Channel::~Channel() {
 void Channel::Send(const Message& msg) {
   if (closed_) return;
   EncodeFrame(msg, &pending_);
-  if (in_flight_ == nullptr) StartWrite();
+  if (in_flight_ != nullptr) return;  // goes out with the next write
+  // Nothing queued before this frame: write it now, without waiting for the
+  // loop. A frame that reached the kernel survives a crash of this process a
+  // moment later, which is what lets the master tell which page a dead
+  // worker was processing (docs/protocol.md).
+  uv_buf_t buf = uv_buf_init(pending_.data(), static_cast<unsigned>(pending_.size()));
+  int n = uv_try_write(reinterpret_cast<uv_stream_t*>(pipe_.get()), &buf, 1);
+  if (n > 0) pending_.erase(0, static_cast<size_t>(n));
+  if (n < 0 && n != UV_EAGAIN) {
+    Error e = Err(ErrorCode::kIo, "write to channel failed: {}", uv_strerror(n));
+    Fail(&e);
+    return;
+  }
+  StartWrite();
 }
 
 void Channel::OnDrained(std::function<void()> fn) {
@@ -102,7 +115,6 @@ void Channel::HandleWriteDone(int status) {
     return;
   }
   StartWrite();
-  if (in_flight_ == nullptr && on_drained_) std::exchange(on_drained_, nullptr)();
 }
 
 void Channel::HandleRead(ssize_t nread) {

@@ -2,8 +2,9 @@
 // Channel: framed, bidirectional messages over one pipe or socketpair end.
 //
 // Owns the fd (as a libuv pipe handle on `loop`). Loop-bound and
-// single-threaded. Outgoing frames are coalesced: while one write is in
-// flight, later frames gather in a buffer that goes out as the next write.
+// single-threaded. A frame is written at once when nothing is queued before
+// it (uv_try_write); otherwise, while one write is in flight, later frames
+// gather in a buffer that goes out as the next write.
 // Incoming bytes are split into frames and decoded; every message is handed
 // to `on_message` in order. `on_closed` fires once, on EOF, a read or write
 // error, or a malformed frame (with the reason); no message follows it.

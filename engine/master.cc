@@ -18,6 +18,11 @@ namespace {
 using worker::UvHandle;
 
 constexpr uint64_t kProgressIntervalMs = 250;
+// A worker with pages in its care that has sent nothing (not even its
+// once-a-second heartbeat) for this long is hung, in Gumbo or elsewhere: it
+// is killed and treated like a crash.
+constexpr double kHangTimeoutS = 30;
+constexpr uint64_t kWatchdogIntervalMs = 1000;
 
 DispatchLimits LimitsFor(const Config& c) {
   DispatchLimits l;
@@ -84,6 +89,16 @@ Status Master::Run(Summary* summary) {
   deferred_timer_ = std::move(*deferred);
   deferred_timer_.get()->data = this;
 
+  if (config_.workers > 0) {
+    auto w = UvHandle<uv_timer_t>::Create(
+        [&](uv_timer_t* h) { return uv_timer_init(loop_.get(), h); });
+    if (!w) return w.error();
+    watchdog_timer_ = std::move(*w);
+    watchdog_timer_.get()->data = this;
+    uv_timer_start(watchdog_timer_.get(), OnUvWatchdog, kWatchdogIntervalMs, kWatchdogIntervalMs);
+    uv_unref(watchdog_timer_.handle());
+  }
+
   progress_line_ = !config_.quiet && isatty(STDERR_FILENO);
   if (progress_line_) {
     auto t = UvHandle<uv_timer_t>::Create(
@@ -99,13 +114,20 @@ Status Master::Run(Summary* summary) {
 
   if (progress_line_) fmt::print(stderr, "\r\033[K");
   summary_->interrupted = interrupts_ > 0;
-  for (auto& s : slots_) summary_->per_worker.push_back(s->summary);
+  for (auto& s : slots_) {
+    FoldStats(*s);
+    summary_->requests += s->requests;
+    summary_->retries += s->retries;
+    summary_->body_bytes += s->body_bytes;
+    summary_->per_worker.push_back(s->summary);
+  }
   if (error_) return *error_;
   return OkStatus();
 }
 
 Status Master::StartSlot(Slot& slot) {
   slot.stopping = false;
+  slot.last_heard_s = NowSeconds();
   if (config_.workers == 0) {
     auto pair = ChannelPair();
     if (!pair) return pair.error();
@@ -151,6 +173,7 @@ Status Master::StartSignals() {
 }
 
 void Master::HandleMessage(Slot& slot, worker::Message&& msg) {
+  slot.last_heard_s = NowSeconds();
   if (std::holds_alternative<worker::HelloMsg>(msg)) {
     dispatcher_.SetAvailable(slot.index, !stopping_);
     if (!slot.said_hello) {
@@ -170,16 +193,23 @@ void Master::HandleMessage(Slot& slot, worker::Message&& msg) {
   } else if (auto* m = std::get_if<worker::PageDoneMsg>(&msg)) {
     HandlePageDone(slot, *m);
   } else if (auto* m = std::get_if<worker::StatsMsg>(&msg)) {
-    summary_->requests += m->requests;
-    summary_->retries += m->retries;
-    summary_->body_bytes += m->body_bytes;
-    slot.summary.busy_s += m->busy_s;
-    slot.summary.max_loop_lag_s = std::max(slot.summary.max_loop_lag_s, m->max_loop_lag_s);
-    if (config_.workers == 0) {  // one process: its own clock is the worker's
-      slot.summary.user_s = m->user_s;
-      slot.summary.sys_s = m->sys_s;
-    }
+    slot.stats = *m;
   }
+}
+
+// Adds the snapshot of a slot's finished process to the slot's totals.
+void Master::FoldStats(Slot& slot) {
+  const worker::StatsMsg& m = slot.stats;
+  slot.requests += m.requests;
+  slot.retries += m.retries;
+  slot.body_bytes += m.body_bytes;
+  slot.summary.busy_s += m.busy_s;
+  slot.summary.max_loop_lag_s = std::max(slot.summary.max_loop_lag_s, m.max_loop_lag_s);
+  if (config_.workers == 0) {  // one process: its own clock is the worker's
+    slot.summary.user_s = m.user_s;
+    slot.summary.sys_s = m.sys_s;
+  }
+  slot.stats = worker::StatsMsg{};
 }
 
 void Master::HandlePageDone(Slot& slot, const worker::PageDoneMsg& done) {
@@ -218,6 +248,7 @@ void Master::ProcessClosedSlots() {
   closed.swap(closed_slots_);
   for (int index : closed) {
     Slot& slot = *slots_[index];
+    FoldStats(slot);
     slot.channel.reset();
     slot.in_process.reset();
     if (!slot.stopping) HandleWorkerLost(slot);
@@ -335,7 +366,20 @@ void Master::HandleProgressTick() {
              elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0);
 }
 
+void Master::HandleWatchdog() {
+  const double now = NowSeconds();
+  for (auto& s : slots_) {
+    if (!s->alive || s->stopping || dispatcher_.outstanding(s->index) == 0) continue;
+    if (now - s->last_heard_s < kHangTimeoutS) continue;
+    fmt::print(stderr, "forage: worker {} (pid {}) sent nothing for {:.0f} s: killed\n", s->index,
+               s->pid, now - s->last_heard_s);
+    kill(s->pid, SIGKILL);
+    s->last_heard_s = now;  // once; its EOF follows
+  }
+}
+
 void Master::CloseLoopHandles() {
+  watchdog_timer_.Close();
   signals_.clear();
   progress_timer_.Close();
   deferred_timer_.Close();
@@ -349,6 +393,10 @@ void Master::OnUvSignal(uv_signal_t* h, int signum) noexcept {
 
 void Master::OnUvProgress(uv_timer_t* h) noexcept {
   if (h->data != nullptr) static_cast<Master*>(h->data)->HandleProgressTick();
+}
+
+void Master::OnUvWatchdog(uv_timer_t* h) noexcept {
+  if (h->data != nullptr) static_cast<Master*>(h->data)->HandleWatchdog();
 }
 
 void Master::OnUvDeferred(uv_timer_t* h) noexcept {

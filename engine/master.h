@@ -51,7 +51,12 @@ class Master {
     bool stopping = false;  // sent Stop; its EOF is expected
     bool alive = false;     // channel open
     bool said_hello = false;  // the slot's first process said hello
-    WorkerSummary summary;
+    WorkerSummary summary;     // totals of the slot's earlier processes, then of all
+    worker::StatsMsg stats;    // the latest snapshot of the current process
+    double last_heard_s = 0;   // when the current process last sent anything
+    uint64_t requests = 0;     // totals of finished processes (FoldStats)
+    uint64_t retries = 0;
+    uint64_t body_bytes = 0;
   };
 
   Status StartSlot(Slot& slot);
@@ -63,6 +68,8 @@ class Master {
   void ProcessClosedSlots();
   void HandleSignal(int signum);
   void HandleProgressTick();
+  void HandleWatchdog();
+  void FoldStats(Slot& slot);
   void ReapChildren();
   void Pump();
   void MaybeStop();
@@ -76,6 +83,7 @@ class Master {
   static void OnUvSignal(uv_signal_t* h, int signum) noexcept;
   static void OnUvProgress(uv_timer_t* h) noexcept;
   static void OnUvDeferred(uv_timer_t* h) noexcept;
+  static void OnUvWatchdog(uv_timer_t* h) noexcept;
 
   worker::UvLoop loop_;  // first: destroyed last
   const Config& config_;
@@ -87,6 +95,7 @@ class Master {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<worker::UvHandle<uv_signal_t>> signals_;
   worker::UvHandle<uv_timer_t> progress_timer_;
+  worker::UvHandle<uv_timer_t> watchdog_timer_;
   // Channel closes are handled from this timer, outside the channel's own
   // callbacks (which may run deep inside a Send).
   worker::UvHandle<uv_timer_t> deferred_timer_;

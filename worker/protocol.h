@@ -74,7 +74,9 @@ struct PageDoneMsg {
   std::string reason;  // why it failed; empty when ok
 };
 
-// Worker counters, sent before a clean exit (and periodically).
+// Worker counters since the process started: sent every second (the
+// worker's heartbeat) and once more before a clean exit. Each one replaces
+// the previous one; they are snapshots, not increments.
 struct StatsMsg {
   uint64_t pages = 0;
   uint64_t items = 0;

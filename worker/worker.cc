@@ -14,6 +14,8 @@
 namespace forage::worker {
 namespace {
 constexpr uint64_t kLagProbeIntervalMs = 50;
+// Stats go to the master this often; they double as the worker's heartbeat.
+constexpr int kProbesPerHeartbeat = 20;
 }  // namespace
 
 Worker::Worker(uv_loop_t* loop, const WorkerConfig& config, ExitFn on_exit)
@@ -155,6 +157,7 @@ void Worker::HandleLagProbe() {
     if (lag > max_lag_s_) max_lag_s_ = lag;
   }
   lag_expected_ns_ = now + kLagProbeIntervalMs * 1'000'000;
+  if (++probes_ % kProbesPerHeartbeat == 0 && channel_ && !finishing_) channel_->Send(Stats());
 }
 
 StatsMsg Worker::Stats() const {

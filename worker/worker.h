@@ -78,6 +78,7 @@ class Worker {
   UvHandle<uv_timer_t> teardown_timer_;
   uint64_t lag_expected_ns_ = 0;
   double max_lag_s_ = 0;
+  int probes_ = 0;
   bool stopping_ = false;
   bool finishing_ = false;
   int exit_code_ = 0;

@@ -17,7 +17,7 @@ const std::vector<std::string>& KnownFlags() {
   static const std::vector<std::string> flags = {
       "--url",     "--pages",    "--urls",        "--items",    "--field",  "--workers",
       "--concurrency", "--per-host", "--timeout", "--connect-timeout", "--max-body",
-      "--cpu-burn", "--order",   "--chunking",    "--user-agent", "--output", "--report",
+      "--cpu-burn", "--hang-timeout", "--order",   "--chunking",    "--user-agent", "--output", "--report",
       "--quiet",   "--help",     "--version"};
   return flags;
 }
@@ -43,6 +43,7 @@ struct RawRun {
   std::string timeout = "30s";
   std::string connect_timeout = "10s";
   std::string cpu_burn;
+  std::string hang_timeout = "30s";
   std::string order = "page";
   std::string chunking = "dynamic";
   uint64_t max_body_mib = 16;
@@ -61,6 +62,8 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--connect-timeout", raw->connect_timeout, "connect timeout (e.g. 10s)");
   run->add_option("--max-body", raw->max_body_mib, "body size cap in MiB");
   run->add_option("--cpu-burn", raw->cpu_burn, "extra CPU time per page (e.g. 100ms)");
+  run->add_option("--hang-timeout", raw->hang_timeout,
+                  "kill a worker silent this long while it holds pages (30s)");
   run->add_option("--order", raw->order, "page (default) or arrival");
   run->add_option("--chunking", raw->chunking, "dynamic (default) or static");
   run->add_option("--user-agent", c->user_agent, "User-Agent header");
@@ -109,6 +112,12 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
     if (!burn) return Err(ErrorCode::kInvalidArgument, "--cpu-burn: {}", burn.error().message);
     c->cpu_burn_s = *burn;
   }
+  auto hang = ParseDuration(raw.hang_timeout);
+  if (!hang || *hang <= 0) {
+    return Err(ErrorCode::kInvalidArgument, "--hang-timeout '{}': expected a duration above 0",
+               raw.hang_timeout);
+  }
+  c->hang_timeout_s = *hang;
   if (raw.max_body_mib == 0) return Err(ErrorCode::kInvalidArgument, "--max-body must be > 0");
   c->max_body_bytes = raw.max_body_mib << 20;
   if (raw.order == "page") {

@@ -34,6 +34,8 @@ struct Config {
   int64_t connect_timeout_ms = 10'000;
   uint64_t max_body_bytes = 16ull << 20;
   double cpu_burn_s = 0;
+  // A worker silent this long while it holds pages is killed as hung.
+  double hang_timeout_s = 30;
   Order order = Order::kPage;
   Chunking chunking = Chunking::kDynamic;
   std::string user_agent;

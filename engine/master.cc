@@ -18,10 +18,6 @@ namespace {
 using worker::UvHandle;
 
 constexpr uint64_t kProgressIntervalMs = 250;
-// A worker with pages in its care that has sent nothing (not even its
-// once-a-second heartbeat) for this long is hung, in Gumbo or elsewhere: it
-// is killed and treated like a crash.
-constexpr double kHangTimeoutS = 30;
 constexpr uint64_t kWatchdogIntervalMs = 1000;
 
 DispatchLimits LimitsFor(const Config& c) {
@@ -262,7 +258,11 @@ void Master::ProcessClosedSlots() {
 void Master::HandleWorkerLost(Slot& slot) {
   Dispatcher::Lost lost = dispatcher_.OnWorkerLost(slot.index);
   for (uint64_t p : lost.requeued) merger_.Discard(p);
-  if (lost.failed) FailPage(*lost.failed, "worker crashed while processing");
+  if (lost.failed) {
+    FailPage(*lost.failed, slot.killed_as_hung ? "worker hung while processing"
+                                               : "worker crashed while processing");
+  }
+  slot.killed_as_hung = false;
   if (stopping_ || interrupts_ > 0 || error_ || dispatcher_.all_finished()) return;
   ++slot.summary.restarts;
   if (auto st = StartSlot(slot); !st) {
@@ -370,9 +370,13 @@ void Master::HandleWatchdog() {
   const double now = NowSeconds();
   for (auto& s : slots_) {
     if (!s->alive || s->stopping || dispatcher_.outstanding(s->index) == 0) continue;
-    if (now - s->last_heard_s < kHangTimeoutS) continue;
-    fmt::print(stderr, "forage: worker {} (pid {}) sent nothing for {:.0f} s: killed\n", s->index,
-               s->pid, now - s->last_heard_s);
+    // A worker with pages in its care that sent nothing, not even its
+    // once-a-second heartbeat, is stuck (in Gumbo or elsewhere): it is
+    // killed, and its death is handled like a crash.
+    if (now - s->last_heard_s < config_.hang_timeout_s) continue;
+    fmt::print(stderr, "forage: worker {} (pid {}) sent nothing for {:.1f} s: killed as hung\n",
+               s->index, s->pid, now - s->last_heard_s);
+    s->killed_as_hung = true;
     kill(s->pid, SIGKILL);
     s->last_heard_s = now;  // once; its EOF follows
   }

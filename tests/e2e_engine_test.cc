@@ -12,8 +12,9 @@
 namespace forage::testing {
 namespace {
 
-std::vector<std::string> SeedJob(const Fixture& fx, const std::string& out) {
-  return {ForageBin(), "run", "--url", fx.url() + "shop/page/{page}/", "--pages", "1-48",
+std::vector<std::string> SeedJob(const Fixture& fx, const std::string& out,
+                                 const std::string& pages = "1-48") {
+  return {ForageBin(), "run", "--url", fx.url() + "shop/page/{page}/", "--pages", pages,
           "--items", ".product",
           "--field", "id=.add_to_cart_button::attr(data-product_id)",
           "--field", "name=h2", "--field", "price=.price",
@@ -82,6 +83,24 @@ TEST_CASE("a page that crashes its worker twice is failed; every other row is st
   int restarts = 0;
   for (auto& w : rep["per_worker"]) restarts += w["restarts"].get<int>();
   CHECK(restarts == 2);
+}
+
+TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then failed") {
+  Fixture fx;
+  std::string dir = TempDir("hang_page");
+  auto argv = SeedJob(fx, dir + "/out.csv", "1-8");
+  argv.insert(argv.end(), {"--workers", "2", "--hang-timeout", "300ms",
+                           "--report", dir + "/report.json"});
+  auto r = RunProcess(argv, {{"FORAGE_TEST_HANG_URL", "/shop/page/3/"}});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("killed as hung") != std::string::npos);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 7);
+  REQUIRE(rep["failures"].size() == 1);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "shop/page/3/");
+  CHECK(rep["failures"][0]["reason"] == "worker hung while processing");
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 7 * 16);
 }
 
 TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once") {

@@ -38,9 +38,10 @@ Status Worker::Init(UniqueFd channel) {
                                   [this](ParsedPage&& p) { HandleParsed(std::move(p)); });
   if (!queue) return queue.error();
   parse_queue_ = std::move(*queue);
-  if (!config_.test_crash_url.empty()) {
+  if (!config_.test_crash_url.empty() || !config_.test_hang_url.empty()) {
     parse_queue_->SetBeforeParse([this](uint64_t page_id) {
       if (crash_pages_.count(page_id) != 0) std::abort();
+      while (hang_pages_.count(page_id) != 0) pause();
     });
   }
 
@@ -85,6 +86,10 @@ void Worker::HandleLease(LeaseMsg&& lease) {
     if (!config_.test_crash_url.empty() &&
         item.url.find(config_.test_crash_url) != std::string::npos) {
       crash_pages_.insert(item.page_id);
+    }
+    if (!config_.test_hang_url.empty() &&
+        item.url.find(config_.test_hang_url) != std::string::npos) {
+      hang_pages_.insert(item.page_id);
     }
     if (auto st = fetcher_->Start(item.page_id, item.url); !st) {
       channel_->Send(FetchedMsg{item.page_id});

@@ -33,6 +33,9 @@ struct WorkerConfig {
   // Test-only fault: the worker process crashes (abort) when it starts to
   // parse a page whose URL contains this. Set from FORAGE_TEST_CRASH_URL.
   std::string test_crash_url;
+  // Test-only fault: the worker hangs (never returns to its loop) when it
+  // starts to parse a page whose URL contains this. FORAGE_TEST_HANG_URL.
+  std::string test_hang_url;
 };
 
 class Worker {
@@ -85,7 +88,8 @@ class Worker {
   uint64_t pages_ = 0;
   uint64_t items_ = 0;
   uint64_t body_bytes_ = 0;
-  std::unordered_set<uint64_t> crash_pages_;  // test-only fault
+  std::unordered_set<uint64_t> crash_pages_;  // test-only faults
+  std::unordered_set<uint64_t> hang_pages_;
 };
 
 // Process-wide state the worker's libraries need (libcurl's global init),

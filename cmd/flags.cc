@@ -54,7 +54,8 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--pages", c->pages, "pages: 1-48, or 1-10,15,20-30");
   run->add_option("--urls", c->urls_file, "file with one URL a line (instead of --url/--pages)");
   run->add_option("--items", c->items, "CSS selector: one record per match");
-  run->add_option("--field", raw->fields, "NAME=SELECTOR, relative to the item (repeatable)");
+  run->add_option("--field", raw->fields, "NAME=SELECTOR, relative to the item (repeatable)")
+      ->allow_extra_args(false);  // one value per --field; a stray word is an error
   run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
   run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
   run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)");

@@ -58,6 +58,13 @@ TEST_CASE("a mistyped flag suggests the right one") {
   CHECK(SuggestFlag("--zzzzzzzz") == "");
 }
 
+TEST_CASE("each --field takes one value; a stray word is an error, not a field") {
+  auto inv = Parse({"run", "--url", "http://h/{page}", "--pages", "1", "--items", "li", "--field",
+                    "a=b", "c=d"});
+  REQUIRE_FALSE(inv.has_value());
+  CHECK(inv.error().message == "unexpected argument 'c=d'");
+}
+
 TEST_CASE("missing pieces are named") {
   CHECK(Parse({"run", "--pages", "1", "--items", "li", "--field", "a=b"}).error().message ==
         "--url is required (or --urls FILE)");

@@ -19,6 +19,9 @@ using worker::UvHandle;
 
 constexpr uint64_t kProgressIntervalMs = 250;
 constexpr uint64_t kWatchdogIntervalMs = 1000;
+// Worker deaths in a row, with not one page finished in between, after which
+// the run gives up: a worker that cannot even start would be respawned forever.
+constexpr int kMaxDeathsWithoutProgress = 10;
 
 DispatchLimits LimitsFor(const Config& c) {
   DispatchLimits l;
@@ -212,6 +215,7 @@ void Master::HandlePageDone(Slot& slot, const worker::PageDoneMsg& done) {
   const uint64_t page = done.page_id;
   if (page >= plan_.pages.size() || dispatcher_.leased_to(page) != slot.index) return;
   dispatcher_.OnFinished(page, done.ok);
+  deaths_without_progress_ = 0;
   if (done.ok) {
     ++summary_->pages_ok;
     ++slot.summary.pages;
@@ -257,6 +261,13 @@ void Master::ProcessClosedSlots() {
 // sent is forgotten), except the one it was processing when it died twice.
 void Master::HandleWorkerLost(Slot& slot) {
   Dispatcher::Lost lost = dispatcher_.OnWorkerLost(slot.index);
+  if (lost.failed) deaths_without_progress_ = 0;  // the job moved on
+  if (++deaths_without_progress_ >= kMaxDeathsWithoutProgress) {
+    Abort(Err(ErrorCode::kInternal,
+              "workers died {} times in a row without finishing a page (last: worker {}, pid {})",
+              deaths_without_progress_, slot.index, slot.pid));
+    return;
+  }
   for (uint64_t p : lost.requeued) merger_.Discard(p);
   if (lost.failed) {
     FailPage(*lost.failed, slot.killed_as_hung ? "worker hung while processing"

@@ -106,6 +106,7 @@ class Master {
   Summary* summary_ = nullptr;
   std::optional<Error> error_;
   int interrupts_ = 0;
+  int deaths_without_progress_ = 0;
   // Nothing is leased until every first worker said hello, so the first
   // one up does not take the whole concurrency budget.
   int hellos_awaited_ = 0;

@@ -85,6 +85,21 @@ TEST_CASE("a page that crashes its worker twice is failed; every other row is st
   CHECK(restarts == 2);
 }
 
+TEST_CASE("when every page crashes its worker the run still ends, each page failed") {
+  Fixture fx;
+  std::string dir = TempDir("crash_all");
+  auto argv = SeedJob(fx, dir + "/out.csv", "1-3");
+  argv.insert(argv.end(), {"--workers", "2", "--report", dir + "/report.json", "--quiet"});
+  auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/shop/page/"}});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 0);
+  CHECK(rep["pages_failed"] == 3);
+  for (auto& f : rep["failures"]) CHECK(f["reason"] == "worker crashed while processing");
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1);  // the header alone
+}
+
 TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then failed") {
   Fixture fx;
   std::string dir = TempDir("hang_page");

@@ -12,19 +12,13 @@
 namespace forage::testing {
 namespace {
 
-std::vector<std::string> SeedJob(const Fixture& fx, const std::string& out,
-                                 const std::string& pages = "1-48") {
-  return {ForageBin(), "run", "--url", fx.url() + "shop/page/{page}/", "--pages", pages,
-          "--items", ".product",
-          "--field", "id=.add_to_cart_button::attr(data-product_id)",
-          "--field", "name=h2", "--field", "price=.price",
-          "--field", "url=.woocommerce-loop-product__link::attr(href)", "-o", out};
+std::vector<std::vector<std::string>> GoldenRows(const Fixture& fx) {
+  return ParseCsv(GoldenShopCsv(fx));
 }
 
-std::vector<std::vector<std::string>> GoldenRows(const Fixture& fx) {
-  std::string g = ReadFile(SourcePath("tests/golden/shop_pages_1-48.csv"));
-  for (size_t at; (at = g.find("{host}")) != std::string::npos;) g.replace(at, 6, fx.host());
-  return ParseCsv(g);
+std::vector<std::string> WithOutput(std::vector<std::string> argv, const std::string& out) {
+  argv.insert(argv.end(), {"-o", out});
+  return argv;
 }
 
 nlohmann::json Report(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
@@ -37,7 +31,7 @@ TEST_CASE("kill -9 of a worker mid-job: the 755 rows exactly once, in order, and
   // kill a worker while it holds pages.
   Fixture fx({"--delay", "100", "--max-inflight", "4"});
   std::string dir = TempDir("kill_worker");
-  auto argv = SeedJob(fx, dir + "/out.csv");
+  auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--concurrency", "4", "--report",
                            dir + "/report.json", "--quiet"});
   Background forage(argv);
@@ -64,7 +58,7 @@ TEST_CASE("kill -9 of a worker mid-job: the 755 rows exactly once, in order, and
 TEST_CASE("a page that crashes its worker twice is failed; every other row is stored") {
   Fixture fx;
   std::string dir = TempDir("crash_page");
-  auto argv = SeedJob(fx, dir + "/out.csv");
+  auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--report", dir + "/report.json", "--quiet"});
   auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/shop/page/7/"}});
   INFO(r.err);
@@ -88,7 +82,7 @@ TEST_CASE("a page that crashes its worker twice is failed; every other row is st
 TEST_CASE("when every page crashes its worker the run still ends, each page failed") {
   Fixture fx;
   std::string dir = TempDir("crash_all");
-  auto argv = SeedJob(fx, dir + "/out.csv", "1-3");
+  auto argv = WithOutput(SeedJob(fx, "1-3"), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--report", dir + "/report.json", "--quiet"});
   auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/shop/page/"}});
   INFO(r.err);
@@ -103,7 +97,7 @@ TEST_CASE("when every page crashes its worker the run still ends, each page fail
 TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then failed") {
   Fixture fx;
   std::string dir = TempDir("hang_page");
-  auto argv = SeedJob(fx, dir + "/out.csv", "1-8");
+  auto argv = WithOutput(SeedJob(fx, "1-8"), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--hang-timeout", "300ms",
                            "--report", dir + "/report.json"});
   auto r = RunProcess(argv, {{"FORAGE_TEST_HANG_URL", "/shop/page/3/"}});
@@ -121,7 +115,7 @@ TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then f
 TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once") {
   Fixture fx({"--delay", "50"});
   std::string dir = TempDir("per_host");
-  auto argv = SeedJob(fx, dir + "/out.csv");
+  auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--per-host", "3", "--quiet"});
   auto r = RunProcess(argv);
   REQUIRE(r.exit_code == 0);
@@ -129,7 +123,7 @@ TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once"
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 756);
 
   SUBCASE("--concurrency holds the same way") {
-    auto argv2 = SeedJob(fx, dir + "/out2.csv");
+    auto argv2 = WithOutput(SeedJob(fx), dir + "/out2.csv");
     argv2.insert(argv2.end(), {"--workers", "4", "--concurrency", "5", "--quiet"});
     fx.Get("/__reset");
     REQUIRE(RunProcess(argv2).exit_code == 0);
@@ -140,7 +134,7 @@ TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once"
 TEST_CASE("SIGINT: exit 130, a valid CSV holding the first pages in order") {
   Fixture fx({"--delay", "100", "--max-inflight", "2"});
   std::string dir = TempDir("sigint");
-  auto argv = SeedJob(fx, dir + "/out.csv");
+  auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--concurrency", "2", "--report",
                            dir + "/report.json"});
   Background forage(argv);
@@ -171,7 +165,7 @@ TEST_CASE("static and dynamic chunking, page and arrival order: the same records
     for (const char* order : {"page", "arrival"}) {
       CAPTURE(chunking);
       CAPTURE(order);
-      auto argv = SeedJob(fx, dir + "/out.csv");
+      auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
       argv.insert(argv.end(), {"--workers", "3", "--chunking", chunking, "--order", order,
                                "--concurrency", "7", "--quiet"});
       REQUIRE(RunProcess(argv).exit_code == 0);

@@ -215,6 +215,24 @@ std::vector<pid_t> ChildPids(pid_t pid) {
   return out;
 }
 
+std::vector<std::string> SeedJob(const Fixture& fx, const std::string& pages) {
+  return {ForageBin(), "run", "--url", fx.url() + "shop/page/{page}/", "--pages", pages,
+          "--items", ".product",
+          "--field", "id=.add_to_cart_button::attr(data-product_id)",
+          "--field", "name=h2", "--field", "price=.price",
+          "--field", "url=.woocommerce-loop-product__link::attr(href)"};
+}
+
+std::string GoldenShopCsv(const Fixture& fx) {
+  std::string g = ReadFile(SourcePath("tests/golden/shop_pages_1-48.csv"));
+  const std::string placeholder = "{host}";
+  for (size_t at = 0; (at = g.find(placeholder, at)) != std::string::npos;) {
+    g.replace(at, placeholder.size(), fx.host());
+    at += fx.host().size();
+  }
+  return g;
+}
+
 int ClosedPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

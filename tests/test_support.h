@@ -76,6 +76,16 @@ bool WaitUntil(const std::function<bool()>& done, double timeout_s = 30);
 // Direct children of `pid` (from /proc).
 std::vector<pid_t> ChildPids(pid_t pid);
 
+// `forage run` with the seed's job (SEEDS.md section 1) against the
+// fixture's shop: pages `pages`, items .product, fields id, name, price, url.
+// Flags for output, workers and the like are appended by the caller.
+std::vector<std::string> SeedJob(const Fixture& fx, const std::string& pages = "1-48");
+
+// The CSV forage must write for pages 1-48 of `fx`'s shop. Written by the
+// peers' own generator (Python), so tests compare two independent
+// implementations, not forage with itself.
+std::string GoldenShopCsv(const Fixture& fx);
+
 // A loopback port nothing listens on (bound, then closed).
 int ClosedPort();
 

@@ -31,10 +31,12 @@ std::string FormatReport(const Summary& s) {
   fmt::format_to(line, "  requests {}   retries {}   {:.1f} MB received\n", s.requests, s.retries,
        static_cast<double>(s.body_bytes) / 1e6);
   for (const auto& w : s.per_worker) {
-    fmt::format_to(line, "  worker {} pid {:<7} pages {:<6} items {:<7} user {:.3f} s  sys {:.3f} s  busy {:.3f} s"
-         "  lag max {:.1f} ms  restarts {}\n",
-         w.slot, w.pid, w.pages, w.items, w.user_s, w.sys_s, w.busy_s, w.max_loop_lag_s * 1e3,
-         w.restarts);
+    fmt::format_to(line,
+                   "  worker {} pid {:<7} pages {:<6} items {:<7} user {:.3f} s  sys {:.3f} s"
+                   "  busy {:.0f}%  lag max {:.1f} ms  restarts {}\n",
+                   w.slot, w.pid, w.pages, w.items, w.user_s, w.sys_s,
+                   s.wall_s > 0 ? 100 * w.busy_s / s.wall_s : 0.0, w.max_loop_lag_s * 1e3,
+                   w.restarts);
   }
   for (size_t i = 0; i < s.failures.size() && i < kFailuresShown; ++i) {
     fmt::format_to(line, "  failed {}: {}\n", s.failures[i].url, s.failures[i].reason);

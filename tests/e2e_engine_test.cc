@@ -157,6 +157,45 @@ TEST_CASE("SIGINT: exit 130, a valid CSV holding the first pages in order") {
   CHECK(rep["pages_ok"].get<size_t>() == (rows.size() - 1) / 16);
 }
 
+TEST_CASE("a second SIGINT kills the workers: exit 130, the CSV still valid") {
+  Fixture fx({"--delay", "300", "--max-inflight", "2"});
+  std::string dir = TempDir("sigint_twice");
+  auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
+  argv.insert(argv.end(), {"--workers", "2", "--concurrency", "2"});
+  Background forage(argv);
+  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 3; }));
+  forage.Signal(SIGINT);
+  forage.ReadErrUntil("interrupted");
+  forage.Signal(SIGINT);
+  auto r = forage.Wait();
+  INFO(r.err);
+  CHECK(r.exit_code == 130);
+  auto rows = ParseCsv(ReadFile(dir + "/out.csv"));
+  auto golden = GoldenRows(fx);
+  REQUIRE(rows.size() >= 1);
+  CHECK(rows.size() < golden.size());
+  CHECK(std::equal(rows.begin(), rows.end(), golden.begin()));
+}
+
+TEST_CASE("workers exit when their master is killed") {
+  Fixture fx({"--delay", "200", "--max-inflight", "2"});
+  std::string dir = TempDir("master_killed");
+  auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
+  argv.insert(argv.end(), {"--workers", "3", "--concurrency", "2", "--quiet"});
+  Background forage(argv);
+  std::vector<pid_t> workers;
+  REQUIRE(WaitUntil([&] {
+    workers = ChildPids(forage.pid());
+    return workers.size() == 3 && fx.Stat("requests") >= 2;
+  }));
+  forage.Signal(SIGKILL);
+  forage.Wait();
+  for (pid_t w : workers) {
+    CAPTURE(w);
+    CHECK(WaitUntil([&] { return ProcessExited(w); }, 10));
+  }
+}
+
 TEST_CASE("static and dynamic chunking, page and arrival order: the same records") {
   Fixture fx;
   std::string dir = TempDir("modes");

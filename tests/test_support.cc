@@ -207,6 +207,14 @@ bool WaitUntil(const std::function<bool()>& done, double timeout_s) {
   return true;
 }
 
+bool ProcessExited(pid_t pid) {
+  if (kill(pid, 0) != 0) return true;
+  // "pid (comm) S ...": the state follows the last ')'.
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  return paren == std::string::npos || stat.size() < paren + 3 || stat[paren + 2] == 'Z';
+}
+
 std::vector<pid_t> ChildPids(pid_t pid) {
   std::vector<pid_t> out;
   std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";

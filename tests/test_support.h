@@ -73,6 +73,9 @@ class Fixture {
 // `timeout_s`. A wait on a condition, not a sleep standing in for one.
 bool WaitUntil(const std::function<bool()>& done, double timeout_s = 30);
 
+// True once `pid` has exited: gone, or a zombie nobody has reaped yet.
+bool ProcessExited(pid_t pid);
+
 // Direct children of `pid` (from /proc).
 std::vector<pid_t> ChildPids(pid_t pid);
 

@@ -17,7 +17,8 @@ const std::vector<std::string>& KnownFlags() {
   static const std::vector<std::string> flags = {
       "--url",     "--pages",    "--urls",        "--items",    "--field",  "--workers",
       "--concurrency", "--per-host", "--timeout", "--connect-timeout", "--max-body",
-      "--cpu-burn", "--hang-timeout", "--order",   "--chunking",    "--user-agent", "--output", "--report",
+      "--cpu-burn", "--hang-timeout", "--order", "--rate", "--delay", "--retries",
+      "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",   "--chunking",    "--user-agent", "--output", "--report",
       "--quiet",   "--help",     "--version"};
   return flags;
 }
@@ -44,6 +45,9 @@ struct RawRun {
   std::string connect_timeout = "10s";
   std::string cpu_burn;
   std::string hang_timeout = "30s";
+  std::string delay;
+  std::string max_retry_wait = "60s";
+  std::string stall_timeout = "30s";
   std::string order = "page";
   std::string chunking = "dynamic";
   uint64_t max_body_mib = 16;
@@ -59,7 +63,13 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
   run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
   run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)");
-  run->add_option("--timeout", raw->timeout, "per-request timeout (e.g. 30s)");
+  run->add_option("--rate", c->rate_per_host, "requests per second per host, whole job");
+  run->add_option("--delay", raw->delay, "gap between requests to a host, jittered x0.5-1.5");
+  run->add_option("--retries", c->retries, "further attempts after a retryable failure (3)");
+  run->add_option("--max-retry-wait", raw->max_retry_wait, "cap on backoff and Retry-After (60s)");
+  run->add_option("--timeout", raw->timeout, "per-attempt timeout (e.g. 30s)");
+  run->add_option("--stall-timeout", raw->stall_timeout,
+                  "abort a transfer that receives nothing this long (30s)");
   run->add_option("--connect-timeout", raw->connect_timeout, "connect timeout (e.g. 10s)");
   run->add_option("--max-body", raw->max_body_mib, "body size cap in MiB");
   run->add_option("--cpu-burn", raw->cpu_burn, "extra CPU time per page (e.g. 100ms)");
@@ -68,6 +78,11 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--order", raw->order, "page (default) or arrival");
   run->add_option("--chunking", raw->chunking, "dynamic (default) or static");
   run->add_option("--user-agent", c->user_agent, "User-Agent header");
+  run->add_option("-H,--header", c->headers, "request header 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
+  run->add_option("--proxy", c->proxy, "proxy URL (http://, https://, socks5h://...)");
+  run->add_option("-X,--method", c->method, "request method (GET)");
+  run->add_option("--data", c->body, "request body (with --method POST)");
   run->add_option("-o,--output", c->output, "output: .csv, .jsonl, or - (JSONL on stdout)");
   run->add_option("--report", c->report_path, "write the run's figures as JSON");
   run->add_flag("-q,--quiet", c->quiet, "no report and no progress on stderr");
@@ -113,6 +128,30 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
     if (!burn) return Err(ErrorCode::kInvalidArgument, "--cpu-burn: {}", burn.error().message);
     c->cpu_burn_s = *burn;
   }
+  struct DurationFlag {
+    const char* flag;
+    const std::string& text;
+    double* seconds;
+  };
+  double delay_s = 0, max_retry_wait_s = 0, stall_s = 0;
+  for (const DurationFlag& d : {DurationFlag{"--delay", raw.delay, &delay_s},
+                                DurationFlag{"--max-retry-wait", raw.max_retry_wait, &max_retry_wait_s},
+                                DurationFlag{"--stall-timeout", raw.stall_timeout, &stall_s}}) {
+    if (d.text.empty()) continue;
+    auto v = ParseDuration(d.text);
+    if (!v) return Err(ErrorCode::kInvalidArgument, "{}: {}", d.flag, v.error().message);
+    *d.seconds = *v;
+  }
+  c->delay_s = delay_s;
+  c->max_retry_wait_s = max_retry_wait_s;
+  c->stall_timeout_ms = static_cast<int64_t>(stall_s * 1000);
+  for (const auto& h : c->headers) {
+    if (h.find(':') == std::string::npos || h.front() == ':') {
+      return Err(ErrorCode::kInvalidArgument, "--header '{}': expected 'Name: value'", h);
+    }
+  }
+  if (c->rate_per_host < 0) return Err(ErrorCode::kInvalidArgument, "--rate must be above 0");
+  if (c->retries < 0) return Err(ErrorCode::kInvalidArgument, "--retries must be 0 or more");
   auto hang = ParseDuration(raw.hang_timeout);
   if (!hang || *hang <= 0) {
     return Err(ErrorCode::kInvalidArgument, "--hang-timeout '{}': expected a duration above 0",

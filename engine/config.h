@@ -30,8 +30,14 @@ struct Config {
   int workers = -1;  // -1 = auto (usable cores), 0 = in-process
   int concurrency = 100;
   int per_host = 0;  // 0 = only --concurrency applies
+  double rate_per_host = 0;  // requests per second per host, whole job; 0 = none
+  double delay_s = 0;        // gap between requests to one host, jittered x0.5-1.5
+  int retries = 3;           // further attempts for a retryable failure
+  double max_retry_wait_s = 60;  // cap on backoff and on Retry-After
+  double backoff_base_s = 0.5;   // first backoff; doubles with each attempt
   int64_t timeout_ms = 30'000;
   int64_t connect_timeout_ms = 10'000;
+  int64_t stall_timeout_ms = 30'000;  // abort a transfer that receives nothing this long
   uint64_t max_body_bytes = 16ull << 20;
   double cpu_burn_s = 0;
   // A worker silent this long while it holds pages is killed as hung.
@@ -39,6 +45,10 @@ struct Config {
   Order order = Order::kPage;
   Chunking chunking = Chunking::kDynamic;
   std::string user_agent;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string proxy;
+  std::string method;  // empty = GET
+  std::string body;
 
   // Where results go.
   std::string output;  // .csv / .jsonl; "-" = JSONL on stdout; empty = none

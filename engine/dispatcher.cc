@@ -1,6 +1,7 @@
 #include "engine/dispatcher.h"
 
 #include <cassert>
+#include <algorithm>
 #include <limits>
 
 namespace forage::engine {
@@ -17,7 +18,8 @@ Dispatcher::Dispatcher(const Plan& plan, DispatchLimits limits, Chunking chunkin
       owner_(plan.pages.size(), -1),
       crashes_(plan.pages.size(), 0),
       slots_(static_cast<size_t>(slots)),
-      host_fetching_(plan.hosts.size(), 0) {
+      host_fetching_(plan.hosts.size(), 0),
+      host_next_s_(plan.hosts.size(), 0) {
   const uint64_t n = plan.pages.size();
   if (chunking == Chunking::kStatic) {
     // Contiguous near-equal chunks, the first n % slots one page longer
@@ -71,8 +73,16 @@ int Dispatcher::PickSlot(int only) const {
   return best;
 }
 
-std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t cursor) {
+std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t cursor,
+                                                                     double now_s) {
   std::vector<std::vector<uint64_t>> leased(slots_.size());
+  while (!waiting_.empty() && waiting_.begin()->first <= now_s) {
+    uint64_t page = waiting_.begin()->second;
+    waiting_.erase(waiting_.begin());
+    QueueFor(page).insert(page);
+  }
+  const bool paced = limits_.rate_per_host > 0 || limits_.delay_s > 0;
+  blocked_until_.reset();
   // Static chunks are written in page order only at the end of each chunk's
   // predecessor, so the ordered-merge window cannot apply to them.
   const uint64_t limit = (limits_.window == 0 || chunking_ == Chunking::kStatic)
@@ -81,7 +91,15 @@ std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t c
   auto first_eligible = [&](std::set<uint64_t>& queue) -> std::optional<uint64_t> {
     for (uint64_t p : queue) {
       if (p >= limit) break;
-      if (!HostFull(p)) return p;
+      if (HostFull(p)) continue;
+      if (paced) {
+        double next = host_next_s_[plan_.pages[p].host_id];
+        if (next > now_s) {
+          if (!blocked_until_ || next < *blocked_until_) blocked_until_ = next;
+          continue;
+        }
+      }
+      return p;
     }
     return std::nullopt;
   };
@@ -90,9 +108,20 @@ std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t c
     state_[page] = PageState::kFetching;
     owner_[page] = slot;
     ++slots_[slot].fetching;
-    ++host_fetching_[plan_.pages[page].host_id];
+    const uint32_t host = plan_.pages[page].host_id;
+    ++host_fetching_[host];
     ++fetching_;
     leased[static_cast<size_t>(slot)].push_back(page);
+    if (paced) {
+      double gap = limits_.rate_per_host > 0 ? 1.0 / limits_.rate_per_host : 0;
+      if (limits_.delay_s > 0) {
+        double jittered = limits_.delay_s * std::uniform_real_distribution<>(0.5, 1.5)(rng_);
+        gap = std::max(gap, jittered);
+      }
+      // Strict spacing: the next lease to this host comes `gap` after this
+      // one, so no window of 1/rate seconds ever holds two (no bursts).
+      host_next_s_[host] = std::max(host_next_s_[host], now_s) + gap;
+    }
   };
 
   bool progress = true;
@@ -133,10 +162,8 @@ void Dispatcher::OnFetched(uint64_t page) {
   state_[page] = PageState::kProcessing;
 }
 
-void Dispatcher::OnFinished(uint64_t page, bool ok) {
-  PageState st = state_[page];
-  if (st == PageState::kDone || st == PageState::kFailed || st == PageState::kPending) return;
-  if (st == PageState::kFetching) OnFetched(page);  // a failure may skip Fetched
+void Dispatcher::Release(uint64_t page) {
+  if (state_[page] == PageState::kFetching) OnFetched(page);  // a failure may skip Fetched
   auto& proc = slots_[owner_[page]].processing;
   for (auto it = proc.begin(); it != proc.end(); ++it) {
     if (*it == page) {
@@ -144,9 +171,31 @@ void Dispatcher::OnFinished(uint64_t page, bool ok) {
       break;
     }
   }
-  state_[page] = ok ? PageState::kDone : PageState::kFailed;
   owner_[page] = -1;
+}
+
+void Dispatcher::OnFinished(uint64_t page, bool ok) {
+  PageState st = state_[page];
+  if (st == PageState::kDone || st == PageState::kFailed || st == PageState::kPending) return;
+  Release(page);
+  state_[page] = ok ? PageState::kDone : PageState::kFailed;
   ++finished_;
+}
+
+void Dispatcher::Retry(uint64_t page, double not_before_s) {
+  PageState st = state_[page];
+  if (st != PageState::kFetching && st != PageState::kProcessing) return;
+  Release(page);
+  state_[page] = PageState::kPending;
+  waiting_.emplace(not_before_s, page);
+}
+
+std::optional<double> Dispatcher::NextWake() const {
+  std::optional<double> wake = blocked_until_;
+  if (!waiting_.empty() && (!wake || waiting_.begin()->first < *wake)) {
+    wake = waiting_.begin()->first;
+  }
+  return wake;
 }
 
 Dispatcher::Lost Dispatcher::OnWorkerLost(int slot_index) {

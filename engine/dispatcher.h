@@ -4,9 +4,10 @@
 //
 // Because every fetch of the job is leased here, the job's limits hold for the
 // whole job, however many workers there are: --concurrency (pages being
-// fetched), --per-host (pages being fetched per origin) and the ordered-merge
-// window (no page is leased further than `window` pages past the first page
-// not yet written). A worker is also leased nothing while `max_backlog` of its
+// fetched), --per-host (pages being fetched per origin), --rate and --delay
+// (leases per origin over time), and the ordered-merge window (no page is
+// leased further than `window` pages past the first page not yet written).
+// A page to be tried again waits, out of the queue, until its time comes. A worker is also leased nothing while `max_backlog` of its
 // fetched pages wait for its CPU, so a busy worker does not hoard pages.
 //
 // Single-threaded (the master's loop). Worker slots are numbered 0..N-1 and
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <random>
 #include <set>
 #include <utility>
 #include <vector>
@@ -29,6 +31,8 @@ enum class PageState : uint8_t { kPending, kFetching, kProcessing, kDone, kFaile
 struct DispatchLimits {
   int concurrency = 100;
   int per_host = 0;  // 0 = no per-host limit
+  double rate_per_host = 0;  // leases per second per host; 0 = no rate limit
+  double delay_s = 0;        // gap between leases to one host, x U(0.5, 1.5); 0 = none
   uint64_t window = 0;  // 0 = unbounded
   int max_backlog = 8;
 };
@@ -40,9 +44,17 @@ class Dispatcher {
   // A slot's worker may receive leases (it said hello) or not (dead, stopping).
   void SetAvailable(int slot, bool available);
 
-  // Leases as many pages as the limits allow now: (slot, page ids) pairs.
-  // `cursor` is the first page index not yet written (ordered merge).
-  std::vector<std::pair<int, std::vector<uint64_t>>> Assign(uint64_t cursor);
+  // Leases as many pages as the limits allow at `now_s` (seconds on any
+  // monotonic clock): (slot, page ids) pairs. `cursor` is the first page
+  // index not yet written (ordered merge).
+  std::vector<std::pair<int, std::vector<uint64_t>>> Assign(uint64_t cursor, double now_s = 0);
+
+  // When Assign may lease something it could not lease now (a retry's time,
+  // a host's next rate slot); nullopt when only an event can change that.
+  std::optional<double> NextWake() const;
+
+  // The page failed and is to be tried again, not before `not_before_s`.
+  void Retry(uint64_t page, double not_before_s);
 
   // The page's transfer finished: its fetch slot is free.
   void OnFetched(uint64_t page);
@@ -73,6 +85,7 @@ class Dispatcher {
   std::set<uint64_t>& QueueFor(uint64_t page);
   int PickSlot(int queue_owner) const;
   bool HostFull(uint64_t page) const;
+  void Release(uint64_t page);  // the page's fetch slot and processing entry
 
   const Plan& plan_;
   DispatchLimits limits_;
@@ -84,6 +97,10 @@ class Dispatcher {
   std::vector<std::set<uint64_t>> pending_;  // one queue (dynamic) or one per slot (static)
   std::vector<Slot> slots_;
   std::vector<int> host_fetching_;
+  std::vector<double> host_next_s_;           // --rate/--delay: next lease allowed
+  std::set<std::pair<double, uint64_t>> waiting_;  // (not before, page): retries
+  std::optional<double> blocked_until_;       // a host's next slot that held a page back
+  std::mt19937_64 rng_{std::random_device{}()};
   int fetching_ = 0;
   size_t finished_ = 0;
 };

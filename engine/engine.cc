@@ -33,6 +33,11 @@ worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules*
   w.fetch.connect_timeout_ms = config.connect_timeout_ms;
   w.fetch.max_body_bytes = config.max_body_bytes;
   w.fetch.user_agent = config.user_agent.empty() ? kUserAgent : config.user_agent;
+  w.fetch.stall_timeout_ms = config.stall_timeout_ms;
+  w.fetch.headers = config.headers;
+  w.fetch.proxy = config.proxy;
+  w.fetch.method = config.method;
+  w.fetch.body = config.body;
   w.rules = rules;
   w.cpu_burn_s = config.cpu_burn_s;
   if (const char* crash = std::getenv("FORAGE_TEST_CRASH_URL")) w.test_crash_url = crash;
@@ -48,6 +53,10 @@ Status CheckLimits(const Config& c) {
     return Err(ErrorCode::kInvalidArgument, "per-host {} must be 0 (no limit) or more",
                c.per_host);
   }
+  if (c.retries < 0) return Err(ErrorCode::kInvalidArgument, "retries {} must be 0 or more", c.retries);
+  if (c.rate_per_host < 0) {
+    return Err(ErrorCode::kInvalidArgument, "rate {} must be above 0", c.rate_per_host);
+  }
   if (c.workers < -1) {
     return Err(ErrorCode::kInvalidArgument, "workers {} must be auto, 0 or more", c.workers);
   }
@@ -61,6 +70,7 @@ Result<Summary> Run(const Config& input) {
   Config config = input;
   if (auto st = CheckLimits(config); !st) return st.error();
   const int cores = UsableCores();
+  RaiseFdLimit();  // thousands of connections; workers inherit it
   if (config.workers < 0) config.workers = cores;
 
   // Everything that can be wrong with the job is found before any work.

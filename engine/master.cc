@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
@@ -27,6 +28,8 @@ DispatchLimits LimitsFor(const Config& c) {
   DispatchLimits l;
   l.concurrency = c.concurrency;
   l.per_host = c.per_host;
+  l.rate_per_host = c.rate_per_host;
+  l.delay_s = c.delay_s;
   // Pages may finish this far ahead of the first unwritten one; records of
   // at most this many pages wait in memory for their turn.
   l.window = c.order == Order::kPage
@@ -53,7 +56,8 @@ Master::Master(const Config& config, const Plan& plan, const worker::WorkerConfi
                 }
                 summary_->items += records.size();
                 return OkStatus();
-              }) {}
+              }),
+      attempts_(plan.pages.size(), 0) {}
 
 Master::~Master() {
   for (auto& s : slots_) {
@@ -82,6 +86,11 @@ Status Master::Run(Summary* summary) {
     if (auto st = StartSlot(*slot); !st) return st;
   }
   if (auto st = StartSignals(); !st) return st;
+  auto wake = UvHandle<uv_timer_t>::Create(
+      [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
+  if (!wake) return wake.error();
+  wake_timer_ = std::move(*wake);
+  wake_timer_.get()->data = this;
   auto deferred = UvHandle<uv_timer_t>::Create(
       [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
   if (!deferred) return deferred.error();
@@ -214,18 +223,38 @@ void Master::FoldStats(Slot& slot) {
 void Master::HandlePageDone(Slot& slot, const worker::PageDoneMsg& done) {
   const uint64_t page = done.page_id;
   if (page >= plan_.pages.size() || dispatcher_.leased_to(page) != slot.index) return;
-  dispatcher_.OnFinished(page, done.ok);
   deaths_without_progress_ = 0;
+  if (!done.ok && done.retryable && attempts_[page] < config_.retries) {
+    ++attempts_[page];
+    ++summary_->retries;
+    merger_.Discard(page);
+    dispatcher_.Retry(page, NowSeconds() + RetryDelay(attempts_[page], done.retry_after_s));
+    Pump();
+    return;
+  }
+  dispatcher_.OnFinished(page, done.ok);
   if (done.ok) {
     ++summary_->pages_ok;
     ++slot.summary.pages;
     slot.summary.items += done.items;
     if (auto st = merger_.Commit(page); !st) Abort(st.error());
+  } else if (attempts_[page] > 0) {
+    FailPage(page, fmt::format("{} ({} attempts)", done.reason, attempts_[page] + 1));
   } else {
     FailPage(page, done.reason);
   }
   Pump();
   MaybeStop();
+}
+
+// Seconds before attempt `attempt` + 1 of a page: the server's Retry-After
+// when it sent one, else exponential backoff with jitter (half fixed, half
+// random, so retries of many pages spread out); both capped.
+double Master::RetryDelay(int attempt, double retry_after_s) {
+  const double cap = config_.max_retry_wait_s;
+  if (retry_after_s >= 0) return std::min(retry_after_s, cap);
+  double backoff = std::min(cap, config_.backoff_base_s * std::ldexp(1.0, attempt - 1));
+  return backoff / 2 + std::uniform_real_distribution<>(0, backoff / 2)(rng_);
 }
 
 void Master::FailPage(uint64_t page, std::string reason) {
@@ -285,11 +314,17 @@ void Master::HandleWorkerLost(Slot& slot) {
 
 void Master::Pump() {
   if (stopping_ || interrupts_ > 0 || error_ || hellos_awaited_ > 0) return;
-  for (auto& [index, pages] : dispatcher_.Assign(merger_.cursor())) {
+  const double now = NowSeconds();
+  for (auto& [index, pages] : dispatcher_.Assign(merger_.cursor(), now)) {
     worker::LeaseMsg lease;
     lease.items.reserve(pages.size());
     for (uint64_t p : pages) lease.items.push_back(worker::LeaseItem{p, plan_.pages[p].url});
     slots_[index]->channel->Send(lease);
+  }
+  // Retries and paced hosts become leasable with time, not with an event.
+  if (std::optional<double> wake = dispatcher_.NextWake()) {
+    auto ms = static_cast<uint64_t>(std::ceil(std::max(0.0, *wake - now) * 1000));
+    uv_timer_start(wake_timer_.get(), OnUvWake, ms, 0);
   }
 }
 
@@ -395,6 +430,7 @@ void Master::HandleWatchdog() {
 
 void Master::CloseLoopHandles() {
   watchdog_timer_.Close();
+  wake_timer_.Close();
   signals_.clear();
   progress_timer_.Close();
   deferred_timer_.Close();
@@ -408,6 +444,10 @@ void Master::OnUvSignal(uv_signal_t* h, int signum) noexcept {
 
 void Master::OnUvProgress(uv_timer_t* h) noexcept {
   if (h->data != nullptr) static_cast<Master*>(h->data)->HandleProgressTick();
+}
+
+void Master::OnUvWake(uv_timer_t* h) noexcept {
+  if (h->data != nullptr) static_cast<Master*>(h->data)->Pump();
 }
 
 void Master::OnUvWatchdog(uv_timer_t* h) noexcept {

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <optional>
+#include <random>
 #include <unordered_map>
 #include <string>
 #include <vector>
@@ -85,6 +86,8 @@ class Master {
   static void OnUvProgress(uv_timer_t* h) noexcept;
   static void OnUvDeferred(uv_timer_t* h) noexcept;
   static void OnUvWatchdog(uv_timer_t* h) noexcept;
+  static void OnUvWake(uv_timer_t* h) noexcept;
+  double RetryDelay(int attempt, double retry_after_s);
 
   worker::UvLoop loop_;  // first: destroyed last
   const Config& config_;
@@ -93,10 +96,13 @@ class Master {
   Sink* sink_;
   Dispatcher dispatcher_;
   Merger merger_;
+  std::vector<uint16_t> attempts_;  // failed attempts so far, per page
+  std::mt19937_64 rng_{std::random_device{}()};
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<worker::UvHandle<uv_signal_t>> signals_;
   worker::UvHandle<uv_timer_t> progress_timer_;
   worker::UvHandle<uv_timer_t> watchdog_timer_;
+  worker::UvHandle<uv_timer_t> wake_timer_;  // retries and --rate/--delay pacing
   // Channel closes are handled from this timer, outside the channel's own
   // callbacks (which may run deep inside a Send).
   worker::UvHandle<uv_timer_t> deferred_timer_;

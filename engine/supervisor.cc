@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -68,6 +69,16 @@ Result<ForkedWorker> ForkWorker(const worker::WorkerConfig& config) {
   w.pid = pid;
   w.channel = std::move(pair->first);
   return w;
+}
+
+uint64_t RaiseFdLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  return lim.rlim_cur;
 }
 
 int UsableCores() {

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 
 #include "base/result.h"
@@ -27,6 +28,10 @@ Result<ForkedWorker> ForkWorker(const worker::WorkerConfig& config);
 
 // Creates a connected socketpair for an in-process worker (--workers 0).
 Result<std::pair<UniqueFd, UniqueFd>> ChannelPair();
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (C10K needs more than the
+// usual 1024 descriptors); returns the new soft limit.
+uint64_t RaiseFdLimit();
 
 // CPUs this process may run on (its affinity mask), at least 1.
 int UsableCores();

@@ -103,7 +103,11 @@ TEST_CASE("a 404 page and a refused connection are failed pages, the rest is wri
     CHECK(rep2["pages_ok"] == 2);
     REQUIRE(rep2["failures"].size() == 1);
     CHECK(rep2["failures"][0]["url"] == refused);
-    CHECK(rep2["failures"][0]["reason"].get<std::string>().find("onnect") != std::string::npos);
+    // A refused connection is retried (3 more attempts by default), then failed.
+    std::string reason = rep2["failures"][0]["reason"];
+    CHECK(reason.find("onnect") != std::string::npos);
+    CHECK(reason.find("(4 attempts)") != std::string::npos);
+    CHECK(rep2["retries"] == 3);
     CHECK(ParseCsv(ReadFile(out)).size() == 1 + 32);
   }
 }

@@ -1,5 +1,6 @@
 #include "worker/fetcher.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace forage::worker {
@@ -39,6 +40,17 @@ Result<std::unique_ptr<Fetcher>> Fetcher::Create(uv_loop_t* loop, FetchOptions o
   curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, OnCurlTimer);
   curl_multi_setopt(m, CURLMOPT_TIMERDATA, f.get());
   curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, static_cast<long>(f->options_.max_idle_connections));
+  for (const auto& h : f->options_.headers) {
+    curl_slist* l = curl_slist_append(f->headers_.get(), h.c_str());
+    if (l == nullptr) return Err(ErrorCode::kInternal, "curl_slist_append() failed");
+    f->headers_.release();
+    f->headers_.reset(l);
+  }
+  // One cookie jar and DNS cache for every transfer of this worker.
+  f->share_ = {curl_share_init(), [](CURLSH* s) { curl_share_cleanup(s); }};
+  if (!f->share_) return Err(ErrorCode::kInternal, "curl_share_init() failed");
+  curl_share_setopt(f->share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+  curl_share_setopt(f->share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   return f;
 }
 
@@ -49,6 +61,7 @@ Fetcher::~Fetcher() {
   transfers_.clear();
   idle_easies_.clear();
   multi_.reset();
+  share_.reset();  // after every easy handle that used it
   watches_.clear();
   timer_.Close();
 }
@@ -79,6 +92,22 @@ Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
   if (!options_.user_agent.empty()) {
     curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
   }
+  if (options_.stall_timeout_ms > 0) {
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(std::max<int64_t>(1, options_.stall_timeout_ms / 1000)));
+  }
+  if (headers_) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers_.get());
+  if (!options_.proxy.empty()) curl_easy_setopt(e, CURLOPT_PROXY, options_.proxy.c_str());
+  if (!options_.body.empty() || options_.method == "POST") {
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(options_.body.size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, options_.body.c_str());
+  }
+  if (!options_.method.empty() && options_.method != "GET" && options_.method != "POST") {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, options_.method.c_str());
+  }
+  curl_easy_setopt(e, CURLOPT_SHARE, share_.get());
+  curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");  // the cookie engine, in memory
   return OkStatus();
 }
 
@@ -186,6 +215,11 @@ void Fetcher::DrainCompleted() {
     }
     r.too_large = t->too_large;
     r.transport_ok = code == CURLE_OK;
+    r.retryable = IsRetryable(code, r.http_status, t->too_large);
+    if (curl_off_t wait = -1; curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &wait) == CURLE_OK &&
+                              wait > 0) {
+      r.retry_after_s = static_cast<double>(wait);
+    }
     if (t->too_large) {
       r.error = "too large";
     } else if (code != CURLE_OK) {
@@ -197,6 +231,29 @@ void Fetcher::DrainCompleted() {
     curl_easy_reset(e);
     idle_easies_.push_back(std::move(t->easy));
     on_done_(std::move(r));
+  }
+}
+
+bool Fetcher::IsRetryable(int curl_code, long http_status, bool too_large) {
+  if (too_large) return false;
+  switch (static_cast<CURLcode>(curl_code)) {
+    case CURLE_OK:
+      return http_status == 408 || http_status == 429 || http_status == 500 ||
+             http_status == 502 || http_status == 503 || http_status == 504;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+      return true;
+    default:
+      return false;
   }
 }
 

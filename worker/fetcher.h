@@ -27,7 +27,14 @@ struct FetchOptions {
   int64_t connect_timeout_ms = 10'000;
   uint64_t max_body_bytes = 16ull << 20;
   int64_t max_redirects = 10;
+  // A transfer that receives nothing for this long is aborted (low-speed
+  // limit: under 1 byte/s); 0 = never.
+  int64_t stall_timeout_ms = 30'000;
   std::string user_agent;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string proxy;                 // curl's syntax: http://, socks5h://, ...
+  std::string method;                // empty = GET
+  std::string body;                  // request body (with a method such as POST)
   // Idle connections kept for reuse (CURLMOPT_MAXCONNECTS).
   int64_t max_idle_connections = 1024;
 };
@@ -38,6 +45,8 @@ struct FetchResult {
   long http_status = 0;       // 0 when no response arrived
   std::string error;          // why the transfer failed; empty when transport_ok
   bool too_large = false;     // the body exceeded max_body_bytes
+  bool retryable = false;     // trying again may succeed (see Fetcher::IsRetryable)
+  double retry_after_s = -1;  // the response's Retry-After (seconds or HTTP-date), -1 if none
   std::string body;
   std::string content_type;
   std::string effective_url;
@@ -58,6 +67,11 @@ class Fetcher {
   Status Start(uint64_t id, const std::string& url);
 
   size_t active() const { return transfers_.size(); }
+
+  // Whether a failure may go away when tried again: connect errors,
+  // timeouts, resets, truncated bodies, HTTP 408, 429, 500, 502, 503, 504.
+  // Refused protocols, bad URLs, oversize bodies and other 4xx are final.
+  static bool IsRetryable(int curl_code, long http_status, bool too_large);
   uint64_t requests() const { return requests_; }
 
  private:
@@ -87,6 +101,8 @@ class Fetcher {
   FetchOptions options_;
   DoneFn on_done_;
   CurlMulti multi_;
+  CurlSlist headers_;  // shared by every transfer; lives as long as they do
+  std::unique_ptr<CURLSH, void (*)(CURLSH*)> share_{nullptr, nullptr};  // cookies, DNS
   UvHandle<uv_timer_t> timer_;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
   std::unordered_map<curl_socket_t, std::unique_ptr<SocketWatch>> watches_;

@@ -75,6 +75,8 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                    w.U64(m.body_bytes);
                    w.U64(m.items);
                    w.Str(m.reason);
+                   w.U8(m.retryable ? 1 : 0);
+                   w.F64(m.retry_after_s);
                  },
                  [&](const StatsMsg& m) {
                    w.U64(m.pages);
@@ -126,6 +128,8 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
       m.body_bytes = r.U64();
       m.items = r.U64();
       m.reason = r.Str();
+      m.retryable = r.U8() != 0;
+      m.retry_after_s = r.F64();
       return Message{std::move(m)};
     }
     case MsgType::kStats: {

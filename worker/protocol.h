@@ -72,6 +72,11 @@ struct PageDoneMsg {
   uint64_t body_bytes = 0;
   uint64_t items = 0;
   std::string reason;  // why it failed; empty when ok
+  // A failure that may succeed if tried again (connect errors, timeouts,
+  // resets, truncated bodies, HTTP 408/429/500/502/503/504). The master
+  // decides whether and when to try again.
+  bool retryable = false;
+  double retry_after_s = -1;  // the server's Retry-After, in seconds; -1 if none
 };
 
 // Worker counters since the process started: sent every second (the

@@ -38,7 +38,11 @@ TEST_CASE("every message survives encode and decode unchanged") {
   done.ok = false;
   done.http_status = 404;
   done.reason = "HTTP 404";
+  done.retryable = true;
+  done.retry_after_s = 1.5;
   auto d = std::get<PageDoneMsg>(RoundTrip(done));
+  CHECK(d.retryable);
+  CHECK(d.retry_after_s == 1.5);
   CHECK(d.page_id == 9);
   CHECK_FALSE(d.ok);
   CHECK(d.http_status == 404);

@@ -93,7 +93,10 @@ void Worker::HandleLease(LeaseMsg&& lease) {
     }
     if (auto st = fetcher_->Start(item.page_id, item.url); !st) {
       channel_->Send(FetchedMsg{item.page_id});
-      SendPageFailed(item.page_id, 0, st.error().message);
+      PageDoneMsg done;
+      done.page_id = item.page_id;
+      done.reason = st.error().message;
+      SendPageFailed(std::move(done));
     }
   }
 }
@@ -101,10 +104,14 @@ void Worker::HandleLease(LeaseMsg&& lease) {
 void Worker::HandleFetched(FetchResult&& r) {
   channel_->Send(FetchedMsg{r.id});
   body_bytes_ += r.body.size();
-  if (!r.transport_ok) {
-    SendPageFailed(r.id, static_cast<int>(r.http_status), std::move(r.error));
-  } else if (r.http_status >= 400) {
-    SendPageFailed(r.id, static_cast<int>(r.http_status), fmt::format("HTTP {}", r.http_status));
+  if (!r.transport_ok || r.http_status >= 400) {
+    PageDoneMsg done;
+    done.page_id = r.id;
+    done.http_status = static_cast<int32_t>(r.http_status);
+    done.reason = r.transport_ok ? fmt::format("HTTP {}", r.http_status) : std::move(r.error);
+    done.retryable = r.retryable;
+    done.retry_after_s = r.retry_after_s;
+    SendPageFailed(std::move(done));
   } else {
     parse_queue_->Push(r.id, std::move(r.body));
   }
@@ -134,13 +141,9 @@ void Worker::HandleParsed(ParsedPage&& page) {
   MaybeFinish();
 }
 
-void Worker::SendPageFailed(uint64_t page_id, int http_status, std::string reason) {
-  PageDoneMsg done;
-  done.page_id = page_id;
+void Worker::SendPageFailed(PageDoneMsg done) {
   done.ok = false;
-  done.http_status = http_status;
   done.attempts = 1;
-  done.reason = std::move(reason);
   channel_->Send(done);
 }
 

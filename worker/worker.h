@@ -61,7 +61,7 @@ class Worker {
   void HandleFetched(FetchResult&& r);
   void HandleParsed(ParsedPage&& page);
   void HandleLagProbe();
-  void SendPageFailed(uint64_t page_id, int http_status, std::string reason);
+  void SendPageFailed(PageDoneMsg done);
   void CheckBackpressure();
   void MaybeFinish();
   void Finish(int exit_code);

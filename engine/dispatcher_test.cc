@@ -118,6 +118,40 @@ TEST_CASE("a lost worker's pages return to pending; its page in process is blame
   CHECK(d.state(2) == PageState::kFailed);
 }
 
+TEST_CASE("a page to retry waits out of the queue until its time") {
+  Plan plan = MakePlan(2);
+  Dispatcher d(plan, DispatchLimits{}, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  CHECK(Count(d.Assign(0, 10.0)) == 2);
+  d.Retry(0, 12.5);
+  CHECK(d.state(0) == PageState::kPending);
+  CHECK(d.fetching() == 1);
+  CHECK(Count(d.Assign(0, 12.0)) == 0);
+  REQUIRE(d.NextWake().has_value());
+  CHECK(*d.NextWake() == 12.5);
+  auto leases = d.Assign(0, 12.5);
+  REQUIRE(Count(leases) == 1);
+  CHECK(leases[0].second[0] == 0);
+  CHECK_FALSE(d.all_finished());
+}
+
+TEST_CASE("--rate spaces the leases to one host strictly; other hosts are not held back") {
+  Plan plan = MakePlan(10, 2);  // even pages on host 0, odd on host 1
+  DispatchLimits lim;
+  lim.rate_per_host = 4;  // one lease per host every 0.25 s
+  Dispatcher d(plan, lim, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  auto first = d.Assign(0, 100.0);
+  REQUIRE(Count(first) == 2);  // one per host
+  CHECK(first[0].second == std::vector<uint64_t>{0, 1});
+  CHECK(Count(d.Assign(0, 100.2)) == 0);
+  REQUIRE(d.NextWake().has_value());
+  CHECK(*d.NextWake() == doctest::Approx(100.25));
+  CHECK(Count(d.Assign(0, 100.25)) == 2);
+  // A late wake-up does not earn a burst: still one per host.
+  CHECK(Count(d.Assign(0, 103.0)) == 2);
+}
+
 TEST_CASE("all_finished once every page is done or failed") {
   Plan plan = MakePlan(2);
   Dispatcher d(plan, DispatchLimits{}, Chunking::kDynamic, 1);

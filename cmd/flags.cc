@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cmd/duration.h"
+#include "cmd/job_file.h"
 
 namespace forage::cmd {
 namespace {
@@ -39,6 +40,7 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 
 // Raw flag values as typed; converted and checked after CLI11 has parsed.
 struct RawRun {
+  std::string job_file;
   std::string workers = "auto";
   std::vector<std::string> fields;
   std::string timeout = "30s";
@@ -54,11 +56,16 @@ struct RawRun {
 };
 
 void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
+  // A flag given twice (in the job file, then on the command line) takes the
+  // last value: the command line overrides the file.
+  run->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  run->add_option("job", raw->job_file, "job file (TOML); flags given here override it");
   run->add_option("--url", c->url_template, "URL template with {page}");
   run->add_option("--pages", c->pages, "pages: 1-48, or 1-10,15,20-30");
   run->add_option("--urls", c->urls_file, "file with one URL a line (instead of --url/--pages)");
   run->add_option("--items", c->items, "CSS selector: one record per match");
   run->add_option("--field", raw->fields, "NAME=SELECTOR, relative to the item (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);  // one value per --field; a stray word is an error
   run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
   run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
@@ -79,6 +86,7 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--chunking", raw->chunking, "dynamic (default) or static");
   run->add_option("--user-agent", c->user_agent, "User-Agent header");
   run->add_option("-H,--header", c->headers, "request header 'Name: value' (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
   run->add_option("--proxy", c->proxy, "proxy URL (http://, https://, socks5h://...)");
   run->add_option("-X,--method", c->method, "request method (GET)");
@@ -198,7 +206,55 @@ Error UnknownArgument(const std::string& arg) {
   return Err(ErrorCode::kInvalidArgument, "unknown flag '{}' (did you mean {}?)", name, hint);
 }
 
+// `forage run JOB.toml [flags]`: the job file's flags, then the command
+// line's. Repeatable flags given on the command line replace the file's.
+std::vector<std::string> MergeJobArgs(std::vector<std::string> file_args,
+                                      const std::vector<std::string>& cli_args) {
+  struct Repeatable {
+    std::string_view flag;   // as the job file writes it
+    std::string_view alias;  // another spelling on the command line
+  };
+  for (const Repeatable& r : {Repeatable{"--field", "--field"}, Repeatable{"--header", "-H"}}) {
+    bool on_cli = std::any_of(cli_args.begin(), cli_args.end(), [&](const std::string& a) {
+      return a == r.flag || a == r.alias || a.rfind(std::string(r.flag) + "=", 0) == 0;
+    });
+    if (!on_cli) continue;
+    std::vector<std::string> kept;
+    for (size_t i = 0; i < file_args.size(); ++i) {
+      if (file_args[i] == r.flag && i + 1 < file_args.size()) {
+        ++i;  // drop the flag and its value
+        continue;
+      }
+      kept.push_back(std::move(file_args[i]));
+    }
+    file_args = std::move(kept);
+  }
+  file_args.insert(file_args.end(), cli_args.begin(), cli_args.end());
+  return file_args;
+}
+
 }  // namespace
+
+// Re-parses the command line with the job file's flags in front of it.
+Result<Invocation> ParseWithJobFile(int argc, const char* const* argv, const std::string& job) {
+  auto file_args = JobFileArgs(job);
+  if (!file_args) return file_args.error();
+  std::vector<std::string> cli;
+  bool dropped = false;
+  for (int i = 2; i < argc; ++i) {  // after "forage run"
+    if (!dropped && argv[i] == job) {
+      dropped = true;
+      continue;
+    }
+    cli.emplace_back(argv[i]);
+  }
+  std::vector<std::string> merged = MergeJobArgs(std::move(*file_args), cli);
+  merged.insert(merged.begin(), {argv[0], "run"});
+  std::vector<const char*> ptrs;
+  for (const auto& a : merged) ptrs.push_back(a.c_str());
+  // The file's own flags cannot name another job file (no key does).
+  return ParseArgs(static_cast<int>(ptrs.size()), ptrs.data());
+}
 
 std::string SuggestFlag(const std::string& typo) {
   std::string best;
@@ -248,6 +304,14 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   // Help for a subcommand comes through CallForHelp above; none given: usage.
   if (run->parsed()) {
     if (!run->remaining().empty()) return UnknownArgument(run->remaining().front());
+    if (!raw.job_file.empty()) {
+      // A stray word is a mistake, not a job file: those end in .toml.
+      const std::string& job = raw.job_file;
+      if (job.size() < 6 || job.compare(job.size() - 5, 5, ".toml") != 0) {
+        return UnknownArgument(job);
+      }
+      return ParseWithJobFile(argc, argv, job);
+    }
     if (auto st = FinishRun(raw, &inv.config); !st) return st.error();
     inv.action = Action::kRun;
     return inv;

@@ -70,6 +70,48 @@ TEST_CASE("JSONL on stdout carries the same records") {
   }
 }
 
+TEST_CASE("a job file and the same flags give byte-identical CSV") {
+  Fixture fx;
+  std::string dir = TempDir("job_file");
+  std::string job = dir + "/shop.toml";
+  WriteFile(job, "# the seed's shop\n"
+                 "url = \"" + fx.url() + "shop/page/{page}/\"\n"
+                 "pages = \"1-48\"\n"
+                 "items = \".product\"\n"
+                 "workers = 2\n"
+                 "quiet = true\n"
+                 "output = \"" + dir + "/from_file.csv\"\n"
+                 "\n[fields]\n"
+                 "id = \".add_to_cart_button::attr(data-product_id)\"\n"
+                 "name = \"h2\"\n"
+                 "price = \".price\"\n"
+                 "url = \".woocommerce-loop-product__link::attr(href)\"\n");
+  auto r = RunProcess({ForageBin(), "run", job});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto argv = SeedJob(fx);
+  argv.insert(argv.end(), {"--workers", "2", "--quiet", "-o", dir + "/from_flags.csv"});
+  REQUIRE(RunProcess(argv).exit_code == 0);
+  CHECK(ReadFile(dir + "/from_file.csv") == ReadFile(dir + "/from_flags.csv"));
+  CHECK(ReadFile(dir + "/from_file.csv") == GoldenShopCsv(fx));
+
+  SUBCASE("a flag overrides the file") {
+    auto r2 = RunProcess({ForageBin(), "run", job, "--pages", "48", "-o", dir + "/p48.csv"});
+    REQUIRE(r2.exit_code == 0);
+    CHECK(ParseCsv(ReadFile(dir + "/p48.csv")).size() == 1 + 3);
+  }
+  SUBCASE("an unknown key: exit 2, the key and its line, nothing created") {
+    WriteFile(job, "url = \"" + fx.url() + "shop/page/{page}/\"\npages = \"1-2\"\n"
+                   "items = \".product\"\noutput = \"" + dir + "/bad.csv\"\n"
+                   "concurency = 4\n[fields]\nname = \"h2\"\n");
+    auto r3 = RunProcess({ForageBin(), "run", job});
+    CHECK(r3.exit_code == 2);
+    CHECK(r3.err.find("line 5: unknown key 'concurency'") != std::string::npos);
+    CHECK_FALSE(FileExists(dir + "/bad.csv"));
+    CHECK_FALSE(FileExists(dir + "/bad.csv.part"));
+  }
+}
+
 TEST_CASE("a 404 page and a refused connection are failed pages, the rest is written") {
   Fixture fx;  // 48 pages: 49 and 50 answer 404
   std::string dir = TempDir("failures");

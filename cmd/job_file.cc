@@ -1,0 +1,188 @@
+#include "cmd/job_file.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include <toml++/toml.h>
+
+namespace forage::cmd {
+namespace {
+
+enum class Kind {
+  kString,       // a string
+  kInteger,      // a whole number
+  kNumber,       // a whole or decimal number
+  kBool,         // true / false: the flag is given or not
+  kIntOrString,  // workers = 4 / "auto"; pages = 7 / "1-48"
+  kStrings,      // an array of strings: the flag once per element
+};
+
+struct Key {
+  std::string_view key;
+  std::string_view flag;
+  Kind kind;
+};
+
+// Every flag of `forage run` that a job file may set.
+constexpr std::array kKeys = {
+    Key{"url", "--url", Kind::kString},
+    Key{"pages", "--pages", Kind::kIntOrString},
+    Key{"urls", "--urls", Kind::kString},
+    Key{"items", "--items", Kind::kString},
+    Key{"workers", "--workers", Kind::kIntOrString},
+    Key{"concurrency", "--concurrency", Kind::kInteger},
+    Key{"per_host", "--per-host", Kind::kInteger},
+    Key{"rate", "--rate", Kind::kNumber},
+    Key{"delay", "--delay", Kind::kString},
+    Key{"retries", "--retries", Kind::kInteger},
+    Key{"max_retry_wait", "--max-retry-wait", Kind::kString},
+    Key{"timeout", "--timeout", Kind::kString},
+    Key{"connect_timeout", "--connect-timeout", Kind::kString},
+    Key{"stall_timeout", "--stall-timeout", Kind::kString},
+    Key{"max_body", "--max-body", Kind::kInteger},
+    Key{"cpu_burn", "--cpu-burn", Kind::kString},
+    Key{"hang_timeout", "--hang-timeout", Kind::kString},
+    Key{"order", "--order", Kind::kString},
+    Key{"chunking", "--chunking", Kind::kString},
+    Key{"user_agent", "--user-agent", Kind::kString},
+    Key{"header", "--header", Kind::kStrings},
+    Key{"proxy", "--proxy", Kind::kString},
+    Key{"method", "--method", Kind::kString},
+    Key{"data", "--data", Kind::kString},
+    Key{"output", "--output", Kind::kString},
+    Key{"report", "--report", Kind::kString},
+    Key{"quiet", "--quiet", Kind::kBool},
+};
+
+std::string_view KindName(Kind k) {
+  switch (k) {
+    case Kind::kString: return "a string";
+    case Kind::kInteger: return "a whole number";
+    case Kind::kNumber: return "a number";
+    case Kind::kBool: return "true or false";
+    case Kind::kIntOrString: return "a number or a string";
+    case Kind::kStrings: return "an array of strings";
+  }
+  return "";
+}
+
+std::string NumberText(double v) {
+  std::string s = fmt::format("{}", v);
+  return s;
+}
+
+Error WrongType(const std::string& path, std::string_view key, const toml::node& n, Kind want) {
+  return Err(ErrorCode::kInvalidArgument, "job file '{}' line {}: '{}' must be {}", path,
+             n.source().begin.line, key, KindName(want));
+}
+
+// Appends the flag (and its values) that `node` stands for.
+Status AppendKey(const std::string& path, const Key& key, const toml::node& node,
+                 std::vector<std::string>* args) {
+  auto add = [&](std::string value) {
+    args->emplace_back(key.flag);
+    args->push_back(std::move(value));
+  };
+  switch (key.kind) {
+    case Kind::kString:
+      if (!node.is_string()) return WrongType(path, key.key, node, key.kind);
+      add(*node.value<std::string>());
+      return OkStatus();
+    case Kind::kInteger:
+      if (!node.is_integer()) return WrongType(path, key.key, node, key.kind);
+      add(std::to_string(*node.value<int64_t>()));
+      return OkStatus();
+    case Kind::kNumber:
+      if (!node.is_number()) return WrongType(path, key.key, node, key.kind);
+      add(NumberText(*node.value<double>()));
+      return OkStatus();
+    case Kind::kBool:
+      if (!node.is_boolean()) return WrongType(path, key.key, node, key.kind);
+      if (*node.value<bool>()) args->emplace_back(key.flag);
+      return OkStatus();
+    case Kind::kIntOrString:
+      if (node.is_integer()) {
+        add(std::to_string(*node.value<int64_t>()));
+      } else if (node.is_string()) {
+        add(*node.value<std::string>());
+      } else {
+        return WrongType(path, key.key, node, key.kind);
+      }
+      return OkStatus();
+    case Kind::kStrings: {
+      const toml::array* arr = node.as_array();
+      if (arr == nullptr) return WrongType(path, key.key, node, key.kind);
+      for (const toml::node& el : *arr) {
+        if (!el.is_string()) return WrongType(path, key.key, el, key.kind);
+        add(*el.value<std::string>());
+      }
+      return OkStatus();
+    }
+  }
+  return OkStatus();
+}
+
+// [fields]: name = "selector", in the order the file lists them (a TOML
+// table is a map, so the order comes from the source positions).
+Status AppendFields(const std::string& path, const toml::node& node,
+                    std::vector<std::string>* args) {
+  const toml::table* fields = node.as_table();
+  if (fields == nullptr) {
+    return Err(ErrorCode::kInvalidArgument,
+               "job file '{}' line {}: 'fields' must be a table of name = \"selector\"", path,
+               node.source().begin.line);
+  }
+  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+  for (const auto& [k, v] : *fields) entries.emplace_back(&k, &v);
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    const auto& pa = a.first->source().begin;
+    const auto& pb = b.first->source().begin;
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  for (const auto& [k, v] : entries) {
+    if (!v->is_string()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "job file '{}' line {}: field '{}' must be a selector string", path,
+                 v->source().begin.line, k->str());
+    }
+    args->emplace_back("--field");
+    args->push_back(std::string(k->str()) + "=" + *v->value<std::string>());
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> JobFileArgs(const std::string& path) {
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Err(ErrorCode::kInvalidArgument, "job file '{}' line {}: {}", path,
+               e.source().begin.line, e.description());
+  }
+  // Keys in the order they stand in the file, so errors come in that order.
+  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+  for (const auto& [k, v] : doc) entries.emplace_back(&k, &v);
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.first->source().begin.line < b.first->source().begin.line;
+  });
+  std::vector<std::string> args;
+  for (const auto& [k, v] : entries) {
+    std::string_view name = k->str();
+    if (name == "fields") {
+      if (auto st = AppendFields(path, *v, &args); !st) return st.error();
+      continue;
+    }
+    auto it = std::find_if(kKeys.begin(), kKeys.end(), [&](const Key& key) { return key.key == name; });
+    if (it == kKeys.end()) {
+      return Err(ErrorCode::kInvalidArgument, "job file '{}' line {}: unknown key '{}'", path,
+                 k->source().begin.line, name);
+    }
+    if (auto st = AppendKey(path, *it, *v, &args); !st) return st.error();
+  }
+  return args;
+}
+
+}  // namespace forage::cmd

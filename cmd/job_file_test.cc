@@ -1,0 +1,90 @@
+#include "cmd/job_file.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cmd/flags.h"
+
+namespace forage::cmd {
+namespace {
+
+std::string WriteJob(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / ("forage_job_test_" + name + ".toml");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST_SUITE("cmd.job_file") {
+
+TEST_CASE("keys become flags; fields keep the order of the file") {
+  std::string path = WriteJob("ok", R"TOML(
+url = "http://127.0.0.1:8080/shop/page/{page}/"
+pages = "1-48"
+items = ".product"
+workers = 2
+concurrency = 16
+rate = 2.5
+quiet = true
+header = ["Accept: text/html", "X-Test: 1"]
+
+[fields]
+name = "h2"
+id = ".add_to_cart_button::attr(data-product_id)"
+price = ".price"
+)TOML");
+  auto args = JobFileArgs(path);
+  REQUIRE(args.has_value());
+  std::vector<std::string> expected = {
+      "--url", "http://127.0.0.1:8080/shop/page/{page}/", "--pages", "1-48", "--items",
+      ".product", "--workers", "2", "--concurrency", "16", "--rate", "2.5", "--quiet",
+      "--header", "Accept: text/html", "--header", "X-Test: 1",
+      "--field", "name=h2", "--field", "id=.add_to_cart_button::attr(data-product_id)",
+      "--field", "price=.price"};
+  CHECK(*args == expected);
+}
+
+TEST_CASE("an unknown key, a wrong type or bad TOML names the key and its line") {
+  auto msg = [](const std::string& name, const std::string& text) {
+    auto r = JobFileArgs(WriteJob(name, text));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::kInvalidArgument);
+    return r.error().message;
+  };
+  CHECK(msg("unknown", "url = \"http://h/{page}\"\n\nconcurency = 4\n")
+            .find("line 3: unknown key 'concurency'") != std::string::npos);
+  CHECK(msg("type", "concurrency = \"four\"\n")
+            .find("line 1: 'concurrency' must be a whole number") != std::string::npos);
+  CHECK(msg("fieldtype", "[fields]\nname = 3\n").find("line 2: field 'name'") != std::string::npos);
+  CHECK(msg("syntax", "url = \n").find("line 1") != std::string::npos);
+  CHECK(msg("headers", "header = [\"a: b\", 3]\n").find("'header' must be an array of strings") !=
+        std::string::npos);
+  auto missing = JobFileArgs("/nonexistent/job.toml");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().message.find("/nonexistent/job.toml") != std::string::npos);
+}
+
+TEST_CASE("flags on the command line override the job file") {
+  std::string path = WriteJob("override", R"TOML(
+url = "http://h/{page}"
+pages = "1-48"
+items = ".product"
+concurrency = 16
+[fields]
+name = "h2"
+price = ".price"
+)TOML");
+  std::vector<const char*> argv = {"forage", "run", path.c_str(), "--concurrency", "4",
+                                   "--field", "title=h1"};
+  auto inv = ParseArgs(static_cast<int>(argv.size()), argv.data());
+  REQUIRE(inv.has_value());
+  CHECK(inv->config.concurrency == 4);
+  CHECK(inv->config.pages == "1-48");
+  REQUIRE(inv->config.fields.size() == 1);  // --field replaces the file's fields
+  CHECK(inv->config.fields[0].name == "title");
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::cmd

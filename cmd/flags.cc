@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -253,7 +254,11 @@ Result<Invocation> ParseWithJobFile(int argc, const char* const* argv, const std
   std::vector<const char*> ptrs;
   for (const auto& a : merged) ptrs.push_back(a.c_str());
   // The file's own flags cannot name another job file (no key does).
-  return ParseArgs(static_cast<int>(ptrs.size()), ptrs.data());
+  auto inv = ParseArgs(static_cast<int>(ptrs.size()), ptrs.data());
+  if (inv && inv->config.job_name.empty()) {
+    inv->config.job_name = std::filesystem::path(job).stem().string();
+  }
+  return inv;
 }
 
 std::string SuggestFlag(const std::string& typo) {

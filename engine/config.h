@@ -51,6 +51,7 @@ struct Config {
   std::string body;
 
   // Where results go.
+  std::string job_name;  // names the SQLite table; default: the output's file name stem
   std::string output;  // .csv / .jsonl; "-" = JSONL on stdout; empty = none
   std::string report_path;
   bool quiet = false;

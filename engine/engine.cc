@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 #include "engine/master.h"
@@ -45,6 +46,14 @@ worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules*
   return w;
 }
 
+// The job's name: given, else the output file's stem ("products" for
+// out/products.sqlite), else "records".
+std::string JobName(const Config& config, const std::string& output) {
+  if (!config.job_name.empty()) return config.job_name;
+  std::string stem = std::filesystem::path(output).stem().string();
+  return stem.empty() || stem == "-" ? "records" : stem;
+}
+
 Status CheckLimits(const Config& c) {
   if (c.concurrency < 1) {
     return Err(ErrorCode::kInvalidArgument, "concurrency {} must be at least 1", c.concurrency);
@@ -79,7 +88,7 @@ Result<Summary> Run(const Config& input) {
   auto rules = CompileJobRules(config);
   if (!rules) return rules.error();
   const std::string output = config.output.empty() ? "-" : config.output;
-  auto sink = OpenSink(output, rules->field_names());
+  auto sink = OpenSink(output, rules->field_names(), JobName(config, output));
   if (!sink) return sink.error();
 
   worker::WorkerConfig worker_config = MakeWorkerConfig(config, &*rules);

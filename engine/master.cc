@@ -50,9 +50,9 @@ Master::Master(const Config& config, const Plan& plan, const worker::WorkerConfi
       sink_(sink),
       dispatcher_(plan, LimitsFor(config), config.chunking, std::max(1, config.workers)),
       merger_(config.order, plan.pages.size(),
-              [this](uint64_t, std::vector<parser::Record>&& records) -> Status {
+              [this](uint64_t page, std::vector<parser::Record>&& records) -> Status {
                 for (const auto& r : records) {
-                  if (auto st = sink_->Write(r); !st) return st;
+                  if (auto st = sink_->Write(r, plan_.pages[page]); !st) return st;
                 }
                 summary_->items += records.size();
                 return OkStatus();

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/unique_fd.h"
+#include "engine/sqlite_sink.h"
 
 namespace forage::engine {
 namespace {
@@ -85,7 +86,7 @@ class CsvSink : public Sink {
     }
     b += "\r\n";
   }
-  Status Write(const parser::Record& r) override {
+  Status Write(const parser::Record& r, const PageTask&) override {
     std::string& b = out_.buffer();
     for (size_t i = 0; i < r.values.size(); ++i) {
       if (i > 0) b += ',';
@@ -109,7 +110,7 @@ class JsonlSink : public Sink {
       keys_.push_back(key + ':');
     }
   }
-  Status Write(const parser::Record& r) override {
+  Status Write(const parser::Record& r, const PageTask&) override {
     std::string& b = out_.buffer();
     b += '{';
     for (size_t i = 0; i < r.values.size() && i < keys_.size(); ++i) {
@@ -142,14 +143,18 @@ Result<SinkFormat> SinkFormatFor(std::string_view path) {
     return SinkFormat::kJsonl;
   }
   if (EndsWith(path, ".csv")) return SinkFormat::kCsv;
+  if (EndsWith(path, ".sqlite") || EndsWith(path, ".db")) return SinkFormat::kSqlite;
   return Err(ErrorCode::kInvalidArgument,
-             "output '{}': unknown format (use a .csv or .jsonl path, or - for stdout)", path);
+             "output '{}': unknown format (use a .csv, .jsonl or .sqlite path, or - for stdout)",
+             path);
 }
 
 Result<std::unique_ptr<Sink>> OpenSink(const std::string& path,
-                                       const std::vector<std::string>& field_names) {
+                                       const std::vector<std::string>& field_names,
+                                       const std::string& table) {
   auto format = SinkFormatFor(path);
   if (!format) return format.error();
+  if (*format == SinkFormat::kSqlite) return OpenSqliteSink(path, field_names, table);
   auto out = Output::Open(path);
   if (!out) return out.error();
   if (*format == SinkFormat::kCsv) {

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sqlite3.h>
+
 namespace forage::engine {
 namespace {
 
@@ -27,6 +29,8 @@ std::string Slurp(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+const PageTask kPage{7, "http://h/7", 0};
 
 TEST_SUITE("engine.store") {
 
@@ -54,8 +58,8 @@ TEST_CASE("file sinks write PATH.part and publish PATH on Finish") {
   std::string csv = (dir / "out.csv").string();
   auto sink = OpenSink(csv, {"id", "name"});
   REQUIRE(sink.has_value());
-  REQUIRE((*sink)->Write(parser::Record{{std::string("1"), std::string("a,b")}}));
-  REQUIRE((*sink)->Write(parser::Record{{std::nullopt, std::string("c")}}));
+  REQUIRE((*sink)->Write(parser::Record{{std::string("1"), std::string("a,b")}}, kPage));
+  REQUIRE((*sink)->Write(parser::Record{{std::nullopt, std::string("c")}}, kPage));
   CHECK(std::filesystem::exists(csv + ".part"));
   CHECK_FALSE(std::filesystem::exists(csv));
   REQUIRE((*sink)->Finish());
@@ -65,9 +69,42 @@ TEST_CASE("file sinks write PATH.part and publish PATH on Finish") {
   std::string jsonl = (dir / "out.jsonl").string();
   auto js = OpenSink(jsonl, {"id", "name"});
   REQUIRE(js.has_value());
-  REQUIRE((*js)->Write(parser::Record{{std::nullopt, std::string("q\"")}}));
+  REQUIRE((*js)->Write(parser::Record{{std::nullopt, std::string("q\"")}}, kPage));
   REQUIRE((*js)->Finish());
   CHECK(Slurp(jsonl) == "{\"id\":null,\"name\":\"q\\\"\"}\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the SQLite sink: a table named after the job, a column per field, page url and number") {
+  auto dir = std::filesystem::temp_directory_path() / "forage_sqlite_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string db_path = (dir / "out.sqlite").string();
+  auto sink = OpenSink(db_path, {"id", "na\"me"}, "shop");
+  REQUIRE(sink.has_value());
+  for (int i = 0; i < 12000; ++i) {  // more than one transaction
+    REQUIRE((*sink)->Write(parser::Record{{std::to_string(i), std::nullopt}}, kPage));
+  }
+  CHECK_FALSE(std::filesystem::exists(db_path));
+  REQUIRE((*sink)->Finish());
+  CHECK_FALSE(std::filesystem::exists(db_path + ".part"));
+  CHECK_FALSE(std::filesystem::exists(db_path + ".part-wal"));
+
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT count(*), min(CAST(id AS INTEGER)), max(page_number), "
+                             "count(\"na\"\"me\"), min(page_url) FROM shop",
+                             -1, &q, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(q, 0) == 12000);
+  CHECK(sqlite3_column_int(q, 1) == 0);
+  CHECK(sqlite3_column_int(q, 2) == 7);
+  CHECK(sqlite3_column_int(q, 3) == 0);  // every name is NULL
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 4))) == "http://h/7");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
   std::filesystem::remove_all(dir);
 }
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "tests/test_support.h"
 
@@ -68,6 +69,39 @@ TEST_CASE("JSONL on stdout carries the same records") {
     CHECK(line == R"({"id":")" + g[0] + R"(","name":")" + g[1] + R"(","price":")" + g[2] +
                       R"(","url":")" + g[3] + R"("})");
   }
+}
+
+TEST_CASE("SQLite output: 755 rows in a table named after the job, in page order") {
+  Fixture fx;
+  std::string dir = TempDir("sqlite");
+  std::string db_path = dir + "/shop.sqlite";
+  auto argv = SeedJob(fx);
+  argv.insert(argv.end(), {"--workers", "2", "--quiet", "-o", db_path});
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT id, name, price, url, page_number FROM shop ORDER BY rowid",
+                             -1, &q, nullptr) == SQLITE_OK);
+  std::vector<std::vector<std::string>> rows = {{"id", "name", "price", "url"}};
+  int last_page = 0;
+  bool pages_in_order = true;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int c = 0; c < 4; ++c) row.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, c)));
+    rows.push_back(std::move(row));
+    int page = sqlite3_column_int(q, 4);
+    pages_in_order &= page >= last_page;
+    last_page = page;
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  CHECK(rows.size() == 756);
+  CHECK(rows == ParseCsv(GoldenShopCsv(fx)));
+  CHECK(pages_in_order);
+  CHECK(last_page == 48);
 }
 
 TEST_CASE("a job file and the same flags give byte-identical CSV") {

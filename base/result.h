@@ -19,6 +19,7 @@ enum class ErrorCode {
   kParse,
   kTooLarge,
   kInternal,
+  kClosed,  // the reader of our output went away (EPIPE): stop quietly
 };
 
 struct Error {

@@ -9,6 +9,7 @@ enum ExitStatus : int {
   kExitUsage = 2,        // bad usage, job or selector; nothing written
   kExitRuntime = 3,      // runtime failure (I/O, a worker could not be started)
   kExitInterrupted = 130,
+  kExitClosed = 141,     // our stdout's reader went away (128 + SIGPIPE, as a shell reports it)
 };
 
 }  // namespace forage

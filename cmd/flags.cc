@@ -20,7 +20,8 @@ const std::vector<std::string>& KnownFlags() {
       "--url",     "--pages",    "--urls",        "--items",    "--field",  "--workers",
       "--concurrency", "--per-host", "--timeout", "--connect-timeout", "--max-body",
       "--cpu-burn", "--hang-timeout", "--order", "--rate", "--delay", "--retries",
-      "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",   "--chunking",    "--user-agent", "--output", "--report",
+      "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",
+      "--state", "--resume", "--force",   "--chunking",    "--user-agent", "--output", "--report",
       "--quiet",   "--help",     "--version"};
   return flags;
 }
@@ -94,6 +95,9 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--data", c->body, "request body (with --method POST)");
   run->add_option("-o,--output", c->output, "output: .csv, .jsonl, or - (JSONL on stdout)");
   run->add_option("--report", c->report_path, "write the run's figures as JSON");
+  run->add_option("--state", c->state_path, "where the resume state lives (OUTPUT.state)");
+  run->add_flag("--resume", c->resume, "continue the unfinished run of this job");
+  run->add_flag("--force", c->force, "start over even if an unfinished run's state exists");
   run->add_flag("-q,--quiet", c->quiet, "no report and no progress on stderr");
 }
 

@@ -53,6 +53,7 @@ constexpr std::array kKeys = {
     Key{"output", "--output", Kind::kString},
     Key{"report", "--report", Kind::kString},
     Key{"quiet", "--quiet", Kind::kBool},
+    Key{"state", "--state", Kind::kString},
 };
 
 std::string_view KindName(Kind k) {

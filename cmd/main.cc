@@ -21,6 +21,8 @@ int ExitFor(const forage::Error& e) {
 int Finish(const forage::engine::Config& config,
            const forage::Result<forage::engine::Summary>& result) {
   if (!result) {
+    // `forage run ... -o - | head`: the reader had enough; not an error.
+    if (result.error().code == ErrorCode::kClosed) return forage::kExitClosed;
     fmt::print(stderr, "forage: error: {}\n", result.error().message);
     return ExitFor(result.error());
   }

@@ -54,6 +54,9 @@ struct Config {
   std::string job_name;  // names the SQLite table; default: the output's file name stem
   std::string output;  // .csv / .jsonl; "-" = JSONL on stdout; empty = none
   std::string report_path;
+  std::string state_path;  // empty: OUTPUT.state
+  bool resume = false;     // continue the unfinished run whose state exists
+  bool force = false;      // start over even if a state exists
   bool quiet = false;
 };
 

@@ -182,6 +182,13 @@ void Dispatcher::OnFinished(uint64_t page, bool ok) {
   ++finished_;
 }
 
+void Dispatcher::MarkFinished(uint64_t page, bool ok) {
+  if (state_[page] != PageState::kPending) return;
+  QueueFor(page).erase(page);
+  state_[page] = ok ? PageState::kDone : PageState::kFailed;
+  ++finished_;
+}
+
 void Dispatcher::Retry(uint64_t page, double not_before_s) {
   PageState st = state_[page];
   if (st != PageState::kFetching && st != PageState::kProcessing) return;

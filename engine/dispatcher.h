@@ -53,6 +53,9 @@ class Dispatcher {
   // a host's next rate slot); nullopt when only an event can change that.
   std::optional<double> NextWake() const;
 
+  // The page was handled by an earlier run (--resume): it is never leased.
+  void MarkFinished(uint64_t page, bool ok);
+
   // The page failed and is to be tried again, not before `not_before_s`.
   void Retry(uint64_t page, double not_before_s);
 

@@ -54,6 +54,24 @@ std::string JobName(const Config& config, const std::string& output) {
   return stem.empty() || stem == "-" ? "records" : stem;
 }
 
+// What makes two runs the same job for --resume: the pages, the rules and
+// the output's format. A hash, so the state need not store the plan.
+std::string Fingerprint(const Config& c, const Plan& plan) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;  // a separator, so "ab","c" != "a","bc"
+  };
+  for (const auto& p : plan.pages) mix(p.url);
+  mix(c.items);
+  for (const auto& f : c.fields) {
+    mix(f.name);
+    mix(f.selector);
+  }
+  mix(c.order == Order::kPage ? "page" : "arrival");
+  return fmt::format("{:016x}-{}", h, plan.pages.size());
+}
+
 Status CheckLimits(const Config& c) {
   if (c.concurrency < 1) {
     return Err(ErrorCode::kInvalidArgument, "concurrency {} must be at least 1", c.concurrency);
@@ -88,7 +106,20 @@ Result<Summary> Run(const Config& input) {
   auto rules = CompileJobRules(config);
   if (!rules) return rules.error();
   const std::string output = config.output.empty() ? "-" : config.output;
-  auto sink = OpenSink(output, rules->field_names(), JobName(config, output));
+  if (config.resume && config.force) {
+    return Err(ErrorCode::kInvalidArgument, "--resume and --force exclude each other");
+  }
+  SinkOptions sink_options;
+  sink_options.path = output;
+  sink_options.field_names = rules->field_names();
+  sink_options.table = JobName(config, output);
+  sink_options.state_path = config.state_path;
+  sink_options.fingerprint = Fingerprint(config, *plan);
+  sink_options.mode = config.resume  ? ResumeMode::kResume
+                      : config.force ? ResumeMode::kForce
+                                     : ResumeMode::kFresh;
+  std::vector<PageMark> resumed;
+  auto sink = OpenSink(sink_options, &resumed);
   if (!sink) return sink.error();
 
   worker::WorkerConfig worker_config = MakeWorkerConfig(config, &*rules);
@@ -105,9 +136,9 @@ Result<Summary> Run(const Config& input) {
   Status run = OkStatus();
   {
     Master master(config, *plan, worker_config, sink->get());
-    run = master.Run(&summary);
+    run = master.Run(resumed, &summary);
   }
-  Status finish = (*sink)->Finish();
+  Status finish = (*sink)->Finish(run.has_value() && !summary.interrupted);
   if (!run) return run.error();
   if (!finish) return finish.error();
 

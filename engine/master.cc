@@ -19,7 +19,11 @@ namespace {
 using worker::UvHandle;
 
 constexpr uint64_t kProgressIntervalMs = 250;
+constexpr uint64_t kProgressLogIntervalMs = 10'000;
 constexpr uint64_t kWatchdogIntervalMs = 1000;
+// How often stored pages are made durable and recorded for --resume. A crash
+// loses at most this much work, and costs one fdatasync per interval.
+constexpr uint64_t kCheckpointIntervalMs = 1000;
 // Worker deaths in a row, with not one page finished in between, after which
 // the run gives up: a worker that cannot even start would be respawned forever.
 constexpr int kMaxDeathsWithoutProgress = 10;
@@ -50,12 +54,8 @@ Master::Master(const Config& config, const Plan& plan, const worker::WorkerConfi
       sink_(sink),
       dispatcher_(plan, LimitsFor(config), config.chunking, std::max(1, config.workers)),
       merger_(config.order, plan.pages.size(),
-              [this](uint64_t page, std::vector<parser::Record>&& records) -> Status {
-                for (const auto& r : records) {
-                  if (auto st = sink_->Write(r, plan_.pages[page]); !st) return st;
-                }
-                summary_->items += records.size();
-                return OkStatus();
+              [this](uint64_t page, bool ok, std::vector<parser::Record>&& records) -> Status {
+                return Store(page, ok, records);
               }),
       attempts_(plan.pages.size(), 0) {}
 
@@ -67,10 +67,17 @@ Master::~Master() {
   CloseLoopHandles();
 }
 
-Status Master::Run(Summary* summary) {
+Status Master::Run(const std::vector<PageMark>& resumed, Summary* summary) {
   summary_ = summary;
   start_s_ = NowSeconds();
   if (!loop_.ok()) return Err(ErrorCode::kInternal, "uv_loop_init() failed");
+  for (const PageMark& m : resumed) {
+    if (m.page >= plan_.pages.size()) continue;
+    dispatcher_.MarkFinished(m.page, m.ok);
+    if (auto st = merger_.Preresolve(m.page); !st) return st;
+    ++summary_->pages_resumed;
+    if (!m.ok) FailPageOfEarlierRun(m.page);
+  }
   signal(SIGPIPE, SIG_IGN);  // a dead worker shows up as EPIPE on its channel
 
   const int n = std::max(1, config_.workers);
@@ -107,18 +114,31 @@ Status Master::Run(Summary* summary) {
     uv_unref(watchdog_timer_.handle());
   }
 
+  auto cp = UvHandle<uv_timer_t>::Create(
+      [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
+  if (!cp) return cp.error();
+  checkpoint_timer_ = std::move(*cp);
+  checkpoint_timer_.get()->data = this;
+  uv_timer_start(checkpoint_timer_.get(), OnUvCheckpoint, kCheckpointIntervalMs,
+                 kCheckpointIntervalMs);
+  uv_unref(checkpoint_timer_.handle());
+
+  // A live line on a terminal; a plain line every 10 s into a log.
   progress_line_ = !config_.quiet && isatty(STDERR_FILENO);
-  if (progress_line_) {
+  if (!config_.quiet) {
     auto t = UvHandle<uv_timer_t>::Create(
         [&](uv_timer_t* h) { return uv_timer_init(loop_.get(), h); });
     if (!t) return t.error();
     progress_timer_ = std::move(*t);
     progress_timer_.get()->data = this;
-    uv_timer_start(progress_timer_.get(), OnUvProgress, kProgressIntervalMs,
-                   kProgressIntervalMs);
+    uint64_t every = progress_line_ ? kProgressIntervalMs : kProgressLogIntervalMs;
+    uv_timer_start(progress_timer_.get(), OnUvProgress, every, every);
+    uv_unref(progress_timer_.handle());
   }
 
+  if (dispatcher_.all_finished()) MaybeStop();  // a resumed run with nothing left
   uv_run(loop_.get(), UV_RUN_DEFAULT);
+  if (!error_) Checkpoint();
 
   if (progress_line_) fmt::print(stderr, "\r\033[K");
   summary_->interrupted = interrupts_ > 0;
@@ -255,6 +275,29 @@ double Master::RetryDelay(int attempt, double retry_after_s) {
   if (retry_after_s >= 0) return std::min(retry_after_s, cap);
   double backoff = std::min(cap, config_.backoff_base_s * std::ldexp(1.0, attempt - 1));
   return backoff / 2 + std::uniform_real_distribution<>(0, backoff / 2)(rng_);
+}
+
+Status Master::Store(uint64_t page, bool ok, const std::vector<parser::Record>& records) {
+  for (const auto& r : records) {
+    if (auto st = sink_->Write(r, plan_.pages[page]); !st) return st;
+  }
+  summary_->items += records.size();
+  unsaved_.push_back(PageMark{page, ok});
+  return OkStatus();
+}
+
+void Master::Checkpoint() {
+  if (error_) return;
+  if (auto st = sink_->Checkpoint(unsaved_); !st) {
+    Abort(st.error());
+    return;
+  }
+  unsaved_.clear();
+}
+
+void Master::FailPageOfEarlierRun(uint64_t page) {
+  ++summary_->pages_failed;
+  summary_->failures.push_back(PageFailure{plan_.pages[page].url, "failed in an earlier run"});
 }
 
 void Master::FailPage(uint64_t page, std::string reason) {
@@ -405,11 +448,23 @@ void Master::HandleSignal(int signum) {
 }
 
 void Master::HandleProgressTick() {
-  double elapsed = NowSeconds() - start_s_;
-  uint64_t done = summary_->pages_ok + summary_->pages_failed;
-  fmt::print(stderr, "\r\033[Kforage: {}/{} pages  {} items  {} failed  {:.1f} pages/s", done,
-             plan_.pages.size(), summary_->items, summary_->pages_failed,
-             elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0);
+  const double elapsed = NowSeconds() - start_s_;
+  const uint64_t done = summary_->pages_ok + summary_->pages_failed + summary_->pages_resumed;
+  const uint64_t total = plan_.pages.size();
+  const double rate = elapsed > 0 ? static_cast<double>(summary_->pages_ok + summary_->pages_failed) / elapsed : 0;
+  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+  int busy = 0;
+  for (const auto& s : slots_) busy += dispatcher_.outstanding(s->index) > 0 ? 1 : 0;
+  std::string line = fmt::format(
+      "forage: {}/{} pages  {} items  {:.1f} pages/s  {} retries  {} failed  eta {:.0f} s  "
+      "{}/{} workers busy",
+      done, total, summary_->items, rate, summary_->retries, summary_->pages_failed, eta, busy,
+      slots_.size());
+  if (progress_line_) {
+    fmt::print(stderr, "\r\033[K{}", line);
+  } else {
+    fmt::print(stderr, "{}\n", line);
+  }
 }
 
 void Master::HandleWatchdog() {
@@ -429,6 +484,7 @@ void Master::HandleWatchdog() {
 }
 
 void Master::CloseLoopHandles() {
+  checkpoint_timer_.Close();
   watchdog_timer_.Close();
   wake_timer_.Close();
   signals_.clear();
@@ -444,6 +500,10 @@ void Master::OnUvSignal(uv_signal_t* h, int signum) noexcept {
 
 void Master::OnUvProgress(uv_timer_t* h) noexcept {
   if (h->data != nullptr) static_cast<Master*>(h->data)->HandleProgressTick();
+}
+
+void Master::OnUvCheckpoint(uv_timer_t* h) noexcept {
+  if (h->data != nullptr) static_cast<Master*>(h->data)->Checkpoint();
 }
 
 void Master::OnUvWake(uv_timer_t* h) noexcept {

@@ -40,8 +40,9 @@ class Master {
   Master& operator=(const Master&) = delete;
 
   // Runs the job to its end and fills `summary` (all but wall and CPU times).
+  // `resumed`: pages an earlier run stored (--resume); they are not fetched.
   // Errors are operation failures (fork, loop, sink); failed pages are data.
-  Status Run(Summary* summary);
+  Status Run(const std::vector<PageMark>& resumed, Summary* summary);
 
  private:
   struct Slot {
@@ -71,6 +72,8 @@ class Master {
   void HandleSignal(int signum);
   void HandleProgressTick();
   void HandleWatchdog();
+  Status Store(uint64_t page, bool ok, const std::vector<parser::Record>& records);
+  void Checkpoint();
   void FoldStats(Slot& slot);
   void ReapChildren();
   void Pump();
@@ -79,6 +82,7 @@ class Master {
   void Abort(Error error);
   void CloseLoopHandles();
   void FailPage(uint64_t page, std::string reason);
+  void FailPageOfEarlierRun(uint64_t page);
   bool Idle() const;
   Status StartSignals();
 
@@ -87,6 +91,7 @@ class Master {
   static void OnUvDeferred(uv_timer_t* h) noexcept;
   static void OnUvWatchdog(uv_timer_t* h) noexcept;
   static void OnUvWake(uv_timer_t* h) noexcept;
+  static void OnUvCheckpoint(uv_timer_t* h) noexcept;
   double RetryDelay(int attempt, double retry_after_s);
 
   worker::UvLoop loop_;  // first: destroyed last
@@ -103,6 +108,8 @@ class Master {
   worker::UvHandle<uv_timer_t> progress_timer_;
   worker::UvHandle<uv_timer_t> watchdog_timer_;
   worker::UvHandle<uv_timer_t> wake_timer_;  // retries and --rate/--delay pacing
+  worker::UvHandle<uv_timer_t> checkpoint_timer_;
+  std::vector<PageMark> unsaved_;  // pages stored since the last checkpoint
   // Channel closes are handled from this timer, outside the channel's own
   // callbacks (which may run deep inside a Send).
   worker::UvHandle<uv_timer_t> deferred_timer_;

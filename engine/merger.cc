@@ -23,25 +23,30 @@ Status Merger::Commit(uint64_t page) {
     records = std::move(it->second);
     partial_.erase(it);
   }
-  return Resolve(page, &records);
+  return Resolve(page, true, &records);
 }
 
 Status Merger::Skip(uint64_t page) {
   partial_.erase(page);
-  return Resolve(page, nullptr);
+  std::vector<parser::Record> none;
+  return Resolve(page, false, &none);
 }
 
 void Merger::Discard(uint64_t page) { partial_.erase(page); }
 
-Status Merger::Resolve(uint64_t page, std::vector<parser::Record>* records) {
+Status Merger::Preresolve(uint64_t page) {
+  if (resolved_[page]) return OkStatus();
+  resolved_[page] = 1;
+  return Advance();
+}
+
+Status Merger::Resolve(uint64_t page, bool ok, std::vector<parser::Record>* records) {
   if (resolved_[page]) return OkStatus();  // resolved once only
   resolved_[page] = 1;
   if (order_ == Order::kArrival) {
-    if (records != nullptr && !records->empty()) {
-      if (auto st = emit_(page, std::move(*records)); !st) return st;
-    }
-  } else if (records != nullptr && !records->empty()) {
-    ready_.emplace(page, std::move(*records));
+    if (auto st = emit_(page, ok, std::move(*records)); !st) return st;
+  } else {
+    ready_.emplace(page, std::make_pair(ok, std::move(*records)));
   }
   return Advance();
 }
@@ -49,7 +54,7 @@ Status Merger::Resolve(uint64_t page, std::vector<parser::Record>* records) {
 Status Merger::Advance() {
   while (cursor_ < resolved_.size() && resolved_[cursor_]) {
     if (auto it = ready_.find(cursor_); it != ready_.end()) {
-      auto st = emit_(cursor_, std::move(it->second));
+      auto st = emit_(cursor_, it->second.first, std::move(it->second.second));
       ready_.erase(it);
       if (!st) return st;
     }

@@ -1,5 +1,8 @@
 #pragma once
 // Merger: turns pages finishing in any order into one stream of records.
+// Every page is handed to `emit` exactly once, in output order, when it is
+// resolved: with its records (ok) or with none (failed), so the caller can
+// both store the records and note the page as stored.
 //
 // Records of a page are held until the page is committed, so a page whose
 // worker died half-way never writes anything (Discard). With Order::kPage a
@@ -21,7 +24,8 @@ namespace forage::engine {
 
 class Merger {
  public:
-  using EmitFn = std::function<Status(uint64_t page, std::vector<parser::Record>&& records)>;
+  using EmitFn =
+      std::function<Status(uint64_t page, bool ok, std::vector<parser::Record>&& records)>;
 
   Merger(Order order, uint64_t pages, EmitFn emit);
 
@@ -32,20 +36,23 @@ class Merger {
   Status Skip(uint64_t page);
   // The page will be fetched again: forget what it sent so far.
   void Discard(uint64_t page);
+  // The page was stored by an earlier run (--resume): resolved, not emitted.
+  Status Preresolve(uint64_t page);
 
   // The first page not yet resolved (every earlier one was written or skipped).
   uint64_t cursor() const { return cursor_; }
   size_t held_pages() const { return ready_.size(); }
 
  private:
-  Status Resolve(uint64_t page, std::vector<parser::Record>* records);
+  Status Resolve(uint64_t page, bool ok, std::vector<parser::Record>* records);
   Status Advance();
 
   Order order_;
   EmitFn emit_;
   std::vector<uint8_t> resolved_;
   std::unordered_map<uint64_t, std::vector<parser::Record>> partial_;
-  std::map<uint64_t, std::vector<parser::Record>> ready_;
+  // Resolved pages waiting for their turn (page order): ok flag and records.
+  std::map<uint64_t, std::pair<bool, std::vector<parser::Record>>> ready_;
   uint64_t cursor_ = 0;
 };
 

@@ -13,8 +13,10 @@ std::vector<parser::Record> Recs(std::initializer_list<const char*> values) {
 
 struct Collected {
   std::vector<std::string> values;
+  std::vector<std::pair<uint64_t, bool>> pages;  // every page emitted, in order
   Merger::EmitFn Fn() {
-    return [this](uint64_t, std::vector<parser::Record>&& rs) -> Status {
+    return [this](uint64_t page, bool ok, std::vector<parser::Record>&& rs) -> Status {
+      pages.emplace_back(page, ok);
       for (auto& r : rs) values.push_back(*r.values[0]);
       return OkStatus();
     };
@@ -41,6 +43,19 @@ TEST_CASE("page order: later pages wait for earlier ones, failed pages are skipp
   REQUIRE(m.Commit(3));
   CHECK(c.values == std::vector<std::string>{"a1", "c1", "c2", "d1", "d2"});
   CHECK(m.held_pages() == 0);
+  // Every page, the failed one too, was emitted once, in page order.
+  CHECK(c.pages == std::vector<std::pair<uint64_t, bool>>{{0, true}, {1, false}, {2, true}, {3, true}});
+}
+
+TEST_CASE("pages stored by an earlier run are resolved without being emitted") {
+  Collected c;
+  Merger m(Order::kPage, 3, c.Fn());
+  REQUIRE(m.Preresolve(0));
+  REQUIRE(m.Preresolve(1));
+  CHECK(m.cursor() == 2);
+  m.Add(2, Recs({"c"}));
+  REQUIRE(m.Commit(2));
+  CHECK(c.pages == std::vector<std::pair<uint64_t, bool>>{{2, true}});
 }
 
 TEST_CASE("arrival order writes at commit; discarded partial pages never appear") {
@@ -58,7 +73,7 @@ TEST_CASE("arrival order writes at commit; discarded partial pages never appear"
 }
 
 TEST_CASE("a sink error stops the merge and is returned") {
-  Merger m(Order::kPage, 1, [](uint64_t, std::vector<parser::Record>&&) -> Status {
+  Merger m(Order::kPage, 1, [](uint64_t, bool, std::vector<parser::Record>&&) -> Status {
     return Err(ErrorCode::kIo, "disk full");
   });
   m.Add(0, Recs({"x"}));

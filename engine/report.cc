@@ -58,6 +58,7 @@ std::string ReportJson(const Summary& s) {
   j["pages_total"] = s.pages_total;
   j["pages_ok"] = s.pages_ok;
   j["pages_failed"] = s.pages_failed;
+  j["pages_resumed"] = s.pages_resumed;
   j["items"] = s.items;
   j["requests"] = s.requests;
   j["retries"] = s.retries;

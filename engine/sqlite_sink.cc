@@ -78,7 +78,13 @@ class SqliteSink : public Sink {
     return OkStatus();
   }
 
-  Status Finish() override {
+  Status Checkpoint(const std::vector<PageMark>&) override {
+    rows_in_transaction_ = 0;
+    if (auto st = Exec("COMMIT"); !st) return st;
+    return Exec("BEGIN");
+  }
+
+  Status Finish(bool) override {
     if (auto st = Exec("COMMIT"); !st) return st;
     insert_.reset();
     // Closing the last connection checkpoints the WAL into the database

@@ -20,6 +20,7 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& name) {
     ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EPIPE) return Err(ErrorCode::kClosed, "output '{}' closed by its reader", name);
       return Err(ErrorCode::kIo, "write output '{}': {}", name, std::strerror(errno));
     }
     bytes.remove_prefix(static_cast<size_t>(n));
@@ -27,24 +28,64 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& name) {
   return OkStatus();
 }
 
-// Buffered output to a file (via PATH.part) or to stdout.
+// Buffered output to a file (via PATH.part, with its state) or to stdout.
 class Output {
  public:
-  static Result<Output> Open(const std::string& path) {
+  // Opens the output; with a state, `*header_needed` says whether the file
+  // is new (a resumed one already holds its header).
+  static Result<Output> Open(const SinkOptions& o, std::vector<PageMark>* resumed,
+                             bool* header_needed) {
     Output out;
-    out.path_ = path;
-    if (path == "-") {
+    out.path_ = o.path;
+    *header_needed = true;
+    if (o.path == "-") {
+      if (o.mode == ResumeMode::kResume) {
+        return Err(ErrorCode::kInvalidArgument, "--resume needs an output file, not stdout");
+      }
       out.fd_ = STDOUT_FILENO;
       return out;
     }
-    out.part_ = path + ".part";
-    int fd = ::open(out.part_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    out.part_ = o.path + ".part";
+    std::string state_path = o.state_path.empty() ? o.path + ".state" : o.state_path;
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+    if (o.mode == ResumeMode::kResume) {
+      auto state = StateStore::Open(state_path, o.fingerprint);
+      if (!state) return state.error();
+      out.state_ = std::move(*state);
+      // An interrupted run published what it had; take it back.
+      if (access(out.part_.c_str(), F_OK) != 0 && access(o.path.c_str(), F_OK) == 0) {
+        std::rename(o.path.c_str(), out.part_.c_str());
+      }
+      // A run that died before its first checkpoint left no header either.
+      *header_needed = out.state_->output_bytes() == 0;
+      if (resumed != nullptr) *resumed = out.state_->pages();
+    } else {
+      // Checked before the output is touched: the partial output of an
+      // unfinished run is not ours to truncate.
+      if (o.mode == ResumeMode::kFresh && StateExists(state_path)) {
+        return StateStore::Create(state_path, o.fingerprint, false).error();
+      }
+      flags |= O_TRUNC;
+    }
+    int fd = ::open(out.part_.c_str(), flags, 0644);
     if (fd < 0) {
       return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", out.part_,
                  std::strerror(errno));
     }
     out.owned_.Reset(fd);
     out.fd_ = fd;
+    if (!out.state_) {
+      auto state = StateStore::Create(state_path, o.fingerprint, true);
+      if (!state) return state.error();
+      out.state_ = std::move(*state);
+    }
+    // Bytes past the last checkpoint belong to pages that will be fetched again.
+    uint64_t keep = out.state_->output_bytes();
+    if (o.mode == ResumeMode::kResume && ftruncate(fd, static_cast<off_t>(keep)) != 0) {
+      return Err(ErrorCode::kIo, "truncate '{}': {}", out.part_, std::strerror(errno));
+    }
+    lseek(fd, 0, SEEK_END);
+    out.written_ = keep;
     return out;
   }
 
@@ -54,17 +95,30 @@ class Output {
 
   Status Flush() {
     auto st = WriteAll(fd_, buf_, path_);
+    written_ += buf_.size();
     buf_.clear();
     return st;
   }
 
-  Status Publish() {
+  Status Checkpoint(const std::vector<PageMark>& pages) {
+    if (auto st = Flush(); !st) return st;
+    if (!state_) return OkStatus();
+    // The bytes first, then the record of them: a crash in between leaves
+    // bytes the state does not count, and a resumed run cuts them off.
+    if (fdatasync(fd_) != 0) {
+      return Err(ErrorCode::kIo, "sync output '{}': {}", part_, std::strerror(errno));
+    }
+    return state_->Save(pages, written_);
+  }
+
+  Status Publish(bool complete) {
     if (auto st = Flush(); !st) return st;
     if (part_.empty()) return OkStatus();
     owned_.Reset();
     if (std::rename(part_.c_str(), path_.c_str()) != 0) {
       return Err(ErrorCode::kIo, "rename '{}' to '{}': {}", part_, path_, std::strerror(errno));
     }
+    if (complete && state_) return state_->Remove();
     return OkStatus();
   }
 
@@ -74,11 +128,15 @@ class Output {
   UniqueFd owned_;
   int fd_ = -1;
   std::string buf_;
+  uint64_t written_ = 0;  // bytes in the file, flushed
+  std::unique_ptr<StateStore> state_;
 };
 
 class CsvSink : public Sink {
  public:
-  CsvSink(Output out, const std::vector<std::string>& fields) : out_(std::move(out)) {
+  CsvSink(Output out, const std::vector<std::string>& fields, bool header)
+      : out_(std::move(out)) {
+    if (!header) return;
     std::string& b = out_.buffer();
     for (size_t i = 0; i < fields.size(); ++i) {
       if (i > 0) b += ',';
@@ -95,7 +153,8 @@ class CsvSink : public Sink {
     b += "\r\n";
     return out_.MaybeFlush();
   }
-  Status Finish() override { return out_.Publish(); }
+  Status Checkpoint(const std::vector<PageMark>& pages) override { return out_.Checkpoint(pages); }
+  Status Finish(bool complete) override { return out_.Publish(complete); }
 
  private:
   Output out_;
@@ -125,7 +184,8 @@ class JsonlSink : public Sink {
     b += "}\n";
     return out_.MaybeFlush();
   }
-  Status Finish() override { return out_.Publish(); }
+  Status Checkpoint(const std::vector<PageMark>& pages) override { return out_.Checkpoint(pages); }
+  Status Finish(bool complete) override { return out_.Publish(complete); }
 
  private:
   Output out_;
@@ -149,18 +209,23 @@ Result<SinkFormat> SinkFormatFor(std::string_view path) {
              path);
 }
 
-Result<std::unique_ptr<Sink>> OpenSink(const std::string& path,
-                                       const std::vector<std::string>& field_names,
-                                       const std::string& table) {
-  auto format = SinkFormatFor(path);
+Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& o, std::vector<PageMark>* resumed) {
+  auto format = SinkFormatFor(o.path);
   if (!format) return format.error();
-  if (*format == SinkFormat::kSqlite) return OpenSqliteSink(path, field_names, table);
-  auto out = Output::Open(path);
+  if (*format == SinkFormat::kSqlite) {
+    if (o.mode == ResumeMode::kResume) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--resume works with .csv and .jsonl outputs (not yet with SQLite)");
+    }
+    return OpenSqliteSink(o.path, o.field_names, o.table);
+  }
+  bool header = true;
+  auto out = Output::Open(o, resumed, &header);
   if (!out) return out.error();
   if (*format == SinkFormat::kCsv) {
-    return std::unique_ptr<Sink>(new CsvSink(std::move(*out), field_names));
+    return std::unique_ptr<Sink>(new CsvSink(std::move(*out), o.field_names, header));
   }
-  return std::unique_ptr<Sink>(new JsonlSink(std::move(*out), field_names));
+  return std::unique_ptr<Sink>(new JsonlSink(std::move(*out), o.field_names));
 }
 
 void AppendCsvField(std::string_view v, std::string* out) {

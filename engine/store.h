@@ -3,7 +3,9 @@
 //
 // A file sink writes to PATH.part and renames it to PATH in Finish(), so a
 // reader never sees a half-written file under the final name. Writes are
-// buffered in memory and flushed in large blocks. Master-only.
+// buffered in memory and flushed in large blocks. CSV and JSONL files keep
+// a StateStore beside them (PATH.state) so an unfinished run can be resumed.
+// Master-only.
 
 #include <memory>
 #include <string>
@@ -12,6 +14,7 @@
 
 #include "base/result.h"
 #include "engine/plan.h"
+#include "engine/state_store.h"
 #include "parser/extract.h"
 
 namespace forage::engine {
@@ -21,8 +24,27 @@ class Sink {
   virtual ~Sink() = default;
   // `page` is the page the record came from (SQLite stores its URL and number).
   virtual Status Write(const parser::Record& record, const PageTask& page) = 0;
-  // Flushes and publishes the output. Called once, at the end of the run.
-  virtual Status Finish() = 0;
+  // Makes everything written so far durable and records `pages` (stored
+  // since the last checkpoint) in the job's state, in that order.
+  virtual Status Checkpoint(const std::vector<PageMark>& pages) = 0;
+  // Flushes and publishes the output (PATH.part -> PATH). `complete`: every
+  // page was handled, so the state goes; otherwise it stays for --resume.
+  virtual Status Finish(bool complete) = 0;
+};
+
+enum class ResumeMode {
+  kFresh,   // a new run; an existing state is an error
+  kResume,  // continue the run whose state exists
+  kForce,   // a new run; an existing state and partial output are dropped
+};
+
+struct SinkOptions {
+  std::string path;  // "-" = JSONL on stdout
+  std::vector<std::string> field_names;
+  std::string table = "records";  // the SQLite table: the job's name
+  std::string state_path;         // empty: PATH.state
+  std::string fingerprint;        // identifies the job for --resume
+  ResumeMode mode = ResumeMode::kFresh;
 };
 
 enum class SinkFormat { kCsv, kJsonl, kSqlite };
@@ -30,11 +52,11 @@ enum class SinkFormat { kCsv, kJsonl, kSqlite };
 // The format for a path, by extension ("-" is JSONL on stdout).
 Result<SinkFormat> SinkFormatFor(std::string_view path);
 
-// Opens the sink for `path`; fails if the directory is not writable.
-// `table` names the SQLite table (the job's name); other formats ignore it.
-Result<std::unique_ptr<Sink>> OpenSink(const std::string& path,
-                                       const std::vector<std::string>& field_names,
-                                       const std::string& table = "records");
+// Opens the sink; fails (kInvalidArgument) if the place is not writable, if
+// a state exists for a fresh run, or if there is none to resume. With
+// kResume, `resumed` receives the pages the earlier runs stored.
+Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& options,
+                                       std::vector<PageMark>* resumed = nullptr);
 
 // RFC 4180: a field is quoted when it holds a comma, a quote, CR or LF;
 // quotes inside are doubled.

@@ -32,6 +32,17 @@ std::string Slurp(const std::string& path) {
 
 const PageTask kPage{7, "http://h/7", 0};
 
+SinkOptions Options(std::string path, std::vector<std::string> fields,
+                    std::string table = "records", ResumeMode mode = ResumeMode::kForce) {
+  SinkOptions o;
+  o.path = std::move(path);
+  o.field_names = std::move(fields);
+  o.table = std::move(table);
+  o.fingerprint = "test";
+  o.mode = mode;
+  return o;
+}
+
 TEST_SUITE("engine.store") {
 
 TEST_CASE("CSV quoting follows RFC 4180") {
@@ -56,21 +67,21 @@ TEST_CASE("file sinks write PATH.part and publish PATH on Finish") {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::string csv = (dir / "out.csv").string();
-  auto sink = OpenSink(csv, {"id", "name"});
+  auto sink = OpenSink(Options(csv, {"id", "name"}));
   REQUIRE(sink.has_value());
   REQUIRE((*sink)->Write(parser::Record{{std::string("1"), std::string("a,b")}}, kPage));
   REQUIRE((*sink)->Write(parser::Record{{std::nullopt, std::string("c")}}, kPage));
   CHECK(std::filesystem::exists(csv + ".part"));
   CHECK_FALSE(std::filesystem::exists(csv));
-  REQUIRE((*sink)->Finish());
+  REQUIRE((*sink)->Finish(true));
   CHECK_FALSE(std::filesystem::exists(csv + ".part"));
   CHECK(Slurp(csv) == "id,name\r\n1,\"a,b\"\r\n,c\r\n");
 
   std::string jsonl = (dir / "out.jsonl").string();
-  auto js = OpenSink(jsonl, {"id", "name"});
+  auto js = OpenSink(Options(jsonl, {"id", "name"}));
   REQUIRE(js.has_value());
   REQUIRE((*js)->Write(parser::Record{{std::nullopt, std::string("q\"")}}, kPage));
-  REQUIRE((*js)->Finish());
+  REQUIRE((*js)->Finish(true));
   CHECK(Slurp(jsonl) == "{\"id\":null,\"name\":\"q\\\"\"}\n");
   std::filesystem::remove_all(dir);
 }
@@ -80,13 +91,13 @@ TEST_CASE("the SQLite sink: a table named after the job, a column per field, pag
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::string db_path = (dir / "out.sqlite").string();
-  auto sink = OpenSink(db_path, {"id", "na\"me"}, "shop");
+  auto sink = OpenSink(Options(db_path, {"id", "na\"me"}, "shop"));
   REQUIRE(sink.has_value());
   for (int i = 0; i < 12000; ++i) {  // more than one transaction
     REQUIRE((*sink)->Write(parser::Record{{std::to_string(i), std::nullopt}}, kPage));
   }
   CHECK_FALSE(std::filesystem::exists(db_path));
-  REQUIRE((*sink)->Finish());
+  REQUIRE((*sink)->Finish(true));
   CHECK_FALSE(std::filesystem::exists(db_path + ".part"));
   CHECK_FALSE(std::filesystem::exists(db_path + ".part-wal"));
 
@@ -108,9 +119,45 @@ TEST_CASE("the SQLite sink: a table named after the job, a column per field, pag
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a file sink resumes from its last checkpoint: later bytes are cut, pages recalled") {
+  auto dir = std::filesystem::temp_directory_path() / "forage_resume_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string csv = (dir / "out.csv").string();
+  {
+    auto sink = OpenSink(Options(csv, {"v"}, "r", ResumeMode::kFresh));
+    REQUIRE(sink.has_value());
+    REQUIRE((*sink)->Write(parser::Record{{std::string("a")}}, kPage));
+    REQUIRE((*sink)->Checkpoint({{0, true}, {1, false}}));
+  }
+  // The run dies after writing bytes its state never recorded.
+  std::ofstream(csv + ".part", std::ios::app) << "half a page\r\n";
+  {
+    auto again = OpenSink(Options(csv, {"v"}, "r", ResumeMode::kFresh));
+    REQUIRE_FALSE(again.has_value());
+    CHECK(again.error().message.find("add --resume to continue it") != std::string::npos);
+  }
+  std::vector<PageMark> resumed;
+  auto sink = OpenSink(Options(csv, {"v"}, "r", ResumeMode::kResume), &resumed);
+  REQUIRE(sink.has_value());
+  REQUIRE(resumed.size() == 2);
+  CHECK(resumed[0].page == 0);
+  CHECK(resumed[0].ok);
+  CHECK_FALSE(resumed[1].ok);
+  REQUIRE((*sink)->Write(parser::Record{{std::string("b")}}, kPage));
+  REQUIRE((*sink)->Finish(true));
+  CHECK(Slurp(csv) == "v\r\na\r\nb\r\n");
+  CHECK_FALSE(std::filesystem::exists(csv + ".state"));
+
+  auto other = Options(csv, {"v"}, "r", ResumeMode::kFresh);
+  other.fingerprint = "another job";
+  REQUIRE(OpenSink(other).has_value());
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("unknown extensions and unwritable places are refused") {
-  CHECK(OpenSink("out.xlsx", {"a"}).error().message.find("unknown format") != std::string::npos);
-  auto bad = OpenSink("/nonexistent-dir/out.csv", {"a"});
+  CHECK(OpenSink(Options("out.xlsx", {"a"})).error().message.find("unknown format") != std::string::npos);
+  auto bad = OpenSink(Options("/nonexistent-dir/out.csv", {"a"}));
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().code == ErrorCode::kInvalidArgument);
 }

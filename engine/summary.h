@@ -35,6 +35,7 @@ struct Summary {
   uint64_t pages_total = 0;
   uint64_t pages_ok = 0;
   uint64_t pages_failed = 0;
+  uint64_t pages_resumed = 0;  // stored by an earlier run (--resume), not fetched again
   uint64_t items = 0;
   uint64_t requests = 0;
   uint64_t retries = 0;

@@ -1,0 +1,120 @@
+// Jobs that survive: interruption, a killed master, --resume, stdout pipes.
+
+#include <signal.h>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.h"
+
+namespace forage::testing {
+namespace {
+
+std::vector<std::string> Job(const Fixture& fx, const std::string& out) {
+  auto argv = SeedJob(fx);
+  argv.insert(argv.end(), {"--workers", "2", "--concurrency", "2", "-o", out});
+  return argv;
+}
+
+TEST_SUITE("e2e.resume") {
+
+TEST_CASE("SIGINT about half-way, then --resume: 755 rows once, in order, only missing pages "
+          "fetched") {
+  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  std::string dir = TempDir("resume_sigint");
+  std::string out = dir + "/out.csv";
+  Background first(Job(fx, out));
+  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 24; }));
+  first.Signal(SIGINT);
+  auto r1 = first.Wait();
+  INFO(r1.err);
+  REQUIRE(r1.exit_code == 130);
+  CHECK(FileExists(out + ".state"));
+  const size_t rows_before = ParseCsv(ReadFile(out)).size();
+  CHECK(rows_before > 1);
+  CHECK(rows_before < 756);
+
+  // Without --resume the state is in the way, and nothing is touched.
+  auto again = RunProcess(Job(fx, out));
+  CHECK(again.exit_code == 2);
+  CHECK(again.err.find("add --resume") != std::string::npos);
+  CHECK(ParseCsv(ReadFile(out)).size() == rows_before);
+
+  const long requests_before = fx.Stat("requests");
+  auto argv = Job(fx, out);
+  argv.insert(argv.end(), {"--resume", "--report", dir + "/report.json"});
+  auto r2 = RunProcess(argv);
+  INFO(r2.err);
+  REQUIRE(r2.exit_code == 0);
+  CHECK(ReadFile(out) == GoldenShopCsv(fx));
+  CHECK_FALSE(FileExists(out + ".state"));
+  auto rep = nlohmann::json::parse(ReadFile(dir + "/report.json"));
+  const long resumed = rep["pages_resumed"].get<long>();
+  CHECK(resumed > 0);
+  // The resumed run fetched exactly the pages the first did not store.
+  CHECK(fx.Stat("requests") - requests_before == 48 - resumed);
+  CHECK(rep["pages_ok"].get<long>() == 48 - resumed);
+}
+
+TEST_CASE("kill -9 of the master, then --resume: 755 rows once, in order") {
+  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  std::string dir = TempDir("resume_kill");
+  std::string out = dir + "/out.jsonl";
+  Background first(Job(fx, out));
+  // Whether or not a checkpoint (one a second) has passed, the resumed
+  // output must equal that of a run never interrupted.
+  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 30; }));
+  first.Signal(SIGKILL);
+  first.Wait();
+  CHECK(FileExists(out + ".part"));
+  CHECK(FileExists(out + ".state"));
+  auto argv = Job(fx, out);
+  argv.push_back("--resume");
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  // The same records as a run that was never interrupted.
+  std::string full = dir + "/full.jsonl";
+  REQUIRE(RunProcess(Job(fx, full)).exit_code == 0);
+  CHECK(ReadFile(out) == ReadFile(full));
+  size_t lines = 0;
+  for (char c : ReadFile(out)) lines += c == '\n';
+  CHECK(lines == 755);
+}
+
+TEST_CASE("--force starts over; --resume with nothing to resume is an error") {
+  Fixture fx;
+  std::string dir = TempDir("resume_force");
+  std::string out = dir + "/out.csv";
+  WriteFile(out + ".state", "not a state");
+  auto forced = Job(fx, out);
+  forced.push_back("--force");
+  auto r = RunProcess(forced);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(ReadFile(out) == GoldenShopCsv(fx));
+  auto resume = Job(fx, out);
+  resume.push_back("--resume");
+  auto r2 = RunProcess(resume);
+  CHECK(r2.exit_code == 2);
+  CHECK(r2.err.find("no state") != std::string::npos);
+}
+
+TEST_CASE("JSONL on stdout into a reader that stops early ends quietly") {
+  Fixture fx;
+  auto argv = SeedJob(fx);
+  argv.insert(argv.end(), {"-o", "-", "--workers", "2"});
+  std::string cmd;
+  for (const auto& a : argv) cmd += "'" + a + "' ";
+  auto r = RunProcess({"/bin/sh", "-c", cmd + "| head -n 3"});
+  CHECK(r.exit_code == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 3);
+  CHECK(r.err.find("error") == std::string::npos);
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::testing

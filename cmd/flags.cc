@@ -21,7 +21,7 @@ const std::vector<std::string>& KnownFlags() {
       "--concurrency", "--per-host", "--timeout", "--connect-timeout", "--max-body",
       "--cpu-burn", "--hang-timeout", "--order", "--rate", "--delay", "--retries",
       "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",
-      "--state", "--resume", "--force",   "--chunking",    "--user-agent", "--output", "--report",
+      "--state", "--resume", "--force", "--key",   "--chunking",    "--user-agent", "--output", "--report",
       "--quiet",   "--help",     "--version"};
   return flags;
 }
@@ -97,6 +97,9 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--report", c->report_path, "write the run's figures as JSON");
   run->add_option("--state", c->state_path, "where the resume state lives (OUTPUT.state)");
   run->add_flag("--resume", c->resume, "continue the unfinished run of this job");
+  run->add_option("--key", c->key, "a field that identifies a record; repeats are dropped")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   run->add_flag("--force", c->force, "start over even if an unfinished run's state exists");
   run->add_flag("-q,--quiet", c->quiet, "no report and no progress on stderr");
 }
@@ -219,7 +222,8 @@ std::vector<std::string> MergeJobArgs(std::vector<std::string> file_args,
     std::string_view flag;   // as the job file writes it
     std::string_view alias;  // another spelling on the command line
   };
-  for (const Repeatable& r : {Repeatable{"--field", "--field"}, Repeatable{"--header", "-H"}}) {
+  for (const Repeatable& r : {Repeatable{"--field", "--field"}, Repeatable{"--header", "-H"},
+                              Repeatable{"--key", "--key"}}) {
     bool on_cli = std::any_of(cli_args.begin(), cli_args.end(), [&](const std::string& a) {
       return a == r.flag || a == r.alias || a.rfind(std::string(r.flag) + "=", 0) == 0;
     });

@@ -54,6 +54,7 @@ constexpr std::array kKeys = {
     Key{"report", "--report", Kind::kString},
     Key{"quiet", "--quiet", Kind::kBool},
     Key{"state", "--state", Kind::kString},
+    Key{"key", "--key", Kind::kStrings},
 };
 
 std::string_view KindName(Kind k) {

@@ -51,7 +51,8 @@ struct Config {
   std::string body;
 
   // Where results go.
-  std::string job_name;  // names the SQLite table; default: the output's file name stem
+  std::string job_name;
+  std::vector<std::string> key;  // fields whose values identify a record; repeats are dropped  // names the SQLite table; default: the output's file name stem
   std::string output;  // .csv / .jsonl; "-" = JSONL on stdout; empty = none
   std::string report_path;
   std::string state_path;  // empty: OUTPUT.state

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -106,6 +107,15 @@ Result<Summary> Run(const Config& input) {
   auto rules = CompileJobRules(config);
   if (!rules) return rules.error();
   const std::string output = config.output.empty() ? "-" : config.output;
+  std::vector<size_t> key_columns;
+  for (const auto& k : config.key) {
+    const auto& names = rules->field_names();
+    auto it = std::find(names.begin(), names.end(), k);
+    if (it == names.end()) {
+      return Err(ErrorCode::kInvalidArgument, "--key '{}' is not one of the fields", k);
+    }
+    key_columns.push_back(static_cast<size_t>(it - names.begin()));
+  }
   if (config.resume && config.force) {
     return Err(ErrorCode::kInvalidArgument, "--resume and --force exclude each other");
   }
@@ -135,7 +145,7 @@ Result<Summary> Run(const Config& input) {
   summary.pages_total = plan->pages.size();
   Status run = OkStatus();
   {
-    Master master(config, *plan, worker_config, sink->get());
+    Master master(config, *plan, worker_config, sink->get(), std::move(key_columns));
     run = master.Run(resumed, &summary);
   }
   Status finish = (*sink)->Finish(run.has_value() && !summary.interrupted);

@@ -47,7 +47,7 @@ double NowSeconds() { return static_cast<double>(uv_hrtime()) * 1e-9; }
 }  // namespace
 
 Master::Master(const Config& config, const Plan& plan, const worker::WorkerConfig& worker_config,
-               Sink* sink)
+               Sink* sink, std::vector<size_t> key_columns)
     : config_(config),
       plan_(plan),
       worker_config_(worker_config),
@@ -57,7 +57,8 @@ Master::Master(const Config& config, const Plan& plan, const worker::WorkerConfi
               [this](uint64_t page, bool ok, std::vector<parser::Record>&& records) -> Status {
                 return Store(page, ok, records);
               }),
-      attempts_(plan.pages.size(), 0) {}
+      attempts_(plan.pages.size(), 0),
+      key_columns_(std::move(key_columns)) {}
 
 Master::~Master() {
   for (auto& s : slots_) {
@@ -279,11 +280,32 @@ double Master::RetryDelay(int attempt, double retry_after_s) {
 
 Status Master::Store(uint64_t page, bool ok, const std::vector<parser::Record>& records) {
   for (const auto& r : records) {
+    if (!key_columns_.empty() && !seen_keys_.insert(RecordKey(r)).second) {
+      ++summary_->duplicates;
+      continue;
+    }
     if (auto st = sink_->Write(r, plan_.pages[page]); !st) return st;
+    ++summary_->items;
   }
-  summary_->items += records.size();
   unsaved_.push_back(PageMark{page, ok});
   return OkStatus();
+}
+
+// The values of the --key fields, each length-prefixed so that ("ab", "c")
+// and ("a", "bc") differ; a missing value differs from an empty one.
+std::string Master::RecordKey(const parser::Record& r) const {
+  std::string key;
+  for (size_t col : key_columns_) {
+    const auto& v = col < r.values.size() ? r.values[col] : std::nullopt;
+    if (!v) {
+      key += '-';
+      continue;
+    }
+    key += std::to_string(v->size());
+    key += ':';
+    key += *v;
+  }
+  return key;
 }
 
 void Master::Checkpoint() {

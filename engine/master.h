@@ -13,6 +13,7 @@
 #include <optional>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,9 @@ class Master {
  public:
   // `plan`, `worker_config` (and the rules it points to) and `sink` must
   // outlive the Master.
+  // `key_columns`: indexes of the --key fields (empty: no deduplication).
   Master(const Config& config, const Plan& plan, const worker::WorkerConfig& worker_config,
-         Sink* sink);
+         Sink* sink, std::vector<size_t> key_columns = {});
   ~Master();
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
@@ -74,6 +76,7 @@ class Master {
   void HandleWatchdog();
   Status Store(uint64_t page, bool ok, const std::vector<parser::Record>& records);
   void Checkpoint();
+  std::string RecordKey(const parser::Record& r) const;
   void FoldStats(Slot& slot);
   void ReapChildren();
   void Pump();
@@ -110,6 +113,8 @@ class Master {
   worker::UvHandle<uv_timer_t> wake_timer_;  // retries and --rate/--delay pacing
   worker::UvHandle<uv_timer_t> checkpoint_timer_;
   std::vector<PageMark> unsaved_;  // pages stored since the last checkpoint
+  std::vector<size_t> key_columns_;  // --key: field indexes
+  std::unordered_set<std::string> seen_keys_;
   // Channel closes are handled from this timer, outside the channel's own
   // callbacks (which may run deep inside a Send).
   worker::UvHandle<uv_timer_t> deferred_timer_;

@@ -45,6 +45,7 @@ TEST_CASE("bad flags, URLs, ranges and selectors exit 2 before any request") {
     CHECK(r.err.find(c.message) != std::string::npos);
     CHECK_FALSE(FileExists(out));
     CHECK_FALSE(FileExists(out + ".part"));
+    CHECK_FALSE(FileExists(out + ".state"));
   }
   CHECK(fx.Stat("requests") == 0);
 }

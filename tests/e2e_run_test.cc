@@ -104,6 +104,32 @@ TEST_CASE("SQLite output: 755 rows in a table named after the job, in page order
   CHECK(last_page == 48);
 }
 
+TEST_CASE("--key id drops records seen before and counts them") {
+  Fixture fx;
+  std::string dir = TempDir("dedup");
+  std::string urls = dir + "/urls.txt";
+  // Page 1 twice (the second time under another URL): its 16 products repeat.
+  WriteFile(urls, fx.url() + "shop/page/1/\n" + fx.url() + "shop/page/2/\n" + fx.url() +
+                      "shop/page/1/?again=1\n");
+  auto r = RunProcess({ForageBin(), "run", "--urls", urls, "--items", ".product", "--field",
+                       "id=.add_to_cart_button::attr(data-product_id)", "--field", "name=h2",
+                       "--key", "id", "-o", dir + "/out.csv", "--report", dir + "/report.json",
+                       "--quiet"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto rows = ParseCsv(ReadFile(dir + "/out.csv"));
+  CHECK(rows.size() == 1 + 32);
+  auto rep = nlohmann::json::parse(ReadFile(dir + "/report.json"));
+  CHECK(rep["items"] == 32);
+  CHECK(rep["duplicates"] == 16);
+  auto bad = RunProcess({ForageBin(), "run", "--urls", urls, "--items", ".product", "--field",
+                         "name=h2", "--key", "sku", "-o", dir + "/x.csv"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--key 'sku' is not one of the fields") != std::string::npos);
+  CHECK_FALSE(FileExists(dir + "/x.csv.part"));
+  CHECK_FALSE(FileExists(dir + "/x.csv.state"));
+}
+
 TEST_CASE("a job file and the same flags give byte-identical CSV") {
   Fixture fx;
   std::string dir = TempDir("job_file");

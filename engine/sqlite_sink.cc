@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <utility>
 
@@ -23,6 +25,45 @@ struct StmtFinalizer {
 using Db = std::unique_ptr<sqlite3, DbCloser>;
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
+constexpr const char* kStateSchema =
+    "CREATE TABLE _forage_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE _forage_pages (page INTEGER PRIMARY KEY, ok INTEGER NOT NULL);";
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+// The fingerprint of the unfinished run whose state `db` holds; empty if it
+// holds none (a finished job's output).
+std::string StateFingerprint(sqlite3* db) {
+  std::string out;
+  sqlite3_stmt* q = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM _forage_meta WHERE key = 'fingerprint'", -1, &q,
+                         nullptr) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+  }
+  sqlite3_finalize(q);
+  return out;
+}
+
+Result<Db> OpenDb(const std::string& file, int flags) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) {
+    return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", file,
+               raw != nullptr ? sqlite3_errmsg(raw) : "out of memory");
+  }
+  return db;
+}
+
+// Whether `file` is a database holding an unfinished run's state.
+bool HoldsState(const std::string& file) {
+  if (!Exists(file)) return false;
+  auto db = OpenDb(file, SQLITE_OPEN_READONLY);
+  return db && !StateFingerprint(db->get()).empty();
+}
+
+
 class SqliteSink : public Sink {
  public:
   SqliteSink(std::string path, std::string part, Db db)
@@ -30,10 +71,13 @@ class SqliteSink : public Sink {
 
   ~SqliteSink() override {
     insert_.reset();
+    mark_.reset();
     db_.reset();
   }
 
-  Status Prepare(const std::vector<std::string>& fields, const std::string& table) {
+  // `fresh`: create the tables; otherwise they exist (--resume).
+  Status Prepare(const std::vector<std::string>& fields, const std::string& table,
+                 const std::string& fingerprint, bool fresh) {
     std::string create = "CREATE TABLE " + SqlIdentifier(table) + " (";
     std::string insert = "INSERT INTO " + SqlIdentifier(table) + " VALUES (";
     for (const auto& f : fields) {
@@ -43,8 +87,21 @@ class SqliteSink : public Sink {
     create += "page_url TEXT NOT NULL, page_number INTEGER NOT NULL)";
     insert += "?, ?)";
     if (auto st = Exec("PRAGMA journal_mode=WAL"); !st) return st;
-    if (auto st = Exec("PRAGMA synchronous=NORMAL"); !st) return st;
-    if (auto st = Exec(create); !st) return st;
+    if (auto st = Exec("PRAGMA synchronous=FULL"); !st) return st;
+    if (fresh) {
+      if (auto st = Exec(create); !st) return st;
+      if (auto st = Exec(std::string(kStateSchema)); !st) return st;
+      if (auto st = Exec("INSERT INTO _forage_meta VALUES ('fingerprint', '" + fingerprint + "')");
+          !st) {
+        return st;
+      }
+    }
+    sqlite3_stmt* mark = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), "INSERT OR REPLACE INTO _forage_pages VALUES (?, ?)", -1,
+                           &mark, nullptr) != SQLITE_OK) {
+      return Failed("prepare page marks");
+    }
+    mark_.reset(mark);
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db_.get(), insert.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
       return Failed("prepare insert");
@@ -78,14 +135,26 @@ class SqliteSink : public Sink {
     return OkStatus();
   }
 
-  Status Checkpoint(const std::vector<PageMark>&) override {
+  // The page marks go in the same transaction as the rows they describe.
+  Status Checkpoint(const std::vector<PageMark>& pages) override {
+    for (const PageMark& m : pages) {
+      sqlite3_bind_int64(mark_.get(), 1, static_cast<sqlite3_int64>(m.page));
+      sqlite3_bind_int(mark_.get(), 2, m.ok ? 1 : 0);
+      int rc = sqlite3_step(mark_.get());
+      sqlite3_reset(mark_.get());
+      if (rc != SQLITE_DONE) return Failed("record a page");
+    }
     rows_in_transaction_ = 0;
     if (auto st = Exec("COMMIT"); !st) return st;
     return Exec("BEGIN");
   }
 
-  Status Finish(bool) override {
+  Status Finish(bool complete) override {
     if (auto st = Exec("COMMIT"); !st) return st;
+    mark_.reset();
+    if (complete) {
+      if (auto st = Exec("DROP TABLE _forage_pages; DROP TABLE _forage_meta"); !st) return st;
+    }
     insert_.reset();
     // Closing the last connection checkpoints the WAL into the database
     // file and removes PATH.part-wal, so the rename moves everything.
@@ -113,6 +182,7 @@ class SqliteSink : public Sink {
   std::string part_;
   Db db_;
   Stmt insert_;
+  Stmt mark_;
   int fields_ = 0;
   int rows_in_transaction_ = 0;
 };
@@ -128,21 +198,57 @@ std::string SqlIdentifier(const std::string& name) {
   return out + "\"";
 }
 
-Result<std::unique_ptr<Sink>> OpenSqliteSink(const std::string& path,
-                                             const std::vector<std::string>& field_names,
-                                             const std::string& table) {
-  std::string part = path + ".part";
-  // A stale PATH.part (and its journal) from a run that died is ours to replace.
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::remove((part + suffix).c_str());
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(part.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) {
-    return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", part,
-               raw != nullptr ? sqlite3_errmsg(raw) : "out of memory");
+Result<std::unique_ptr<Sink>> OpenSqliteSink(const SinkOptions& o,
+                                             std::vector<PageMark>* resumed) {
+  const std::string part = o.path + ".part";
+  const bool unfinished = HoldsState(part) || HoldsState(o.path);
+  if (o.mode == ResumeMode::kFresh && unfinished) {
+    return Err(ErrorCode::kInvalidArgument,
+               "'{}' holds an unfinished run of a job; add --resume to continue it, or --force "
+               "to start over",
+               Exists(part) ? part : o.path);
   }
-  auto sink = std::make_unique<SqliteSink>(path, part, std::move(db));
-  if (auto st = sink->Prepare(field_names, table); !st) return st.error();
+  if (o.mode == ResumeMode::kResume) {
+    if (!unfinished) {
+      return Err(ErrorCode::kInvalidArgument, "--resume: no unfinished run in '{}' to resume",
+                 o.path);
+    }
+    // An interrupted run published what it had; take it back.
+    if (!Exists(part)) std::rename(o.path.c_str(), part.c_str());
+  } else {
+    // A fresh or forced run: a stale PATH.part (and its journal) is ours to replace.
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::remove((part + suffix).c_str());
+    }
+  }
+  auto db = OpenDb(part, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) return db.error();
+  if (o.mode == ResumeMode::kResume) {
+    if (StateFingerprint(db->get()) != o.fingerprint) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "'{}' holds a run of a different job (other pages, fields or output); use "
+                 "--force to start over",
+                 part);
+    }
+    // Rows of pages after the last checkpoint were never committed: SQLite
+    // rolled them back. What the page marks say is exactly what is stored.
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(db->get(), "SELECT page, ok FROM _forage_pages ORDER BY page", -1, &q,
+                       nullptr);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+      if (resumed != nullptr) {
+        resumed->push_back(PageMark{static_cast<uint64_t>(sqlite3_column_int64(q, 0)),
+                                    sqlite3_column_int(q, 1) != 0});
+      }
+    }
+    sqlite3_finalize(q);
+  }
+  auto sink = std::make_unique<SqliteSink>(o.path, part, std::move(*db));
+  if (auto st = sink->Prepare(o.field_names, o.table, o.fingerprint,
+                              o.mode != ResumeMode::kResume);
+      !st) {
+    return st.error();
+  }
   return std::unique_ptr<Sink>(std::move(sink));
 }
 

@@ -212,13 +212,7 @@ Result<SinkFormat> SinkFormatFor(std::string_view path) {
 Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& o, std::vector<PageMark>* resumed) {
   auto format = SinkFormatFor(o.path);
   if (!format) return format.error();
-  if (*format == SinkFormat::kSqlite) {
-    if (o.mode == ResumeMode::kResume) {
-      return Err(ErrorCode::kInvalidArgument,
-                 "--resume works with .csv and .jsonl outputs (not yet with SQLite)");
-    }
-    return OpenSqliteSink(o.path, o.field_names, o.table);
-  }
+  if (*format == SinkFormat::kSqlite) return OpenSqliteSink(o, resumed);
   bool header = true;
   auto out = Output::Open(o, resumed, &header);
   if (!out) return out.error();

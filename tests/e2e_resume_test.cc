@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "tests/test_support.h"
 
@@ -83,6 +84,56 @@ TEST_CASE("kill -9 of the master, then --resume: 755 rows once, in order") {
   size_t lines = 0;
   for (char c : ReadFile(out)) lines += c == '\n';
   CHECK(lines == 755);
+}
+
+std::vector<std::vector<std::string>> SqliteRows(const std::string& path) {
+  std::vector<std::vector<std::string>> rows = {{"id", "name", "price", "url"}};
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT id, name, price, url FROM out ORDER BY rowid", -1, &q,
+                             nullptr) == SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int c = 0; c < 4; ++c) {
+      row.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, c)));
+    }
+    rows.push_back(std::move(row));
+  }
+  sqlite3_finalize(q);
+  // A completed job's database keeps no resume state.
+  CHECK(sqlite3_exec(db, "SELECT 1 FROM _forage_pages", nullptr, nullptr, nullptr) != SQLITE_OK);
+  sqlite3_close(db);
+  return rows;
+}
+
+TEST_CASE("SQLite: SIGINT, then kill -9, then --resume: 755 rows once, in order") {
+  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  std::string dir = TempDir("resume_sqlite");
+  std::string out = dir + "/out.sqlite";
+  {
+    Background first(Job(fx, out));
+    REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 12; }));
+    first.Signal(SIGINT);
+    REQUIRE(first.Wait().exit_code == 130);
+  }
+  auto again = RunProcess(Job(fx, out));
+  CHECK(again.exit_code == 2);
+  CHECK(again.err.find("add --resume") != std::string::npos);
+  {
+    auto argv = Job(fx, out);
+    argv.push_back("--resume");
+    Background second(argv);
+    REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 30; }));
+    second.Signal(SIGKILL);
+    second.Wait();
+  }
+  auto argv = Job(fx, out);
+  argv.push_back("--resume");
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(SqliteRows(out) == ParseCsv(GoldenShopCsv(fx)));
 }
 
 TEST_CASE("--force starts over; --resume with nothing to resume is an error") {

@@ -119,6 +119,24 @@ Status ParseWorkers(const std::string& text, int* workers) {
   return OkStatus();
 }
 
+// "1,2,4,8" -> {1, 2, 4, 8}; empty stays empty (the default list).
+Status ParseWorkersList(const std::string& text, std::vector<int>* out) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma - start);
+    int v = 0;
+    if (auto st = ParseWorkers(part, &v); !st || v < 1) {
+      return Err(ErrorCode::kInvalidArgument, "--workers-list '{}': '{}' is not a worker count",
+                 text, part);
+    }
+    out->push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return OkStatus();
+}
+
 Status FinishRun(const RawRun& raw, engine::Config* c) {
   if (auto st = ParseWorkers(raw.workers, &c->workers); !st) return st;
   for (const auto& f : raw.fields) {
@@ -296,6 +314,23 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   demo->add_option("-w,--workers", raw.workers, "worker processes: N, auto, 0");
   demo->add_option("-o,--output", inv.config.output, "where the products go (products.csv)");
 
+  std::string bench_job, bench_workers, bench_burn, tune_budget = "120s";
+  CLI::App* bench = app.add_subcommand(
+      "bench", "run a job as sequential, async and hybrid; compare wall with user+sys time");
+  bench->add_option("job", bench_job, "job file (TOML)")->required();
+  bench->add_option("--workers-list", bench_workers, "hybrid worker counts, e.g. 1,2,4,8");
+  bench->add_option("--repeat", inv.bench.repeat, "runs per configuration (3); medians reported");
+  bench->add_option("--cpu-burn", bench_burn, "CPU time per page, overrides the job's");
+  bench->add_option("--md", inv.bench.md_path, "write the table as Markdown");
+  bench->add_option("--json", inv.bench.json_path, "write the rows as JSON");
+  bench->add_option("--svg", inv.bench.svg_path, "write a chart of wall and CPU time");
+  CLI::App* tune = app.add_subcommand(
+      "tune", "sweep workers x concurrency on a sample of a job and recommend settings");
+  tune->add_option("job", bench_job, "job file (TOML)")->required();
+  tune->add_option("--max-workers", inv.tune.max_workers, "largest worker count tried (cores)");
+  tune->add_option("--sample", inv.tune.sample_pages, "pages of the job to use (48)");
+  tune->add_option("--budget", tune_budget, "stop sweeping after this long (120s)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -333,6 +368,27 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     if (auto st = ParseWorkers(raw.workers, &inv.config.workers); !st) return st.error();
     if (inv.config.output.empty()) inv.config.output = "products.csv";
     inv.action = Action::kDemo;
+    return inv;
+  }
+  if (bench->parsed() || tune->parsed()) {
+    std::vector<const char*> run_argv = {argv[0], "run", bench_job.c_str()};
+    auto job = ParseArgs(static_cast<int>(run_argv.size()), run_argv.data());
+    if (!job) return job.error();
+    inv.config = job->config;
+    if (bench->parsed()) {
+      if (auto st = ParseWorkersList(bench_workers, &inv.bench.workers_list); !st) return st.error();
+      if (!bench_burn.empty()) {
+        auto burn = ParseDuration(bench_burn);
+        if (!burn) return Err(ErrorCode::kInvalidArgument, "--cpu-burn: {}", burn.error().message);
+        inv.bench.cpu_burn_s = *burn;
+      }
+      inv.action = Action::kBench;
+    } else {
+      auto budget = ParseDuration(tune_budget);
+      if (!budget) return Err(ErrorCode::kInvalidArgument, "--budget: {}", budget.error().message);
+      inv.tune.budget_s = *budget;
+      inv.action = Action::kTune;
+    }
     return inv;
   }
   inv.text = app.help();

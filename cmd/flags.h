@@ -5,15 +5,18 @@
 #include <string>
 
 #include "base/result.h"
+#include "cmd/bench.h"
 #include "engine/config.h"
 
 namespace forage::cmd {
 
-enum class Action { kRun, kDemo, kExit };
+enum class Action { kRun, kDemo, kBench, kTune, kExit };
 
 struct Invocation {
   Action action = Action::kExit;
-  engine::Config config;  // kRun, kDemo
+  engine::Config config;  // kRun, kDemo, kBench, kTune (the job)
+  BenchOptions bench;     // kBench
+  TuneOptions tune;       // kTune
   int exit_code = 0;      // kExit: --help, --version
   std::string text;       // kExit: what to print on stdout
 };

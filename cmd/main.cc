@@ -38,6 +38,12 @@ int Finish(const forage::engine::Config& config,
   return summary.pages_failed > 0 ? forage::kExitPagesFailed : forage::kExitOk;
 }
 
+int FinishStatus(const forage::Status& st) {
+  if (st) return forage::kExitOk;
+  fmt::print(stderr, "forage: error: {}\n", st.error().message);
+  return ExitFor(st.error());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,6 +61,10 @@ int main(int argc, char** argv) {
       return Finish(inv->config, forage::engine::Run(inv->config));
     case forage::cmd::Action::kDemo:
       return Finish(inv->config, forage::cmd::RunDemo(inv->config));
+    case forage::cmd::Action::kBench:
+      return FinishStatus(forage::cmd::RunBench(inv->config, inv->bench));
+    case forage::cmd::Action::kTune:
+      return FinishStatus(forage::cmd::RunTune(inv->config, inv->tune));
   }
   return forage::kExitRuntime;
 }

@@ -21,6 +21,7 @@ struct Config {
   std::string url_template;
   std::string pages;  // "1-48", "1-10,15,20-30"
   std::string urls_file;
+  uint64_t limit_pages = 0;  // only the first N pages of the plan (forage tune); 0 = all
 
   // What to extract.
   std::string items;
@@ -53,7 +54,8 @@ struct Config {
   // Where results go.
   std::string job_name;
   std::vector<std::string> key;  // fields whose values identify a record; repeats are dropped  // names the SQLite table; default: the output's file name stem
-  std::string output;  // .csv / .jsonl; "-" = JSONL on stdout; empty = none
+  std::string output;  // .csv / .jsonl / .sqlite; "-" or empty = JSONL on stdout
+  bool discard_output = false;  // count records but store none (forage bench)
   std::string report_path;
   std::string state_path;  // empty: OUTPUT.state
   bool resume = false;     // continue the unfinished run whose state exists

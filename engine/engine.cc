@@ -95,6 +95,10 @@ Status CheckLimits(const Config& c) {
 
 Result<Summary> Run(const Config& input) {
   const double start_s = static_cast<double>(uv_hrtime()) * 1e-9;
+  // CPU time is counted from here: a process may run several jobs (bench).
+  rusage self0{}, children0{};
+  getrusage(RUSAGE_SELF, &self0);
+  getrusage(RUSAGE_CHILDREN, &children0);
   Config config = input;
   if (auto st = CheckLimits(config); !st) return st.error();
   const int cores = UsableCores();
@@ -129,7 +133,8 @@ Result<Summary> Run(const Config& input) {
                       : config.force ? ResumeMode::kForce
                                      : ResumeMode::kFresh;
   std::vector<PageMark> resumed;
-  auto sink = OpenSink(sink_options, &resumed);
+  auto sink = config.discard_output ? Result<std::unique_ptr<Sink>>(DiscardSink())
+                                    : OpenSink(sink_options, &resumed);
   if (!sink) return sink.error();
 
   worker::WorkerConfig worker_config = MakeWorkerConfig(config, &*rules);
@@ -155,8 +160,10 @@ Result<Summary> Run(const Config& input) {
   rusage self{}, children{};
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &children);
-  summary.user_s = Seconds(self.ru_utime) + Seconds(children.ru_utime);
-  summary.sys_s = Seconds(self.ru_stime) + Seconds(children.ru_stime);
+  summary.user_s = Seconds(self.ru_utime) - Seconds(self0.ru_utime) + Seconds(children.ru_utime) -
+                   Seconds(children0.ru_utime);
+  summary.sys_s = Seconds(self.ru_stime) - Seconds(self0.ru_stime) + Seconds(children.ru_stime) -
+                  Seconds(children0.ru_stime);
   summary.wall_s = static_cast<double>(uv_hrtime()) * 1e-9 - start_s;
   return summary;
 }

@@ -13,4 +13,7 @@ namespace forage::engine {
 // data in the Summary, not an error.
 Result<Summary> Run(const Config& config);
 
+// CPUs this process may run on (its affinity mask): what --workers auto uses.
+int UsableCores();
+
 }  // namespace forage::engine

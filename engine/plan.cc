@@ -122,6 +122,7 @@ Result<Plan> BuildPlan(const Config& config) {
       std::string_view t = Trim(line);
       while (!t.empty() && (t.back() == '\r' || t.back() == '\t')) t.remove_suffix(1);
       if (t.empty() || t.front() == '#') continue;
+      if (config.limit_pages > 0 && plan.pages.size() >= config.limit_pages) break;
       if (auto st = add(n, std::string(t)); !st) return st.error();
     }
     if (plan.pages.empty()) {
@@ -138,6 +139,7 @@ Result<Plan> BuildPlan(const Config& config) {
   if (!pages) return pages.error();
   plan.pages.reserve(pages->size());
   for (uint64_t p : *pages) {
+    if (config.limit_pages > 0 && plan.pages.size() >= config.limit_pages) break;
     if (auto st = add(p, Expand(config.url_template, p)); !st) return st.error();
   }
   return plan;

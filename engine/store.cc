@@ -192,6 +192,13 @@ class JsonlSink : public Sink {
   std::vector<std::string> keys_;
 };
 
+class NullSink : public Sink {
+ public:
+  Status Write(const parser::Record&, const PageTask&) override { return OkStatus(); }
+  Status Checkpoint(const std::vector<PageMark>&) override { return OkStatus(); }
+  Status Finish(bool) override { return OkStatus(); }
+};
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -221,6 +228,8 @@ Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& o, std::vector<PageMar
   }
   return std::unique_ptr<Sink>(new JsonlSink(std::move(*out), o.field_names));
 }
+
+std::unique_ptr<Sink> DiscardSink() { return std::make_unique<NullSink>(); }
 
 void AppendCsvField(std::string_view v, std::string* out) {
   if (v.find_first_of(",\"\r\n") == std::string_view::npos) {

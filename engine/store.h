@@ -58,6 +58,9 @@ Result<SinkFormat> SinkFormatFor(std::string_view path);
 Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& options,
                                        std::vector<PageMark>* resumed = nullptr);
 
+// A sink that stores nothing (benchmarks count records, they do not keep them).
+std::unique_ptr<Sink> DiscardSink();
+
 // RFC 4180: a field is quoted when it holds a comma, a quote, CR or LF;
 // quotes inside are doubled.
 void AppendCsvField(std::string_view value, std::string* out);

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/test_support.h"
@@ -12,6 +14,29 @@ namespace {
 nlohmann::json Report(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
 
 TEST_SUITE("e2e.fetch") {
+
+std::vector<double> Times(const Fixture& fx) {
+  return nlohmann::json::parse(fx.Get("/__stats"))["times"].get<std::vector<double>>();
+}
+
+long Attempts(const Fixture& fx, const std::string& path) {
+  auto paths = nlohmann::json::parse(fx.Get("/__stats"))["paths"];
+  return paths.contains(path) ? paths[path].get<long>() : 0;
+}
+
+// Runs forage over `urls` (one field, the product names) and returns the
+// process result; the report goes to dir/report.json.
+ProcessResult RunUrls(const std::string& dir, const std::vector<std::string>& urls,
+                      std::vector<std::string> extra) {
+  std::string list;
+  for (const auto& u : urls) list += u + "\n";
+  WriteFile(dir + "/urls.txt", list);
+  std::vector<std::string> argv = {ForageBin(), "run", "--urls", dir + "/urls.txt", "--items",
+                                   ".product", "--field", "name=h2", "-o", dir + "/out.csv",
+                                   "--report", dir + "/report.json", "--quiet"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return RunProcess(argv);
+}
 
 TEST_CASE("--rate 20: 48 pages take at least 47 intervals of 50 ms, with every row") {
   Fixture fx;
@@ -26,6 +51,106 @@ TEST_CASE("--rate 20: 48 pages take at least 47 intervals of 50 ms, with every r
   CHECK(rep["wall_s"].get<double>() >= 2.35);
   CHECK(rep["items"] == 755);
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == ParseCsv(GoldenShopCsv(fx)));
+  // As the site saw it: no window of one second holds more than 21 requests.
+  auto times = Times(fx);
+  REQUIRE(times.size() == 48);
+  CHECK(times.back() - times.front() >= 2350 - 5);  // arrival, not lease: a little jitter
+  size_t worst = 0;
+  for (size_t i = 0, j = 0; i < times.size(); ++i) {
+    while (times[i] - times[j] >= 1000) ++j;
+    worst = std::max(worst, i - j + 1);
+  }
+  CHECK(worst <= 21);
+}
+
+TEST_CASE("under 503s, resets and truncated bodies, --retries 8 still stores the 755 rows once") {
+  Fixture fx({"--faults", "503=0.10,reset=0.05,truncate=0.03", "--seed", "7"});
+  std::string dir = TempDir("faults");
+  auto argv = SeedJob(fx);
+  argv.insert(argv.end(), {"--retries", "8", "--workers", "2", "-o", dir + "/out.csv", "--report",
+                           dir + "/report.json", "--quiet"});
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadFile(dir + "/out.csv") == GoldenShopCsv(fx));
+  auto rep = Report(dir + "/report.json");
+  auto faults = nlohmann::json::parse(fx.Get("/__stats"))["faults"];
+  long injected = 0;
+  for (auto& [kind, n] : faults.items()) injected += n.get<long>();
+  CHECK(injected > 0);
+  // Every injected fault cost exactly one retry, and nothing else did.
+  CHECK(rep["retries"].get<long>() == injected);
+  CHECK(fx.Stat("requests") == 48 + injected);
+}
+
+TEST_CASE("a page that always answers 503 fails with its reason after its retries; the rest is stored") {
+  Fixture fx;
+  std::string dir = TempDir("always503");
+  auto r = RunUrls(dir, {fx.url() + "shop/page/1/", fx.url() + "always/503", fx.url() + "shop/page/2/"},
+                   {"--retries", "2", "--max-retry-wait", "100ms"});
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  REQUIRE(rep["failures"].size() == 1);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "always/503");
+  CHECK(rep["failures"][0]["reason"] == "HTTP 503 (3 attempts)");
+  CHECK(Attempts(fx, "/always/503") == 3);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 32);
+
+  SUBCASE("a 404 is final: one attempt") {
+    auto r2 = RunUrls(dir, {fx.url() + "always/404"}, {"--retries", "5"});
+    CHECK(r2.exit_code == 1);
+    CHECK(Attempts(fx, "/always/404") == 1);
+  }
+}
+
+TEST_CASE("a 429 with Retry-After 1: the retry comes no sooner than 1 s later") {
+  Fixture fx;
+  std::string dir = TempDir("retry_after");
+  fx.Get("/__reset");
+  auto r = RunUrls(dir, {fx.url() + "shop/page/3/?fail=429&fail_first=1&retry_after=1"}, {});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto times = Times(fx);
+  REQUIRE(times.size() == 2);
+  CHECK(times[1] - times[0] >= 1000);
+  CHECK(Report(dir + "/report.json")["retries"] == 1);
+}
+
+TEST_CASE("redirects to file:// or ftp:// are refused, not followed, not retried") {
+  Fixture fx;
+  std::string dir = TempDir("redirects");
+  const std::string to_file = fx.url() + "redirect/1?to=file:///etc/passwd";
+  const std::string to_ftp = fx.url() + "redirect/2?to=ftp://127.0.0.1/x";
+  const std::string chain = fx.url() + "redirect-chain/3";
+  auto r = RunUrls(dir, {to_file, to_ftp, chain}, {});
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  REQUIRE(rep["failures"].size() == 2);
+  for (auto& f : rep["failures"]) {
+    CHECK(f["reason"].get<std::string>().find("rotocol") != std::string::npos);
+  }
+  CHECK(rep["retries"] == 0);
+  CHECK(rep["pages_ok"] == 1);  // the http chain ends on a shop page
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 16);
+}
+
+TEST_CASE("a 100 MB body fails its page as too large; a stall times out and is retried") {
+  Fixture fx;
+  std::string dir = TempDir("caps");
+  auto r = RunUrls(dir, {fx.url() + "huge/100", fx.url() + "shop/page/5/?fail=stall&fail_first=1"},
+                   {"--timeout", "1s", "--max-retry-wait", "100ms"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  REQUIRE(rep["failures"].size() == 1);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "huge/100");
+  CHECK(rep["failures"][0]["reason"] == "too large");
+  CHECK(Attempts(fx, "/huge/100") == 1);
+  // The stalled attempt timed out and the second one succeeded.
+  CHECK(Attempts(fx, "/shop/page/5/?fail=stall&fail_first=1") == 2);
+  CHECK(rep["pages_ok"] == 1);
+  // The worker never held the body: the report's bytes stay under the cap.
+  CHECK(rep["bytes"].get<uint64_t>() < 17u << 20);
 }
 
 }  // TEST_SUITE

@@ -151,6 +151,16 @@ TEST_CASE("a 100 MB body fails its page as too large; a stall times out and is r
   CHECK(rep["pages_ok"] == 1);
   // The worker never held the body: the report's bytes stay under the cap.
   CHECK(rep["bytes"].get<uint64_t>() < 17u << 20);
+
+  SUBCASE("the cap applies after decompression; a gzip body within it is decoded") {
+    auto r2 = RunUrls(dir, {fx.url() + "huge-gzip/100", fx.url() + "huge-gzip/1"}, {});
+    CHECK(r2.exit_code == 1);
+    auto rep2 = Report(dir + "/report.json");
+    REQUIRE(rep2["failures"].size() == 1);
+    CHECK(rep2["failures"][0]["url"] == fx.url() + "huge-gzip/100");
+    CHECK(rep2["failures"][0]["reason"] == "too large");
+    CHECK(rep2["pages_ok"] == 1);
+  }
 }
 
 }  // TEST_SUITE

@@ -25,6 +25,14 @@ HtmlDocument HtmlDocument::Parse(std::string body) {
   return HtmlDocument(std::move(owned), std::unique_ptr<GumboOutput, OutputDeleter>(output));
 }
 
+HtmlDocument HtmlDocument::Parse(std::string bytes, std::string_view content_type) {
+  DecodedHtml decoded = DecodeHtml(std::move(bytes), content_type);
+  HtmlDocument doc = Parse(std::move(decoded.utf8));
+  doc.encoding_ = decoded.encoding;
+  doc.encoding_source_ = decoded.source;
+  return doc;
+}
+
 HtmlDocument::HtmlDocument(std::unique_ptr<const std::string> body,
                            std::unique_ptr<GumboOutput, OutputDeleter> output)
     : body_(std::move(body)), output_(std::move(output)) {}
@@ -35,6 +43,8 @@ HtmlDocument& HtmlDocument::operator=(HtmlDocument&& other) noexcept {
   // Release the old tree before the old bytes it points into.
   output_ = std::move(other.output_);
   body_ = std::move(other.body_);
+  encoding_ = other.encoding_;
+  encoding_source_ = other.encoding_source_;
   return *this;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "parser/encoding.h"
 #include "parser/gumbo_fwd.h"
 
 namespace forage::parser {
@@ -20,6 +21,14 @@ class HtmlDocument {
   // tree from any input, broken markup and binary garbage included.
   static HtmlDocument Parse(std::string body);
 
+  // Parses raw response bytes: decodes them to UTF-8 first, finding the
+  // encoding as the HTML standard says (byte order mark, then the charset of
+  // `content_type`, the HTTP Content-Type value, which may be empty; then the
+  // <meta> prescan; then UTF-8 if the bytes are valid UTF-8, else
+  // windows-1252). See DecodeHtml in encoding.h. Never fails; undecodable
+  // bytes become U+FFFD.
+  static HtmlDocument Parse(std::string bytes, std::string_view content_type);
+
   HtmlDocument(HtmlDocument&&) noexcept;
   HtmlDocument& operator=(HtmlDocument&&) noexcept;
   ~HtmlDocument();
@@ -29,7 +38,12 @@ class HtmlDocument {
   const GumboNode* document() const;
   // The <html> element; Gumbo always creates one.
   const GumboNode* root() const;
+  // The document's text, always UTF-8 (decoded, without a byte order mark).
   std::string_view body() const { return *body_; }
+  // The WHATWG name of the encoding the bytes were decoded from ("UTF-8",
+  // "GBK", "Shift_JIS", "windows-1252" ...), and how it was found.
+  std::string_view encoding() const { return encoding_; }
+  EncodingSource encoding_source() const { return encoding_source_; }
 
  private:
   struct OutputDeleter {
@@ -44,6 +58,8 @@ class HtmlDocument {
   // would leave the tree pointing at the old buffer.
   std::unique_ptr<const std::string> body_;
   std::unique_ptr<GumboOutput, OutputDeleter> output_;
+  std::string_view encoding_ = "UTF-8";  // static data (encoding.h)
+  EncodingSource encoding_source_ = EncodingSource::kCaller;
 };
 
 }  // namespace forage::parser

@@ -28,9 +28,12 @@ inline bool IsText(const GumboNode* node) {
 
 inline std::string_view TextOf(const GumboNode* text_node) { return text_node->v.text.text; }
 
-// Children of an element or the document; null for other nodes.
+// Children of an element or the document; null for other nodes. The DOM
+// keeps a <template>'s contents in a separate document fragment, so they are
+// not its children there: selectors do not see them, and they are not part of
+// its text. Gumbo 0.10 makes them children; we hide them here.
 inline const GumboVector* ChildrenOf(const GumboNode* node) {
-  if (IsElement(node)) return &node->v.element.children;
+  if (node->type == GUMBO_NODE_ELEMENT) return &node->v.element.children;
   if (node->type == GUMBO_NODE_DOCUMENT) return &node->v.document.children;
   return nullptr;
 }
@@ -50,10 +53,58 @@ inline const GumboAttribute* FindAttribute(const GumboNode* element, std::string
   return nullptr;
 }
 
-// The parent if it is an element; null at the top (the document node).
+// Whether an element is in the HTML namespace (not SVG or MathML).
+inline bool IsHtml(const GumboNode* element) {
+  return element->v.element.tag_namespace == GUMBO_NAMESPACE_HTML;
+}
+
+inline bool IsHtmlTag(const GumboNode* element, GumboTag tag) {
+  return element->v.element.tag == tag && IsHtml(element);
+}
+
+inline bool HasAttribute(const GumboNode* element, std::string_view name) {
+  return FindAttribute(element, name) != nullptr;
+}
+
+// The tag name as written in the source: "<My-Tag a=b>" -> "My-Tag". Only
+// needed for tags Gumbo has no enum for, which always come from source text.
+inline std::string_view SourceTagName(const GumboElement& element) {
+  std::string_view tag(element.original_tag.data, element.original_tag.length);
+  if (!tag.empty() && tag.front() == '<') tag.remove_prefix(1);
+  if (!tag.empty() && tag.front() == '/') tag.remove_prefix(1);
+  size_t end = 0;
+  while (end < tag.size() && !IsAsciiWhitespace(tag[end]) && tag[end] != '/' && tag[end] != '>') {
+    ++end;
+  }
+  return tag.substr(0, end);
+}
+
+// The parent if it is an element; null at the top (the document node), and
+// for a <template>'s contents (see ChildrenOf).
 inline const GumboNode* ParentElement(const GumboNode* node) {
   const GumboNode* parent = node->parent;
-  return parent != nullptr && IsElement(parent) ? parent : nullptr;
+  return parent != nullptr && parent->type == GUMBO_NODE_ELEMENT ? parent : nullptr;
+}
+
+// The element siblings before and after `node`, or null.
+inline const GumboNode* PreviousElementSibling(const GumboNode* node) {
+  const GumboVector* siblings = node->parent != nullptr ? ChildrenOf(node->parent) : nullptr;
+  if (siblings == nullptr) return nullptr;
+  for (size_t i = node->index_within_parent; i > 0; --i) {
+    const GumboNode* sibling = ChildAt(siblings, static_cast<unsigned int>(i - 1));
+    if (IsElement(sibling)) return sibling;
+  }
+  return nullptr;
+}
+
+inline const GumboNode* NextElementSibling(const GumboNode* node) {
+  const GumboVector* siblings = node->parent != nullptr ? ChildrenOf(node->parent) : nullptr;
+  if (siblings == nullptr) return nullptr;
+  for (size_t i = node->index_within_parent + 1; i < siblings->length; ++i) {
+    const GumboNode* sibling = ChildAt(siblings, static_cast<unsigned int>(i));
+    if (IsElement(sibling)) return sibling;
+  }
+  return nullptr;
 }
 
 // The node after `node` in document order (pre-order) among the descendants of
@@ -68,6 +119,7 @@ inline const GumboNode* NextInPreOrder(const GumboNode* node, const GumboNode* s
   while (node != scope && node->parent != nullptr) {
     const GumboNode* parent = node->parent;
     const GumboVector* siblings = ChildrenOf(parent);
+    if (siblings == nullptr) return nullptr;  // a walk started inside a <template>
     unsigned int next = static_cast<unsigned int>(node->index_within_parent) + 1;
     assert(ChildAt(siblings, next - 1) == node);
     if (next < siblings->length) return ChildAt(siblings, next);

@@ -7,104 +7,36 @@
 #include "parser/ascii.h"
 #include "parser/node_walk.h"
 #include "parser/selector_ast.h"
+#include "parser/selector_match.h"
 #include "parser/selector_parser.h"
-
-// Matching runs once per element visited, so it must not allocate: names are
-// compared against Gumbo's strings in place, and tags as GumboTag integers
-// wherever Gumbo knows the tag.
 
 namespace forage::parser {
 namespace {
 
-// The tag name as written in the source: "<My-Tag a=b>" -> "My-Tag". Only
-// needed for tags Gumbo has no enum for, which always come from source text.
-std::string_view SourceTagName(const GumboElement& element) {
-  std::string_view tag(element.original_tag.data, element.original_tag.length);
-  if (!tag.empty() && tag.front() == '<') tag.remove_prefix(1);
-  if (!tag.empty() && tag.front() == '/') tag.remove_prefix(1);
-  size_t end = 0;
-  while (end < tag.size() && !IsAsciiWhitespace(tag[end]) && tag[end] != '/' && tag[end] != '>') {
-    ++end;
-  }
-  return tag.substr(0, end);
+const GumboNode* DocumentOf(const GumboNode* node) {
+  while (node->parent != nullptr) node = node->parent;
+  return node;
 }
 
-// Whether `token` is one of the ASCII-whitespace-separated tokens of `list`.
-bool HasToken(const char* list, std::string_view token) {
-  const char* p = list;
-  for (;;) {
-    while (IsAsciiWhitespace(*p)) ++p;
-    if (*p == '\0') return false;
-    const char* start = p;
-    while (*p != '\0' && !IsAsciiWhitespace(*p)) ++p;
-    if (std::string_view(start, static_cast<size_t>(p - start)) == token) return true;
-  }
-}
-
-bool MatchesType(const SimpleSelector& simple, const GumboElement& element) {
-  if (simple.tag != GUMBO_TAG_UNKNOWN) return element.tag == simple.tag;
-  return element.tag == GUMBO_TAG_UNKNOWN &&
-         EqualsIgnoreAsciiCase(SourceTagName(element), simple.name);
-}
-
-bool MatchesSimple(const SimpleSelector& simple, const GumboNode* node) {
-  switch (simple.kind) {
-    case SimpleSelector::Kind::kType:
-      return MatchesType(simple, node->v.element);
-    case SimpleSelector::Kind::kClass: {
-      const GumboAttribute* attribute = FindAttribute(node, "class");
-      return attribute != nullptr && HasToken(attribute->value, simple.name);
-    }
-    case SimpleSelector::Kind::kId: {
-      const GumboAttribute* attribute = FindAttribute(node, "id");
-      return attribute != nullptr && simple.name == attribute->value;
-    }
-    case SimpleSelector::Kind::kAttribute: {
-      const GumboAttribute* attribute = FindAttribute(node, simple.name);
-      if (attribute == nullptr) return false;
-      return simple.op == AttributeOperator::kExists || simple.value == attribute->value;
+// querySelectorAll's context: quirks mode comes from the document, and
+// :scope is the scope element (the root element for a document).
+MatchContext ContextFor(const GumboNode* scope) {
+  MatchContext context;
+  const GumboNode* document = DocumentOf(scope);
+  context.quirks = document->type == GUMBO_NODE_DOCUMENT &&
+                   document->v.document.doc_type_quirks_mode == GUMBO_DOCTYPE_QUIRKS;
+  context.scope = scope;
+  if (scope->type == GUMBO_NODE_DOCUMENT) {
+    const GumboVector* children = ChildrenOf(scope);
+    context.scope = nullptr;
+    for (unsigned int i = 0; i < children->length; ++i) {
+      if (IsElement(ChildAt(children, i))) {
+        context.scope = ChildAt(children, i);
+        break;
+      }
     }
   }
-  return false;
-}
-
-bool MatchesCompound(const CompoundSelector& compound, const GumboNode* node) {
-  for (const SimpleSelector& simple : compound.simples) {
-    if (!MatchesSimple(simple, node)) return false;
-  }
-  return true;
-}
-
-// How matching compounds[0..index] at an element failed, which tells the
-// caller whether other candidates are worth trying: WebKit's SelectorChecker
-// scheme (also Servo's). A descendant combinator that simply tried every
-// ancestor would cost depth^k on deep pages for k compounds; with this, a
-// failing element costs about one walk to the root. kNoMatchHere will split
-// into "retry at a sibling" / "at a descendant" once `+` and `~` exist.
-enum class Outcome {
-  kMatched,
-  kNoMatchHere,      // this element failed; another candidate may succeed
-  kNoMatchAnywhere,  // no ancestor of this element can succeed either
-};
-
-Outcome MatchFrom(const ComplexSelector& complex, size_t index, const GumboNode* element) {
-  const CompoundSelector& compound = complex.compounds[index];
-  if (!MatchesCompound(compound, element)) return Outcome::kNoMatchHere;
-  if (index == 0) return Outcome::kMatched;
-  for (const GumboNode* candidate = ParentElement(element); candidate != nullptr;
-       candidate = ParentElement(candidate)) {
-    Outcome outcome = MatchFrom(complex, index - 1, candidate);
-    // kNoMatchAnywhere: farther candidates are ancestors of this one.
-    if (outcome != Outcome::kNoMatchHere) return outcome;
-    // A child combinator has one candidate; a descendant one tries the next.
-    if (compound.combinator == Combinator::kChild) return Outcome::kNoMatchHere;
-  }
-  // Out of ancestors: an ancestor of `element` has fewer still.
-  return Outcome::kNoMatchAnywhere;
-}
-
-bool MatchesComplex(const ComplexSelector& complex, const GumboNode* node) {
-  return MatchFrom(complex, complex.compounds.size() - 1, node) == Outcome::kMatched;
+  return context;
 }
 
 }  // namespace
@@ -126,25 +58,24 @@ Selector::~Selector() = default;
 
 bool Selector::Matches(const GumboNode* node) const {
   if (!IsElement(node)) return false;
-  for (const ComplexSelector& complex : list_) {
-    if (MatchesComplex(complex, node)) return true;
-  }
-  return false;
+  return MatchesList(list_, node, ContextFor(node));
 }
 
 // Testing each element once against the whole list, during one walk in
 // document order, gives document order and no duplicates without sorting.
 void Selector::SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* out) const {
+  MatchContext context = ContextFor(scope);
   for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
        node = NextInPreOrder(node, scope)) {
-    if (Matches(node)) out->push_back(node);
+    if (IsElement(node) && MatchesList(list_, node, context)) out->push_back(node);
   }
 }
 
 const GumboNode* Selector::SelectFirst(const GumboNode* scope) const {
+  MatchContext context = ContextFor(scope);
   for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
        node = NextInPreOrder(node, scope)) {
-    if (Matches(node)) return node;
+    if (IsElement(node) && MatchesList(list_, node, context)) return node;
   }
   return nullptr;
 }

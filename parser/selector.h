@@ -1,19 +1,27 @@
 #pragma once
 // CSS selectors over Gumbo trees: compiled once, matched many times.
 //
-// Supported: type selectors and `*`, `.class`, `#id`, `[attr]`,
-// `[attr=value]` (value an identifier or a '...'/"..." string), compound
-// selectors (`li.product.first`), the descendant (whitespace) and child (`>`)
-// combinators, and selector lists (`a, b`). Identifiers may use CSS escapes
-// (`\:`, `\31 23`) and strings too. Not supported yet, each rejected with an
-// error at its position: the `+` and `~` combinators, attribute operators
-// other than `=` (`~= |= ^= $= *=`), the `i`/`s` flags, pseudo-classes
-// (`:nth-child()`, `:not()` ...), namespaces (`ns|a`), comments, and a
-// backslash at the very end.
+// Supported (docs/selectors.md has the full list, with examples): Selectors
+// Level 3 and the common Level 4: type selectors and `*` (also `*|a`, `|a`),
+// `.class`, `#id`, attributes `[a] [a=v] [a~=v] [a|=v] [a^=v] [a$=v] [a*=v]`
+// with the `i` and `s` flags, the combinators ` `, `>`, `+`, `~`, selector
+// lists, and the pseudo-classes :first-child :last-child :only-child
+// :nth-child(An+B [of S]) :nth-last-child() :nth-of-type() :nth-last-of-type()
+// :first-of-type :last-of-type :only-of-type :empty :root :scope :not() :is()
+// :where() :has() (relative: `:has(> a)`, `:has(+ b)`, `:has(~ c)`), soupsieve's
+// :-soup-contains() (alias :contains()) and :-soup-contains-own(), :lang(),
+// :any-link :link :checked :disabled :enabled :required :optional :read-only
+// :read-write :defined, and user-action states (:hover, :visited ...), which
+// never match a static document. Comments and CSS escapes are allowed
+// anywhere CSS allows them. Namespace prefixes other than `*|` and `|` are
+// rejected, as browsers reject them without @namespace.
 //
-// Case rules are HTML's: tag and attribute names match ASCII
-// case-insensitively, class, id and attribute values case-sensitively (also
-// in quirks-mode documents, where browsers fold class and id case; we don't).
+// Case rules are HTML's, as in browsers: tag and attribute names match ASCII
+// case-insensitively; classes and ids case-sensitively, except in quirks-mode
+// documents, where they fold ASCII case; attribute values case-sensitively,
+// except with the `i` flag and for the attributes that HTML lists as having
+// case-insensitive values (`type`, `lang`, `rel`, ...), unless the `s` flag
+// is given.
 
 #include <optional>
 #include <string>
@@ -73,6 +81,7 @@ enum class PseudoElement {
   kNone,  // the match's text content
   kText,  // `::text`: the match's own text (OwnText)
   kAttr,  // `::attr(NAME)`: the value of attribute NAME
+  kHtml,  // `::html`: the match's outer HTML, serialised from the tree (Serialize)
 };
 
 // A field selector: a selector list optionally followed by one pseudo-element.
@@ -84,7 +93,7 @@ struct FieldSelector {
   std::string attr_name;  // for kAttr, ASCII-lowercased
 };
 
-// Compiles a selector that may end in `::text` or `::attr(NAME)`. The
+// Compiles a selector that may end in `::text`, `::html` or `::attr(NAME)`. The
 // pseudo-element must come last and may not follow a selector list
 // (`a, b::text` is an error). Errors as in Selector::Compile; positions count
 // from the start of `text`, pseudo-element included.

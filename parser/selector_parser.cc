@@ -6,54 +6,27 @@
 #include <gumbo.h>
 
 #include "parser/ascii.h"
+#include "parser/css_lexer.h"
 
 // A recursive-descent parser over the selector text, one function per
-// grammar rule, with the tokenizer's rules (identifiers, strings, escapes)
-// from CSS Syntax Level 3 applied in place:
+// grammar rule, with the tokenizer's rules (identifiers, strings, escapes,
+// comments) from CSS Syntax Level 3 applied in place:
 //
 //   list     := complex (',' complex)* [pseudo-element]
 //   complex  := compound (combinator compound)*
-//   compound := (type | '*')? (class | id | attribute)*   -- at least one
-//   pseudo-element := '::text' | '::attr(' name ')'
+//   relative := [combinator] complex                  -- :has() arguments
+//   compound := [ns '|'] (type | '*')? (class | id | attribute | pseudo-class)*
+//   pseudo-class := ':' ident | ':' function '(' arguments ')'
+//   pseudo-element := '::text' | '::html' | '::attr(' name ')'
 //
 // Positions in messages are 0-based byte offsets into the text.
 
 namespace forage::parser {
 namespace {
 
-bool IsNameStart(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u >= 0x80;
-}
-
-bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-'; }
-
-bool IsNewline(char c) { return c == '\n' || c == '\r' || c == '\f'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
+// Deeper nesting of :not(:is(...)) is surely not meant, and the parser and
+// the matcher recurse once per level.
+constexpr int kMaxNesting = 32;
 
 // Works in functions returning Status or Result<T>.
 #define FORAGE_RETURN_IF_ERROR(expr)             \
@@ -61,53 +34,139 @@ void AppendUtf8(uint32_t cp, std::string* out) {
     if (Status s = (expr); !s) return s.error(); \
   } while (false)
 
+struct PseudoClassName {
+  std::string_view name;
+  PseudoClass pseudo;
+};
+
+// Pseudo-classes without arguments. :first-child and friends are the nth
+// forms with fixed arguments.
+constexpr PseudoClassName kPlainPseudoClasses[] = {
+    {"first-child", PseudoClass::kFirstChild},
+    {"last-child", PseudoClass::kLastChild},
+    {"only-child", PseudoClass::kOnlyChild},
+    {"first-of-type", PseudoClass::kFirstOfType},
+    {"last-of-type", PseudoClass::kLastOfType},
+    {"only-of-type", PseudoClass::kOnlyOfType},
+    {"empty", PseudoClass::kEmpty},
+    {"root", PseudoClass::kRoot},
+    {"scope", PseudoClass::kScope},
+    {"any-link", PseudoClass::kAnyLink},
+    {"link", PseudoClass::kAnyLink},
+    {"checked", PseudoClass::kChecked},
+    {"disabled", PseudoClass::kDisabled},
+    {"enabled", PseudoClass::kEnabled},
+    {"required", PseudoClass::kRequired},
+    {"optional", PseudoClass::kOptional},
+    {"read-only", PseudoClass::kReadOnly},
+    {"read-write", PseudoClass::kReadWrite},
+    {"defined", PseudoClass::kDefined},
+    {"visited", PseudoClass::kNever},
+    {"hover", PseudoClass::kNever},
+    {"active", PseudoClass::kNever},
+    {"focus", PseudoClass::kNever},
+    {"focus-visible", PseudoClass::kNever},
+    {"focus-within", PseudoClass::kNever},
+    {"target", PseudoClass::kNever},
+    {"target-within", PseudoClass::kNever},
+    {"current", PseudoClass::kNever},
+    {"past", PseudoClass::kNever},
+    {"future", PseudoClass::kNever},
+    {"playing", PseudoClass::kNever},
+    {"paused", PseudoClass::kNever},
+};
+
+constexpr PseudoClassName kFunctionalPseudoClasses[] = {
+    {"nth-child", PseudoClass::kNthChild},
+    {"nth-last-child", PseudoClass::kNthLastChild},
+    {"nth-of-type", PseudoClass::kNthOfType},
+    {"nth-last-of-type", PseudoClass::kNthLastOfType},
+    {"not", PseudoClass::kNot},
+    {"is", PseudoClass::kIs},
+    {"where", PseudoClass::kIs},
+    {"matches", PseudoClass::kIs},
+    {"any", PseudoClass::kIs},
+    {"-webkit-any", PseudoClass::kIs},
+    {"has", PseudoClass::kHas},
+    {"-soup-contains", PseudoClass::kContains},
+    {"contains", PseudoClass::kContains},
+    {"-soup-contains-own", PseudoClass::kContainsOwn},
+    {"lang", PseudoClass::kLang},
+};
+
+// CSS 2's pseudo-elements, which may still be written with one colon.
+constexpr std::string_view kLegacyPseudoElements[] = {"before", "after", "first-line",
+                                                      "first-letter"};
+
+template <size_t N>
+const PseudoClass* Lookup(const PseudoClassName (&table)[N], std::string_view name) {
+  for (const PseudoClassName& entry : table) {
+    if (entry.name == name) return &entry.pseudo;
+  }
+  return nullptr;
+}
+
+SimpleSelector Pseudo(PseudoClass pseudo) {
+  SimpleSelector simple;
+  simple.kind = SimpleSelector::Kind::kPseudoClass;
+  simple.pseudo = pseudo;
+  return simple;
+}
+
 // One parse of one text; each Parse* function consumes its rule at pos_.
 class SelectorParser {
  public:
   SelectorParser(std::string_view text, bool allow_pseudo_element)
-      : text_(text), allow_pseudo_element_(allow_pseudo_element) {}
+      : lexer_(text), text_(text), allow_pseudo_element_(allow_pseudo_element) {}
 
   Result<ParsedSelector> Parse();
 
  private:
-  Status ParseList(ParsedSelector* out);
+  Status ParseTopList(ParsedSelector* out);
+  Status ParseNestedList(SelectorList* out, bool relative);
+  Status ParseForgivingList(SelectorList* out);
   Status ParseComplex(ComplexSelector* out);
+  Status ParseRelative(ComplexSelector* out);
   Status ParseCompound(CompoundSelector* out);
+  Status ParseTypeSelector(CompoundSelector* out);
   Status ParseAttribute(SimpleSelector* out);
+  Status ParseAttributeName(std::string* out);
+  Status ParsePseudoClass(SimpleSelector* out);
+  Status ParseFunctionArguments(PseudoClass pseudo, SimpleSelector* out);
+  Status ParseNth(Nth* out);
+  Status ParseTexts(std::vector<std::string>* out);
   Status ParsePseudoElement(ParsedSelector* out);
-  Status ParseString(std::string* out);
-  bool ParseIdent(std::string* out);
-  void ConsumeEscape(std::string* out);
+  Status ExpectCloseParen();
+  bool SkipListItem();
 
-  bool StartsIdent(size_t at) const;
-  bool IsValidEscape(size_t at) const;
-  bool SkipWhitespace();
+  bool SkipWhitespace() { return lexer_.SkipWhitespaceAndComments(pos_); }
   bool AtEnd() const { return pos_ >= text_.size(); }
-  // The byte `ahead` past the cursor, or '\0' past the end.
-  char Peek(size_t ahead = 0) const {
-    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
-  }
+  char Peek(size_t ahead = 0) const { return lexer_.At(pos_ + ahead); }
   bool AtPseudoElement() const { return Peek() == ':' && Peek(1) == ':'; }
+  bool ParseIdent(std::string* out) { return lexer_.ConsumeIdent(pos_, out); }
 
   Error Fail(size_t at, std::string_view reason) const;
   std::string Describe(size_t at) const;
 
+  CssLexer lexer_;
   std::string_view text_;
   bool allow_pseudo_element_;
   size_t pos_ = 0;
+  int nesting_ = 0;      // open functional pseudo-classes
+  int has_nesting_ = 0;  // open :has(): it may not nest
 };
 
 Result<ParsedSelector> SelectorParser::Parse() {
   SkipWhitespace();
   if (AtEnd()) return Err(ErrorCode::kInvalidArgument, "selector '{}': empty selector", text_);
   ParsedSelector out;
-  FORAGE_RETURN_IF_ERROR(ParseList(&out));
+  FORAGE_RETURN_IF_ERROR(ParseTopList(&out));
   SkipWhitespace();
   if (!AtEnd()) return Fail(pos_, fmt::format("unexpected {}", Describe(pos_)));
   return out;
 }
 
-Status SelectorParser::ParseList(ParsedSelector* out) {
+Status SelectorParser::ParseTopList(ParsedSelector* out) {
   // A lone pseudo-element (`::attr(href)`) applies to the scope itself.
   if (allow_pseudo_element_ && AtPseudoElement()) return ParsePseudoElement(out);
   for (;;) {
@@ -125,6 +184,65 @@ Status SelectorParser::ParseList(ParsedSelector* out) {
   return ParsePseudoElement(out);
 }
 
+// The argument of :not(), :has() and `of`: a list that ends at ')'.
+Status SelectorParser::ParseNestedList(SelectorList* out, bool relative) {
+  for (;;) {
+    SkipWhitespace();
+    ComplexSelector complex;
+    FORAGE_RETURN_IF_ERROR(relative ? ParseRelative(&complex) : ParseComplex(&complex));
+    out->push_back(std::move(complex));
+    SkipWhitespace();
+    if (Peek() != ',') return OkStatus();
+    ++pos_;
+  }
+}
+
+// :is() and :where() take a forgiving list: items that do not parse are
+// dropped, as browsers do, so `:is(a, :unknown)` is `:is(a)`.
+Status SelectorParser::ParseForgivingList(SelectorList* out) {
+  for (;;) {
+    SkipWhitespace();
+    size_t item_start = pos_;
+    ComplexSelector complex;
+    bool empty_item = Peek() == ',' || Peek() == ')';
+    bool ok = empty_item;
+    if (!empty_item && ParseComplex(&complex)) {
+      SkipWhitespace();
+      ok = Peek() == ',' || Peek() == ')';
+      if (ok) out->push_back(std::move(complex));
+    }
+    if (!ok) {
+      pos_ = item_start;
+      if (!SkipListItem()) return Fail(pos_, "expected ')'");
+    }
+    if (Peek() == ')') return OkStatus();
+    ++pos_;  // ','
+  }
+}
+
+// Skips to the ',' or ')' that ends the current list item, past nested
+// brackets and strings. False at the end of the text.
+bool SelectorParser::SkipListItem() {
+  int depth = 0;
+  while (!AtEnd()) {
+    char c = Peek();
+    if (depth == 0 && (c == ',' || c == ')')) return true;
+    if (c == '(' || c == '[') {
+      ++depth;
+    } else if (c == ')' || c == ']') {
+      --depth;
+    } else if (c == '"' || c == '\'') {
+      std::string ignored;
+      if (!lexer_.ConsumeString(pos_, &ignored)) return false;
+      continue;
+    } else if (c == '\\') {
+      ++pos_;
+    }
+    ++pos_;
+  }
+  return false;
+}
+
 Status SelectorParser::ParseComplex(ComplexSelector* out) {
   CompoundSelector first;
   FORAGE_RETURN_IF_ERROR(ParseCompound(&first));
@@ -132,14 +250,15 @@ Status SelectorParser::ParseComplex(ComplexSelector* out) {
   for (;;) {
     bool had_space = SkipWhitespace();
     char c = Peek();
-    if (AtEnd() || c == ',' || (!had_space && AtPseudoElement())) return OkStatus();
+    if (AtEnd() || c == ',' || (nesting_ > 0 && c == ')')) return OkStatus();
+    if (!had_space && AtPseudoElement() && nesting_ == 0) return OkStatus();
     CompoundSelector next;
-    if (c == '>') {
+    if (c == '>' || c == '+' || c == '~') {
       ++pos_;
       SkipWhitespace();
-      next.combinator = Combinator::kChild;
-    } else if (c == '+' || c == '~') {
-      return Fail(pos_, fmt::format("combinator '{}' is not supported yet", c));
+      next.combinator = c == '>'   ? Combinator::kChild
+                        : c == '+' ? Combinator::kNextSibling
+                                   : Combinator::kSubsequentSibling;
     } else if (had_space) {
       next.combinator = Combinator::kDescendant;
     } else {
@@ -150,19 +269,33 @@ Status SelectorParser::ParseComplex(ComplexSelector* out) {
   }
 }
 
+// A relative selector (`> a`, `+ b`, `c d`) becomes a complex selector whose
+// first compound is the anchor: the element :has() is tested on.
+Status SelectorParser::ParseRelative(ComplexSelector* out) {
+  CompoundSelector anchor;
+  anchor.simples.push_back(Pseudo(PseudoClass::kAnchor));
+  out->compounds.push_back(std::move(anchor));
+  Combinator leading = Combinator::kDescendant;
+  char c = Peek();
+  if (c == '>' || c == '+' || c == '~') {
+    ++pos_;
+    SkipWhitespace();
+    leading = c == '>'   ? Combinator::kChild
+              : c == '+' ? Combinator::kNextSibling
+                         : Combinator::kSubsequentSibling;
+  }
+  ComplexSelector rest;
+  FORAGE_RETURN_IF_ERROR(ParseComplex(&rest));
+  rest.compounds.front().combinator = leading;
+  for (CompoundSelector& compound : rest.compounds) out->compounds.push_back(std::move(compound));
+  return OkStatus();
+}
+
 Status SelectorParser::ParseCompound(CompoundSelector* out) {
   size_t start = pos_;
-  std::string name;
-  if (Peek() == '*') {
-    ++pos_;  // `*` adds no condition.
-  } else if (ParseIdent(&name)) {
-    SimpleSelector type;
-    type.kind = SimpleSelector::Kind::kType;
-    type.name = AsciiLowered(name);
-    type.tag = gumbo_tag_enum(type.name.c_str());
-    out->simples.push_back(std::move(type));
-  }
+  FORAGE_RETURN_IF_ERROR(ParseTypeSelector(out));
   for (;;) {
+    lexer_.SkipComments(pos_);
     char c = Peek();
     SimpleSelector simple;
     if (c == '.' || c == '#') {
@@ -174,8 +307,8 @@ Status SelectorParser::ParseCompound(CompoundSelector* out) {
     } else if (c == '[') {
       FORAGE_RETURN_IF_ERROR(ParseAttribute(&simple));
     } else if (c == ':' && Peek(1) != ':') {
-      return Fail(pos_, "pseudo-classes are not supported yet");
-    } else if (c == ':' && !allow_pseudo_element_) {
+      FORAGE_RETURN_IF_ERROR(ParsePseudoClass(&simple));
+    } else if (c == ':' && (!allow_pseudo_element_ || nesting_ > 0)) {
       return Fail(pos_, "pseudo-elements are only allowed at the end of a field selector");
     } else {
       break;
@@ -188,12 +321,44 @@ Status SelectorParser::ParseCompound(CompoundSelector* out) {
   return Fail(pos_, fmt::format("expected a selector, found {}", Describe(pos_)));
 }
 
+// `*`, `name`, and their namespaced forms `*|name`, `|name` (no namespace,
+// which no HTML element has). Named prefixes need @namespace, which a
+// selector alone cannot declare: browsers reject them too.
+Status SelectorParser::ParseTypeSelector(CompoundSelector* out) {
+  size_t start = pos_;
+  bool no_namespace = false;
+  auto starts_name = [&](size_t at) { return lexer_.At(at) == '*' || lexer_.StartsIdent(at); };
+  if (Peek() == '*' && Peek(1) == '|' && starts_name(pos_ + 2)) {
+    pos_ += 2;
+  } else if (Peek() == '|' && starts_name(pos_ + 1)) {
+    no_namespace = true;
+    pos_ += 1;
+  }
+  std::string name;
+  if (Peek() == '*') {
+    ++pos_;
+    name = "*";
+  } else if (!ParseIdent(&name)) {
+    return OkStatus();
+  }
+  if (Peek() == '|' && starts_name(pos_ + 1) && pos_ > start) {
+    return Fail(start, "namespace prefixes are not supported");
+  }
+  if (name == "*" && !no_namespace) return OkStatus();  // `*` adds no condition
+  SimpleSelector type;
+  type.kind = SimpleSelector::Kind::kType;
+  type.no_namespace = no_namespace;
+  type.name = AsciiLowered(name);
+  type.tag = name == "*" ? GUMBO_TAG_UNKNOWN : gumbo_tag_enum(type.name.c_str());
+  out->simples.push_back(std::move(type));
+  return OkStatus();
+}
+
 Status SelectorParser::ParseAttribute(SimpleSelector* out) {
   ++pos_;  // '['
   SkipWhitespace();
   out->kind = SimpleSelector::Kind::kAttribute;
-  if (!ParseIdent(&out->name)) return Fail(pos_, "expected an attribute name");
-  out->name = AsciiLowered(out->name);
+  FORAGE_RETURN_IF_ERROR(ParseAttributeName(&out->name));
   SkipWhitespace();
   char c = Peek();
   if (c == ']') {
@@ -201,26 +366,198 @@ Status SelectorParser::ParseAttribute(SimpleSelector* out) {
     out->op = AttributeOperator::kExists;
     return OkStatus();
   }
-  if (c != '=') {
-    if (Peek(1) == '=' && (c == '~' || c == '|' || c == '^' || c == '$' || c == '*')) {
-      return Fail(pos_, fmt::format("attribute operator '{}=' is not supported yet", c));
-    }
+  if (c == '=') {
+    out->op = AttributeOperator::kEquals;
+    ++pos_;
+  } else if (Peek(1) == '=' && (c == '~' || c == '|' || c == '^' || c == '$' || c == '*')) {
+    out->op = c == '~'   ? AttributeOperator::kIncludes
+              : c == '|' ? AttributeOperator::kDashMatch
+              : c == '^' ? AttributeOperator::kPrefix
+              : c == '$' ? AttributeOperator::kSuffix
+                         : AttributeOperator::kSubstring;
+    pos_ += 2;
+  } else {
     return Fail(pos_, "expected '=' or ']'");
   }
-  ++pos_;
   SkipWhitespace();
-  out->op = AttributeOperator::kEquals;
   if (Peek() == '"' || Peek() == '\'') {
-    FORAGE_RETURN_IF_ERROR(ParseString(&out->value));
+    if (!lexer_.ConsumeString(pos_, &out->value)) return Fail(lexer_.error_at(), lexer_.error());
   } else if (!ParseIdent(&out->value)) {
     // CSS allows only identifiers unquoted; `[data-id=759]` is a common slip.
     return Fail(pos_, "expected an attribute value (an identifier or a quoted string)");
   }
   SkipWhitespace();
-  if (StartsIdent(pos_)) return Fail(pos_, "attribute flags are not supported yet");
+  size_t flag_at = pos_;
+  std::string flag;
+  if (ParseIdent(&flag)) {
+    flag = AsciiLowered(flag);
+    if (flag == "i") {
+      out->value_case = ValueCase::kInsensitive;
+    } else if (flag == "s") {
+      out->value_case = ValueCase::kSensitive;
+    } else {
+      return Fail(flag_at, fmt::format("unknown attribute flag '{}' (supported: i, s)", flag));
+    }
+    SkipWhitespace();
+  }
   if (Peek() != ']') return Fail(pos_, "expected ']'");
   ++pos_;
   return OkStatus();
+}
+
+// `name`, `*|name` (any namespace) or `|name` (no namespace): the same for
+// the attributes of HTML, which have no namespace except xlink:/xml: ones.
+Status SelectorParser::ParseAttributeName(std::string* out) {
+  if (Peek() == '*' && Peek(1) == '|' && lexer_.StartsIdent(pos_ + 2)) {
+    pos_ += 2;
+  } else if (Peek() == '|' && lexer_.StartsIdent(pos_ + 1)) {
+    pos_ += 1;
+  }
+  size_t start = pos_;
+  if (!ParseIdent(out)) return Fail(pos_, "expected an attribute name");
+  if (Peek() == '|' && Peek(1) != '=' && lexer_.StartsIdent(pos_ + 1)) {
+    return Fail(start, "namespace prefixes are not supported");
+  }
+  *out = AsciiLowered(*out);
+  return OkStatus();
+}
+
+Status SelectorParser::ParsePseudoClass(SimpleSelector* out) {
+  size_t colon = pos_;
+  ++pos_;  // ':'
+  std::string name;
+  if (!ParseIdent(&name)) return Fail(pos_, "expected a pseudo-class name");
+  name = AsciiLowered(name);
+  if (Peek() != '(') {
+    if (const PseudoClass* pseudo = Lookup(kPlainPseudoClasses, name)) {
+      *out = Pseudo(*pseudo);
+      return OkStatus();
+    }
+    for (std::string_view legacy : kLegacyPseudoElements) {
+      if (name == legacy)
+        return Fail(colon, fmt::format("pseudo-element ':{}' is not supported", name));
+    }
+    if (Lookup(kFunctionalPseudoClasses, name) != nullptr) {
+      return Fail(pos_, fmt::format("expected '(' after ':{}'", name));
+    }
+    return Fail(colon, fmt::format("unknown pseudo-class ':{}'", name));
+  }
+  const PseudoClass* pseudo = Lookup(kFunctionalPseudoClasses, name);
+  if (pseudo == nullptr) {
+    if (Lookup(kPlainPseudoClasses, name) != nullptr) {
+      return Fail(pos_, fmt::format("':{}' takes no arguments", name));
+    }
+    return Fail(colon, fmt::format("unknown pseudo-class ':{}()'", name));
+  }
+  if (*pseudo == PseudoClass::kHas && has_nesting_ > 0) {
+    return Fail(colon, "':has()' cannot be nested inside ':has()'");
+  }
+  if (nesting_ >= kMaxNesting) return Fail(colon, "selector nested too deeply");
+  ++pos_;  // '('
+  *out = Pseudo(*pseudo);
+  ++nesting_;
+  if (*pseudo == PseudoClass::kHas) ++has_nesting_;
+  SkipWhitespace();
+  Status status = ParseFunctionArguments(*pseudo, out);
+  if (*pseudo == PseudoClass::kHas) --has_nesting_;
+  --nesting_;
+  if (!status) return status;
+  return ExpectCloseParen();
+}
+
+Status SelectorParser::ParseFunctionArguments(PseudoClass pseudo, SimpleSelector* out) {
+  switch (pseudo) {
+    case PseudoClass::kNthChild:
+    case PseudoClass::kNthLastChild: {
+      FORAGE_RETURN_IF_ERROR(ParseNth(&out->nth));
+      SkipWhitespace();
+      size_t of_at = pos_;
+      std::string word;
+      if (!ParseIdent(&word)) return OkStatus();
+      if (AsciiLowered(word) != "of") return Fail(of_at, "expected 'of' or ')'");
+      return ParseNestedList(&out->selectors, /*relative=*/false);
+    }
+    case PseudoClass::kNthOfType:
+    case PseudoClass::kNthLastOfType:
+      return ParseNth(&out->nth);
+    case PseudoClass::kNot:
+      return ParseNestedList(&out->selectors, /*relative=*/false);
+    case PseudoClass::kHas:
+      return ParseNestedList(&out->selectors, /*relative=*/true);
+    case PseudoClass::kIs:
+      return ParseForgivingList(&out->selectors);
+    case PseudoClass::kContains:
+    case PseudoClass::kContainsOwn:
+    case PseudoClass::kLang:
+      return ParseTexts(&out->texts);
+    default:
+      return Fail(pos_, "unexpected arguments");
+  }
+}
+
+Status SelectorParser::ExpectCloseParen() {
+  SkipWhitespace();
+  if (Peek() != ')') {
+    if (AtEnd()) return Fail(pos_, "expected ')'");
+    return Fail(pos_, fmt::format("expected ')', found {}", Describe(pos_)));
+  }
+  ++pos_;
+  return OkStatus();
+}
+
+// The An+B microsyntax of CSS Syntax 3, section 6, over its tokens: `odd`,
+// `even`, `3`, `+5`, `-n+3`, `2n`, `2n+1`, `2n - 1`, `n- 1`. Whitespace may
+// separate the B part, but not a '+' from the 'n' after it.
+Status SelectorParser::ParseNth(Nth* out) {
+  size_t start = pos_;
+  auto fail = [&] { return Fail(start, "invalid an+b expression"); };
+  CssLexer::NthPrefix prefix;
+  if (!lexer_.ConsumeNthPrefix(pos_, &prefix)) return fail();
+  out->a = prefix.a;
+  out->b = prefix.b;
+  if (prefix.kind == CssLexer::NthPrefix::kDone) return OkStatus();
+  size_t before_space = pos_;
+  SkipWhitespace();
+  int64_t value = 0;
+  bool has_sign = false;
+  if (prefix.kind == CssLexer::NthPrefix::kNeedsSignless) {
+    // `n-` / `2n-` / `-n-`: a signless integer must follow.
+    if (!lexer_.ConsumeInteger(pos_, &value, &has_sign) || has_sign) return fail();
+    out->b = -value;
+    return OkStatus();
+  }
+  // After `n`: nothing, a signed integer, or '+'/'-' and a signless one.
+  char c = Peek();
+  if ((c == '+' || c == '-') && !CssLexer::IsDigit(Peek(1))) {
+    ++pos_;
+    SkipWhitespace();
+    if (!lexer_.ConsumeInteger(pos_, &value, &has_sign) || has_sign) return fail();
+    out->b = c == '-' ? -value : value;
+    return OkStatus();
+  }
+  if ((c == '+' || c == '-') && lexer_.ConsumeInteger(pos_, &value, &has_sign)) {
+    out->b = value;
+    return OkStatus();
+  }
+  pos_ = before_space;
+  return OkStatus();
+}
+
+// Comma-separated strings or identifiers: `:-soup-contains("a", 'b')`.
+Status SelectorParser::ParseTexts(std::vector<std::string>* out) {
+  for (;;) {
+    SkipWhitespace();
+    std::string value;
+    if (Peek() == '"' || Peek() == '\'') {
+      if (!lexer_.ConsumeString(pos_, &value)) return Fail(lexer_.error_at(), lexer_.error());
+    } else if (!ParseIdent(&value)) {
+      return Fail(pos_, "expected a string or an identifier");
+    }
+    out->push_back(std::move(value));
+    SkipWhitespace();
+    if (Peek() != ',') return OkStatus();
+    ++pos_;
+  }
 }
 
 Status SelectorParser::ParsePseudoElement(ParsedSelector* out) {
@@ -229,12 +566,12 @@ Status SelectorParser::ParsePseudoElement(ParsedSelector* out) {
   std::string name;
   if (!ParseIdent(&name)) return Fail(pos_, "expected a pseudo-element name");
   name = AsciiLowered(name);
-  if (name == "text") {
-    out->pseudo = PseudoElement::kText;
+  if (name == "text" || name == "html") {
+    out->pseudo = name == "text" ? PseudoElement::kText : PseudoElement::kHtml;
     return OkStatus();
   }
   if (name != "attr") {
-    return Fail(start, fmt::format("unknown pseudo-element '::{}' (supported: ::text, "
+    return Fail(start, fmt::format("unknown pseudo-element '::{}' (supported: ::text, ::html, "
                                    "::attr(NAME))",
                                    name));
   }
@@ -248,89 +585,6 @@ Status SelectorParser::ParsePseudoElement(ParsedSelector* out) {
   ++pos_;
   out->pseudo = PseudoElement::kAttr;
   return OkStatus();
-}
-
-Status SelectorParser::ParseString(std::string* out) {
-  size_t open = pos_;
-  char quote = text_[pos_++];
-  for (;;) {
-    if (AtEnd()) return Fail(open, "unterminated string");
-    char c = text_[pos_];
-    if (c == quote) {
-      ++pos_;
-      return OkStatus();
-    }
-    if (IsNewline(c)) return Fail(pos_, "newline in string");
-    if (c != '\\') {
-      out->push_back(c);
-      ++pos_;
-      continue;
-    }
-    ++pos_;  // '\\'
-    if (AtEnd()) continue;
-    if (IsNewline(Peek())) {
-      // An escaped newline continues the string onto the next line.
-      pos_ += (Peek() == '\r' && Peek(1) == '\n') ? 2 : 1;
-      continue;
-    }
-    ConsumeEscape(out);
-  }
-}
-
-bool SelectorParser::ParseIdent(std::string* out) {
-  if (!StartsIdent(pos_)) return false;
-  for (;;) {
-    if (!AtEnd() && IsNameChar(Peek())) {
-      out->push_back(text_[pos_++]);
-    } else if (IsValidEscape(pos_)) {
-      ++pos_;
-      ConsumeEscape(out);
-    } else {
-      return true;
-    }
-  }
-}
-
-// The cursor is just past a backslash that starts a valid escape.
-void SelectorParser::ConsumeEscape(std::string* out) {
-  if (HexValue(Peek()) < 0) {
-    // Any other character stands for itself. A multi-byte UTF-8 character
-    // needs no care: its continuation bytes are ordinary name characters.
-    out->push_back(text_[pos_++]);
-    return;
-  }
-  uint32_t cp = 0;
-  for (int digits = 0; digits < 6 && HexValue(Peek()) >= 0; ++digits) {
-    cp = cp * 16 + static_cast<uint32_t>(HexValue(text_[pos_++]));
-  }
-  // One whitespace after a hex escape ends it ("\31 23" is "123").
-  if (Peek() == '\r' && Peek(1) == '\n') {
-    pos_ += 2;
-  } else if (!AtEnd() && IsAsciiWhitespace(Peek())) {
-    ++pos_;
-  }
-  if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = 0xFFFD;
-  AppendUtf8(cp, out);
-}
-
-bool SelectorParser::StartsIdent(size_t at) const {
-  if (at >= text_.size()) return false;
-  char c = text_[at];
-  if (c == '-') {
-    char next = at + 1 < text_.size() ? text_[at + 1] : '\0';
-    return IsNameStart(next) || next == '-' || IsValidEscape(at + 1);
-  }
-  return IsNameStart(c) || IsValidEscape(at);
-}
-
-bool SelectorParser::IsValidEscape(size_t at) const {
-  return at + 1 < text_.size() && text_[at] == '\\' && !IsNewline(text_[at + 1]);
-}
-
-bool SelectorParser::SkipWhitespace() {
-  size_t start = pos_;
-  while (!AtEnd() && IsAsciiWhitespace(Peek())) ++pos_;
-  return pos_ > start;
 }
 
 Error SelectorParser::Fail(size_t at, std::string_view reason) const {

@@ -17,9 +17,10 @@ struct ParsedSelector {
   std::string attr_name;  // for PseudoElement::kAttr, ASCII-lowercased
 };
 
-// Parses a selector list, which may end in `::text` or `::attr(NAME)` only
-// when `allow_pseudo_element` is set. Errors are kInvalidArgument:
-// "selector '<text>': <reason> at position <0-based byte offset>".
+// Parses a selector list, which may end in `::text`, `::html` or
+// `::attr(NAME)` only when `allow_pseudo_element` is set. Errors are
+// kInvalidArgument: "selector '<text>': <reason> at position <0-based byte
+// offset>".
 Result<ParsedSelector> ParseSelector(std::string_view text, bool allow_pseudo_element);
 
 }  // namespace forage::parser

@@ -8,57 +8,16 @@
 #include <gumbo.h>
 
 #include "parser/html_document.h"
+#include "parser/test_util.h"
 #include "parser/text.h"
 
 namespace forage::parser {
 namespace {
 
-// A match's label: its id, or its tag name when it has none.
-std::string Label(const GumboNode* node) {
-  if (auto id = AttributeValue(node, "id")) return std::string(*id);
-  return gumbo_normalized_tagname(node->v.element.tag);
-}
-
-std::string Labels(const std::vector<const GumboNode*>& nodes) {
-  std::string out;
-  for (const GumboNode* node : nodes) {
-    if (!out.empty()) out += ' ';
-    out += Label(node);
-  }
-  return out;
-}
-
-Selector MustCompile(std::string_view text) {
-  Result<Selector> selector = Selector::Compile(text);
-  INFO("selector: ", std::string(text));
-  REQUIRE(selector.has_value());
-  return *std::move(selector);
-}
-
-// Labels of `selector`'s matches below the element with id `scope_id`, or
-// below the document when `scope_id` is empty.
-std::string Select(std::string_view html, std::string_view selector,
-                   std::string_view scope_id = "") {
-  HtmlDocument doc = HtmlDocument::Parse(std::string(html));
-  const GumboNode* scope = doc.document();
-  if (!scope_id.empty()) {
-    // Not "#" + std::string(...): GCC 12 at -O3 warns falsely (-Wrestrict, PR 105651).
-    std::string by_id = "#";
-    by_id.append(scope_id);
-    scope = MustCompile(by_id).SelectFirst(doc.document());
-    REQUIRE(scope != nullptr);
-  }
-  std::vector<const GumboNode*> matches;
-  MustCompile(selector).SelectAll(scope, &matches);
-  return Labels(matches);
-}
-
-std::string CompileError(std::string_view text) {
-  Result<Selector> selector = Selector::Compile(text);
-  REQUIRE_FALSE(selector.has_value());
-  CHECK(selector.error().code == ErrorCode::kInvalidArgument);
-  return selector.error().message;
-}
+using testing::CompileError;
+using testing::Label;
+using testing::MustCompile;
+using testing::Select;
 
 TEST_SUITE("parser.selector") {
 
@@ -86,7 +45,8 @@ TEST_CASE("the universal selector matches every element below the scope") {
 
 TEST_CASE("a class selector matches one whitespace-separated token, case-sensitively") {
   const char* html =
-      "<p id=a class='x y'></p><p id=b class='xy'></p><p id=c class=' \ty\n x\f'></p>"
+      "<!DOCTYPE html><p id=a class='x y'></p><p id=b class='xy'></p>"
+      "<p id=c class=' \ty\n x\f'></p>"
       "<p id=d class='X'></p><p id=e class=''></p><p id=f></p>";
   CHECK(Select(html, ".x") == "a c");
   CHECK(Select(html, ".y") == "a c");
@@ -96,7 +56,7 @@ TEST_CASE("a class selector matches one whitespace-separated token, case-sensiti
 }
 
 TEST_CASE("an id selector matches the whole id, case-sensitively") {
-  const char* html = "<p id=main></p><p id=Main></p><p id='main x'></p>";
+  const char* html = "<!DOCTYPE html><p id=main></p><p id=Main></p><p id='main x'></p>";
   HtmlDocument doc = HtmlDocument::Parse(html);
   std::vector<const GumboNode*> matches;
   MustCompile("#main").SelectAll(doc.document(), &matches);
@@ -225,6 +185,180 @@ TEST_CASE("whitespace around the selector and its parts is allowed") {
   CHECK(Select(html, " p ,div ") == "d p");
 }
 
+TEST_CASE("the next-sibling and subsequent-sibling combinators") {
+  const char* html =
+      "<div id=d><h2 id=h1></h2><!-- c --><p id=p1></p>text<p id=p2></p><span id=s></span>"
+      "<p id=p3></p></div><p id=p4></p>";
+  CHECK(Select(html, "h2 + p") == "p1");
+  CHECK(Select(html, "h2+p") == "p1");
+  CHECK(Select(html, "h2 ~ p") == "p1 p2 p3");
+  CHECK(Select(html, "p + p") == "p2");
+  CHECK(Select(html, "p ~ p") == "p2 p3");
+  CHECK(Select(html, "span + p") == "p3");
+  CHECK(Select(html, "h2 ~ span ~ p") == "p3");
+  CHECK(Select(html, "h2 + p + p + span") == "s");
+  CHECK(Select(html, "h2 + span") == "");
+  CHECK(Select(html, "div ~ p") == "p4");
+  CHECK(Select(html, "div + p, h2 + *") == "p1 p4");
+  CHECK(Select(html, "div > h2 ~ p") == "p1 p2 p3");
+  CHECK(Select(html, "body > div + p") == "p4");
+
+  SUBCASE("siblings combine with descendants and backtrack") {
+    const char* nested =
+        "<section id=a><h3 id=x></h3><div id=b><p id=c></p></div></section>"
+        "<section id=e><div id=f><h3 id=y></h3><div id=g><p id=h></p></div></div></section>";
+    CHECK(Select(nested, "h3 + div p") == "c h");
+    CHECK(Select(nested, "h3 ~ div > p") == "c h");
+    CHECK(Select(nested, "section > h3 + div p") == "c");
+    CHECK(Select(nested, "section > div > h3 ~ div > p") == "h");
+    CHECK(Select(nested, "h3 + p") == "");
+  }
+}
+
+TEST_CASE("sibling combinators stay fast on long sibling lists" * doctest::timeout(2)) {
+  std::string html = "<div>";
+  for (int i = 0; i < 3000; ++i) html += "<p></p>";
+  html += "<b id=last></b></div>";
+  CHECK(Select(html, "i ~ p ~ p ~ b") == "");
+  CHECK(Select(html, "p ~ p ~ p ~ b") == "last");
+  CHECK(Select(html, "p + p ~ p + b") == "last");
+}
+
+TEST_CASE("attribute operators") {
+  const char* html =
+      "<a id=a class='nav  main' lang=en-GB href='https://x.test/a.pdf' title='one two'></a>"
+      "<a id=b lang=en href='/b.html' title=''></a>"
+      "<a id=c lang=english href='HTTPS://x.test/C.PDF'></a>";
+  SUBCASE("~= matches one whitespace-separated word") {
+    CHECK(Select(html, "[class~=main]") == "a");
+    CHECK(Select(html, "[class~=nav]") == "a");
+    CHECK(Select(html, "[title~=one]") == "a");
+    CHECK(Select(html, "[title~='one two']") == "");
+    CHECK(Select(html, "[title~='']") == "");
+  }
+  SUBCASE("|= matches the value or a '-' prefix of it") {
+    CHECK(Select(html, "[lang|=en]") == "a b");
+    CHECK(Select(html, "[lang|=en-GB]") == "a");
+    CHECK(Select(html, "[lang|=eng]") == "");
+  }
+  SUBCASE("^= $= *= match prefixes, suffixes, substrings; never an empty value") {
+    CHECK(Select(html, "[href^='https:']") == "a");
+    CHECK(Select(html, "[href$='.pdf']") == "a");
+    CHECK(Select(html, "[href*='x.test']") == "a c");
+    CHECK(Select(html, "[href*=pdf]") == "a");
+    CHECK(Select(html, "[href^='']") == "");
+    CHECK(Select(html, "[href$='']") == "");
+    CHECK(Select(html, "[href*='']") == "");
+    CHECK(Select(html, "[title=''], [title^=o]") == "a b");
+  }
+  SUBCASE("the whole raw value counts, whitespace included") {
+    CHECK(Select(html, "[class='nav  main']") == "a");
+    CHECK(Select(html, "[class='nav main']") == "");
+    CHECK(Select(html, "[class$=main]") == "a");
+  }
+}
+
+TEST_CASE("attribute values are case-sensitive, except with the i flag") {
+  const char* html =
+      "<a id=a href='/Shop' data-x='Yes'></a><a id=b href='/shop' data-x='yes'></a>";
+  CHECK(Select(html, "[href='/shop']") == "b");
+  CHECK(Select(html, "[href='/shop' i]") == "a b");
+  CHECK(Select(html, "[href='/shop' I]") == "a b");
+  CHECK(Select(html, "[href='/SHOP'i]") == "a b");
+  CHECK(Select(html, "[data-x=YES i]") == "a b");
+  CHECK(Select(html, "[href^='/S' i]") == "a b");
+  CHECK(Select(html, "[href$='OP' i]") == "a b");
+  CHECK(Select(html, "[href*='HO' i]") == "a b");
+  CHECK(Select(html, "[data-x~=YES i]") == "a b");
+  CHECK(Select(html, "[data-x|=YES i]") == "a b");
+  CHECK(Select(html, "[href='/shop' s]") == "b");
+}
+
+TEST_CASE("HTML's legacy attributes compare values case-insensitively, as browsers do") {
+  const char* html =
+      "<form id=f method=POST><input id=i type=Submit><input id=j type=text>"
+      "<a id=k target=_BLANK rel=NoFollow hreflang=EN></a><p id=l align=Center dir=RTL></p>"
+      "<p id=m data-type=Submit title=Submit></p>"
+      "<svg><a id=n type=Submit></a></svg></form>";
+  CHECK(Select(html, "[type=submit]") == "i");
+  CHECK(Select(html, "[type='SUBMIT']") == "i");
+  CHECK(Select(html, "[type=submit s]") == "");
+  CHECK(Select(html, "[type=Submit s]") == "i n");
+  CHECK(Select(html, "[method=post]") == "f");
+  CHECK(Select(html, "[target=_blank]") == "k");
+  CHECK(Select(html, "[rel~=nofollow]") == "k");
+  CHECK(Select(html, "[hreflang|=en]") == "k");
+  CHECK(Select(html, "[align=center][dir=rtl]") == "l");
+  // Other attributes, and non-HTML elements, keep case.
+  CHECK(Select(html, "[data-type=submit]") == "");
+  CHECK(Select(html, "[title=submit]") == "");
+  CHECK(Select(html, "svg [type=submit]") == "");
+}
+
+TEST_CASE("quirks-mode documents match classes and ids ASCII case-insensitively") {
+  const char* quirks = "<p id=Main class='Big Red'></p>";
+  CHECK(Select(quirks, ".big") == "Main");
+  CHECK(Select(quirks, ".RED.big") == "Main");
+  CHECK(Select(quirks, "#main") == "Main");
+  CHECK(Select(quirks, "[class~=big]") == "");  // attribute selectors do not fold
+  std::string standards = std::string("<!DOCTYPE html>") + quirks;
+  CHECK(Select(standards, ".big") == "");
+  CHECK(Select(standards, ".Big") == "Main");
+  CHECK(Select(standards, "#main") == "");
+  std::string limited =
+      std::string("<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
+                  "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">") +
+      quirks;
+  CHECK(Select(limited, ".big") == "");
+}
+
+TEST_CASE("namespace prefixes: any namespace and no namespace") {
+  const char* html = "<p id=p lang=en></p><svg id=s><a id=a></a></svg>";
+  CHECK(Select(html, "*|p") == "p");
+  CHECK(Select(html, "*|*") == Select(html, "*"));
+  CHECK(Select(html, "|p") == "");
+  CHECK(Select(html, "|*") == "");
+  CHECK(Select(html, "svg *|a") == "a");
+  CHECK(Select(html, "[*|lang]") == "p");
+  CHECK(Select(html, "[|lang=en]") == "p");
+}
+
+TEST_CASE("elements inside <template> are not selected, as in the DOM") {
+  const char* html = "<div id=d><template id=t><p id=in></p></template><p id=out></p></div>";
+  CHECK(Select(html, "p") == "out");
+  CHECK(Select(html, "template") == "t");
+  CHECK(Select(html, "template:empty") == "t");
+  CHECK(Select(html, "div:has(#in)") == "");
+}
+
+TEST_CASE("comments are allowed between the parts of a selector") {
+  const char* html = "<div id=d class=x><p id=p class=y></p></div>";
+  CHECK(Select(html, "div /* c */ p") == "p");
+  CHECK(Select(html, "div/**/.x > /**/p") == "p");
+  CHECK(Select(html, "/* lead */ p /* trail") == "p");
+  CHECK(CompileError("div/**/p") == "selector 'div/**/p': unexpected 'p' at position 7");
+}
+
+TEST_CASE("escapes in every kind of name and value") {
+  const char* html =
+      "<p id='a.b' class='1st w-50% ✓' data-x='say \"hi\"' title=\"it's\"></p>"
+      "<p id='--x' class='-y'></p><p id='\xF0\x9F\x98\x80'></p>";
+  CHECK(Select(html, "#a\\.b") == "a.b");
+  CHECK(Select(html, ".\\31 st") == "a.b");
+  CHECK(Select(html, ".\\31st") == "a.b");  // a hex escape ends at the first non-hex digit
+  CHECK(Select(html, ".w-50\\%") == "a.b");
+  CHECK(Select(html, ".\\2713") == "a.b");
+  CHECK(Select(html, ".✓") == "a.b");
+  CHECK(Select(html, "[data-x='say \"hi\"']") == "a.b");
+  CHECK(Select(html, "[data-x=\"say \\\"hi\\\"\"]") == "a.b");
+  CHECK(Select(html, "[title='it\\'s']") == "a.b");
+  CHECK(Select(html, "#--x") == "--x");
+  CHECK(Select(html, ".-y") == "--x");
+  CHECK(Select(html, "#\\1F600") == "\xF0\x9F\x98\x80");
+  CHECK(Select(html, "[id=\"\\1F600\"]") == "\xF0\x9F\x98\x80");
+  CHECK(Select(html, "[title='it\\\n\\'s']") == "a.b");  // an escaped newline continues
+}
+
 TEST_CASE("invalid selectors are errors that point at the position") {
   CHECK(CompileError("li..x") == "selector 'li..x': expected a class name at position 3");
   CHECK(CompileError("") == "selector '': empty selector");
@@ -248,23 +382,35 @@ TEST_CASE("invalid selectors are errors that point at the position") {
   CHECK(CompileError("[a=x") == "selector '[a=x': expected ']' at position 4");
   CHECK(CompileError("[a='x\ny']") == "selector '[a='x\ny']': newline in string at position 5");
   CHECK(CompileError("a\x01") == "selector 'a\x01': unexpected byte 0x01 at position 1");
+  CHECK(CompileError("a +") == "selector 'a +': expected a selector at position 3");
+  CHECK(CompileError("a ~ > b") ==
+        "selector 'a ~ > b': expected a selector, found '>' at position 4");
+  CHECK(CompileError("+ a") == "selector '+ a': expected a selector, found '+' at position 0");
+  CHECK(CompileError("[a~b]") == "selector '[a~b]': expected '=' or ']' at position 2");
+  CHECK(CompileError("[a^ =b]") == "selector '[a^ =b]': expected '=' or ']' at position 2");
+  CHECK(CompileError("[a=b x]") ==
+        "selector '[a=b x]': unknown attribute flag 'x' (supported: i, s) at position 5");
+  CHECK(CompileError("[a=b i s]") == "selector '[a=b i s]': expected ']' at position 7");
+  CHECK(CompileError("[a i]") == "selector '[a i]': expected '=' or ']' at position 3");
+  CHECK(CompileError("[1a]") == "selector '[1a]': expected an attribute name at position 1");
+  CHECK(CompileError(".") == "selector '.': expected a class name at position 1");
+  CHECK(CompileError(".1") == "selector '.1': expected a class name at position 1");
+  CHECK(CompileError("a\\") == "selector 'a\\': unexpected '\\' at position 1");
 }
 
-TEST_CASE("features not supported yet are rejected by name") {
-  CHECK(CompileError("a + b") == "selector 'a + b': combinator '+' is not supported yet at position 2");
-  CHECK(CompileError("a ~ b") == "selector 'a ~ b': combinator '~' is not supported yet at position 2");
-  CHECK(CompileError("[a^=b]") ==
-        "selector '[a^=b]': attribute operator '^=' is not supported yet at position 2");
-  CHECK(CompileError("[a~=b]") ==
-        "selector '[a~=b]': attribute operator '~=' is not supported yet at position 2");
-  CHECK(CompileError("[a=b i]") ==
-        "selector '[a=b i]': attribute flags are not supported yet at position 5");
-  CHECK(CompileError("li:first-child") ==
-        "selector 'li:first-child': pseudo-classes are not supported yet at position 2");
+TEST_CASE("what browsers reject is rejected by name") {
+  CHECK(CompileError("ns|a") ==
+        "selector 'ns|a': namespace prefixes are not supported at position 0");
+  CHECK(CompileError("[ns|a]") ==
+        "selector '[ns|a]': namespace prefixes are not supported at position 1");
   CHECK(CompileError("p::text") ==
         "selector 'p::text': pseudo-elements are only allowed at the end of a field selector at "
         "position 1");
-  CHECK(CompileError("ns|a") == "selector 'ns|a': unexpected '|' at position 2");
+  CHECK(CompileError("p:before") ==
+        "selector 'p:before': pseudo-element ':before' is not supported at position 1");
+  CHECK(CompileError("a || b") ==
+        "selector 'a || b': expected a selector, found '|' at position 2");
+  CHECK(CompileError("a!") == "selector 'a!': unexpected '!' at position 1");
 }
 
 TEST_CASE("field selectors may end in one pseudo-element") {
@@ -308,7 +454,7 @@ TEST_CASE("field selectors may end in one pseudo-element") {
     CHECK(error("a::attr") == "selector 'a::attr': expected '(' after '::attr' at position 7");
     CHECK(error("a::") == "selector 'a::': expected a pseudo-element name at position 3");
     CHECK(error("a::before") ==
-          "selector 'a::before': unknown pseudo-element '::before' (supported: ::text, "
+          "selector 'a::before': unknown pseudo-element '::before' (supported: ::text, ::html, "
           "::attr(NAME)) at position 1");
     CHECK(error("a::text b") == "selector 'a::text b': unexpected 'b' at position 8");
     CHECK(error("a, b::text") ==

@@ -12,7 +12,8 @@ namespace forage::parser {
 // The DOM's textContent of `node`, normalised: every descendant text node
 // (CDATA and whitespace-only nodes included, comments excluded; text inside
 // <script> and <style> counts, as it does in the DOM), concatenated in
-// document order; then each run of ASCII whitespace (space, \t, \n, \f, \r)
+// document order (a <template>'s contents are not its children in the DOM,
+// so they are left out); then each run of ASCII whitespace (space, \t, \n, \f, \r)
 // becomes one space and both ends are trimmed. Other whitespace, such as
 // U+00A0 from &nbsp;, is kept. For a text node, its own text, normalised.
 std::string TextContent(const GumboNode* node);
@@ -26,5 +27,13 @@ std::string OwnText(const GumboNode* node);
 // element has no such attribute or `node` is not an element. The view points
 // into the document and lives as long as it does.
 std::optional<std::string_view> AttributeValue(const GumboNode* node, std::string_view name);
+
+// The DOM's outerHTML of `node`: the HTML standard's fragment serialisation
+// algorithm applied to the tree (not a slice of the source), so implied tags
+// are closed, attributes are double-quoted and text is escaped (&amp; &lt;
+// &gt; &nbsp;; in attributes &amp; &quot; &lt; &gt; &nbsp;) except inside
+// <script>, <style> and the other raw-text elements. A <template>'s contents
+// are included, as outerHTML includes them. For a text node, its escaped text.
+std::string OuterHtml(const GumboNode* node);
 
 }  // namespace forage::parser

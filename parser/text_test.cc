@@ -113,6 +113,43 @@ TEST_CASE("HtmlDocument keeps nodes valid across moves, even for short bodies") 
   CHECK(TextContent(assigned.document()) == "x");
 }
 
+TEST_CASE("a <template>'s contents are not part of the text, as in the DOM") {
+  CHECK(Text("<div id=t>a<template><p>hidden</p></template>b</div>") == "ab");
+}
+
+std::string Html(std::string_view html, std::string_view selector = "#t") {
+  return Apply(OuterHtml, html, selector);
+}
+
+TEST_CASE("OuterHtml serialises the tree as the DOM's outerHTML does") {
+  CHECK(Html("<p id=t class=\"a b\">x<b>y</b>z</p>") == "<p id=\"t\" class=\"a b\">x<b>y</b>z</p>");
+  // Implied end tags are written; attribute quotes are normalised.
+  CHECK(Html("<ul id=t><li>a<li>b</ul>") == "<ul id=\"t\"><li>a</li><li>b</li></ul>");
+  CHECK(Html("<div id=t title='a\"b&c<d>e'>1 &lt; 2 &amp;&nbsp;3 > 0</div>") ==
+        "<div id=\"t\" title=\"a&quot;b&amp;c&lt;d&gt;e\">1 &lt; 2 &amp;&nbsp;3 &gt; 0</div>");
+  // Void elements have no end tag; raw text is not escaped; comments stay.
+  CHECK(Html("<div id=t><br><img src=x><input disabled></div>") ==
+        "<div id=\"t\"><br><img src=\"x\"><input disabled=\"\"></div>");
+  CHECK(Html("<div id=t><script>if (a < b && c) {}</script><!-- note --></div>") ==
+        "<div id=\"t\"><script>if (a < b && c) {}</script><!-- note --></div>");
+  CHECK(Html("<DIV ID=t><My-Tag Data-X=1></My-Tag></DIV>") ==
+        "<div id=\"t\"><my-tag data-x=\"1\"></my-tag></div>");
+  CHECK(Html("<div id=t><svg viewBox='0 0 1 1'><path/><foreignObject><p>x</p></foreignObject>"
+             "<a xlink:href=#x></a></svg></div>") ==
+        "<div id=\"t\"><svg viewBox=\"0 0 1 1\"><path></path><foreignObject><p>x</p>"
+        "</foreignObject><a xlink:href=\"#x\"></a></svg></div>");
+  CHECK(Html("<div id=t><template><p>in</p></template></div>") ==
+        "<div id=\"t\"><template><p>in</p></template></div>");
+  CHECK(Html("<p id=t>\xC3\xA9\xE2\x82\xAC</p>") == "<p id=\"t\">\xC3\xA9\xE2\x82\xAC</p>");
+}
+
+TEST_CASE("OuterHtml copes with deep nesting without recursion" * doctest::timeout(2)) {
+  std::string html = "<div id=t>";
+  for (int i = 0; i < 20000; ++i) html += "<span>";
+  std::string out = Html(html);
+  CHECK(out.size() == std::string("<div id=\"t\"></div>").size() + 20000 * 13);
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::parser

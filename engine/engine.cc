@@ -126,6 +126,7 @@ Result<Summary> Run(const Config& input) {
   SinkOptions sink_options;
   sink_options.path = output;
   sink_options.field_names = rules->field_names();
+  sink_options.formats = rules->formats();
   sink_options.table = JobName(config, output);
   sink_options.state_path = config.state_path;
   sink_options.fingerprint = Fingerprint(config, *plan);

@@ -258,6 +258,7 @@ void Master::HandlePageDone(Slot& slot, const worker::PageDoneMsg& done) {
     ++summary_->pages_ok;
     ++slot.summary.pages;
     slot.summary.items += done.items;
+    summary_->dropped += done.dropped;
     if (auto st = merger_.Commit(page); !st) Abort(st.error());
   } else if (attempts_[page] > 0) {
     FailPage(page, fmt::format("{} ({} attempts)", done.reason, attempts_[page] + 1));

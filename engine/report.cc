@@ -28,8 +28,9 @@ std::string FormatReport(const Summary& s) {
   fmt::format_to(line, "  wall {:.3f} s   user {:.3f} s   sys {:.3f} s   cpu {:.0f}% of {} cores   {:.1f} pages/s\n",
        s.wall_s, s.user_s, s.sys_s, Utilisation(s) * 100, s.cores,
        s.wall_s > 0 ? static_cast<double>(s.pages_ok + s.pages_failed) / s.wall_s : 0.0);
-  fmt::format_to(line, "  requests {}   retries {}   duplicates {}   {:.1f} MB received\n",
-                 s.requests, s.retries, s.duplicates,
+  fmt::format_to(line,
+                 "  requests {}   retries {}   duplicates {}   dropped {}   {:.1f} MB received\n",
+                 s.requests, s.retries, s.duplicates, s.dropped,
        static_cast<double>(s.body_bytes) / 1e6);
   for (const auto& w : s.per_worker) {
     fmt::format_to(line,
@@ -62,6 +63,7 @@ std::string ReportJson(const Summary& s) {
   j["pages_resumed"] = s.pages_resumed;
   j["items"] = s.items;
   j["duplicates"] = s.duplicates;
+  j["dropped"] = s.dropped;
   j["requests"] = s.requests;
   j["retries"] = s.retries;
   j["bytes"] = s.body_bytes;

@@ -76,12 +76,15 @@ class SqliteSink : public Sink {
   }
 
   // `fresh`: create the tables; otherwise they exist (--resume).
-  Status Prepare(const std::vector<std::string>& fields, const std::string& table,
+  Status Prepare(const std::vector<std::string>& fields,
+                 const std::vector<parser::ValueFormat>& formats, const std::string& table,
                  const std::string& fingerprint, bool fresh) {
     std::string create = "CREATE TABLE " + SqlIdentifier(table) + " (";
     std::string insert = "INSERT INTO " + SqlIdentifier(table) + " VALUES (";
-    for (const auto& f : fields) {
-      create += SqlIdentifier(f) + " TEXT, ";
+    for (size_t i = 0; i < fields.size(); ++i) {
+      // NUMERIC affinity stores number text ("1234.5") as a number.
+      bool number = i < formats.size() && formats[i] == parser::ValueFormat::kNumber;
+      create += SqlIdentifier(fields[i]) + (number ? " NUMERIC, " : " TEXT, ");
       insert += "?, ";
     }
     create += "page_url TEXT NOT NULL, page_number INTEGER NOT NULL)";
@@ -244,7 +247,7 @@ Result<std::unique_ptr<Sink>> OpenSqliteSink(const SinkOptions& o,
     sqlite3_finalize(q);
   }
   auto sink = std::make_unique<SqliteSink>(o.path, part, std::move(*db));
-  if (auto st = sink->Prepare(o.field_names, o.table, o.fingerprint,
+  if (auto st = sink->Prepare(o.field_names, o.formats, o.table, o.fingerprint,
                               o.mode != ResumeMode::kResume);
       !st) {
     return st.error();

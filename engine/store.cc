@@ -132,10 +132,15 @@ class Output {
   std::unique_ptr<StateStore> state_;
 };
 
+parser::ValueFormat FormatOf(const std::vector<parser::ValueFormat>& formats, size_t i) {
+  return i < formats.size() ? formats[i] : parser::ValueFormat::kString;
+}
+
 class CsvSink : public Sink {
  public:
-  CsvSink(Output out, const std::vector<std::string>& fields, bool header)
-      : out_(std::move(out)) {
+  CsvSink(Output out, const std::vector<std::string>& fields,
+          std::vector<parser::ValueFormat> formats, bool header)
+      : out_(std::move(out)), formats_(std::move(formats)) {
     if (!header) return;
     std::string& b = out_.buffer();
     for (size_t i = 0; i < fields.size(); ++i) {
@@ -148,7 +153,12 @@ class CsvSink : public Sink {
     std::string& b = out_.buffer();
     for (size_t i = 0; i < r.values.size(); ++i) {
       if (i > 0) b += ',';
-      if (r.values[i]) AppendCsvField(*r.values[i], &b);
+      if (!r.values[i]) continue;
+      if (FormatOf(formats_, i) == parser::ValueFormat::kList) {
+        AppendCsvField(parser::JoinListItems(*r.values[i], ","), &b);
+      } else {
+        AppendCsvField(*r.values[i], &b);
+      }
     }
     b += "\r\n";
     return out_.MaybeFlush();
@@ -158,11 +168,14 @@ class CsvSink : public Sink {
 
  private:
   Output out_;
+  std::vector<parser::ValueFormat> formats_;
 };
 
 class JsonlSink : public Sink {
  public:
-  JsonlSink(Output out, const std::vector<std::string>& fields) : out_(std::move(out)) {
+  JsonlSink(Output out, const std::vector<std::string>& fields,
+            std::vector<parser::ValueFormat> formats)
+      : out_(std::move(out)), formats_(std::move(formats)) {
     for (const auto& f : fields) {
       std::string key;
       AppendJsonString(f, &key);
@@ -175,10 +188,12 @@ class JsonlSink : public Sink {
     for (size_t i = 0; i < r.values.size() && i < keys_.size(); ++i) {
       if (i > 0) b += ',';
       b += keys_[i];
-      if (r.values[i]) {
+      if (!r.values[i]) {
+        b += "null";
+      } else if (FormatOf(formats_, i) == parser::ValueFormat::kString) {
         AppendJsonString(*r.values[i], &b);
       } else {
-        b += "null";
+        b += *r.values[i];  // a number, or a JSON array, as the parser wrote it
       }
     }
     b += "}\n";
@@ -189,6 +204,7 @@ class JsonlSink : public Sink {
 
  private:
   Output out_;
+  std::vector<parser::ValueFormat> formats_;
   std::vector<std::string> keys_;
 };
 
@@ -224,9 +240,9 @@ Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& o, std::vector<PageMar
   auto out = Output::Open(o, resumed, &header);
   if (!out) return out.error();
   if (*format == SinkFormat::kCsv) {
-    return std::unique_ptr<Sink>(new CsvSink(std::move(*out), o.field_names, header));
+    return std::unique_ptr<Sink>(new CsvSink(std::move(*out), o.field_names, o.formats, header));
   }
-  return std::unique_ptr<Sink>(new JsonlSink(std::move(*out), o.field_names));
+  return std::unique_ptr<Sink>(new JsonlSink(std::move(*out), o.field_names, o.formats));
 }
 
 std::unique_ptr<Sink> DiscardSink() { return std::make_unique<NullSink>(); }

@@ -41,6 +41,10 @@ enum class ResumeMode {
 struct SinkOptions {
   std::string path;  // "-" = JSONL on stdout
   std::vector<std::string> field_names;
+  // How each field's values are written (parser::Rules::formats()): strings
+  // quoted, numbers bare in JSON and numeric in SQLite, lists as JSON arrays
+  // (joined with ',' in CSV). Empty: every field a string.
+  std::vector<parser::ValueFormat> formats;
   std::string table = "records";  // the SQLite table: the job's name
   std::string state_path;         // empty: PATH.state
   std::string fingerprint;        // identifies the job for --resume

@@ -13,7 +13,8 @@ struct WorkerSummary {
   int64_t pid = 0;
   uint64_t pages = 0;
   uint64_t items = 0;
-  uint64_t duplicates = 0;  // records dropped because their --key was seen before
+  uint64_t duplicates = 0;
+  uint64_t dropped = 0;     // items left out because a `required` field had no value  // records dropped because their --key was seen before
   double user_s = 0;
   double sys_s = 0;
   double busy_s = 0;        // CPU time spent processing pages
@@ -38,7 +39,8 @@ struct Summary {
   uint64_t pages_failed = 0;
   uint64_t pages_resumed = 0;  // stored by an earlier run (--resume), not fetched again
   uint64_t items = 0;
-  uint64_t duplicates = 0;  // records dropped because their --key was seen before
+  uint64_t duplicates = 0;
+  uint64_t dropped = 0;     // items left out because a `required` field had no value  // records dropped because their --key was seen before
   uint64_t requests = 0;
   uint64_t retries = 0;
   uint64_t body_bytes = 0;

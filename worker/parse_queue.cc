@@ -24,10 +24,13 @@ Result<std::unique_ptr<ParseQueue>> ParseQueue::Create(uv_loop_t* loop,
   return q;
 }
 
-void ParseQueue::Push(uint64_t page_id, std::string body) {
+void ParseQueue::Push(uint64_t page_id, std::string body, std::string content_type,
+                      std::string url) {
   Job job;
   job.page_id = page_id;
   job.body = std::move(body);
+  job.content_type = std::move(content_type);
+  job.url = std::move(url);
   job.burn_left_s = cpu_burn_s_;
   job.out.page_id = page_id;
   queue_.push_back(std::move(job));
@@ -61,8 +64,11 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
   double start = ThreadCpuSeconds();
   if (!job.parsed) {
     if (before_parse_) before_parse_(job.page_id);
-    auto doc = parser::HtmlDocument::Parse(std::move(job.body));
-    job.out.records = parser::Extract(doc, *rules_);
+    auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type);
+    parser::ExtractResult extracted = parser::Extract(doc, *rules_, job.url);
+    job.out.records = std::move(extracted.records);
+    job.out.dropped = extracted.dropped;
+    job.out.encoding = std::string(doc.encoding());
     job.body = std::string();
     job.parsed = true;
   }

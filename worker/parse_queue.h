@@ -25,6 +25,8 @@ namespace forage::worker {
 struct ParsedPage {
   uint64_t page_id = 0;
   std::vector<parser::Record> records;
+  uint64_t dropped = 0;  // items without a `required` field
+  std::string encoding;  // how the body was decoded ("UTF-8", "GBK", ...)
   double cpu_s = 0;  // CPU time spent on this page (parse, extract, burn)
 };
 
@@ -40,7 +42,9 @@ class ParseQueue {
                                                     DoneFn on_done);
   ~ParseQueue() = default;
 
-  void Push(uint64_t page_id, std::string body);
+  // `content_type` (the response header) decides the decoding with the
+  // body's BOM and <meta>; `url` (after redirects) resolves `url` fields.
+  void Push(uint64_t page_id, std::string body, std::string content_type, std::string url);
   void SetBeforeParse(BeforeParseFn fn) { before_parse_ = std::move(fn); }
   // While paused no page is processed; queued pages wait.
   void Pause();
@@ -54,6 +58,8 @@ class ParseQueue {
   struct Job {
     uint64_t page_id = 0;
     std::string body;
+    std::string content_type;
+    std::string url;
     bool parsed = false;
     double burn_left_s = 0;
     ParsedPage out;

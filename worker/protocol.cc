@@ -74,6 +74,7 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                    w.U32(m.attempts);
                    w.U64(m.body_bytes);
                    w.U64(m.items);
+                   w.U64(m.dropped);
                    w.Str(m.reason);
                    w.U8(m.retryable ? 1 : 0);
                    w.F64(m.retry_after_s);
@@ -127,6 +128,7 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
       m.attempts = r.U32();
       m.body_bytes = r.U64();
       m.items = r.U64();
+      m.dropped = r.U64();
       m.reason = r.Str();
       m.retryable = r.U8() != 0;
       m.retry_after_s = r.F64();

@@ -71,6 +71,7 @@ struct PageDoneMsg {
   uint32_t attempts = 0;
   uint64_t body_bytes = 0;
   uint64_t items = 0;
+  uint64_t dropped = 0;  // items left out: a `required` field had no value
   std::string reason;  // why it failed; empty when ok
   // A failure that may succeed if tried again (connect errors, timeouts,
   // resets, truncated bodies, HTTP 408/429/500/502/503/504). The master

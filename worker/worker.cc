@@ -113,7 +113,8 @@ void Worker::HandleFetched(FetchResult&& r) {
     done.retry_after_s = r.retry_after_s;
     SendPageFailed(std::move(done));
   } else {
-    parse_queue_->Push(r.id, std::move(r.body));
+    parse_queue_->Push(r.id, std::move(r.body), std::move(r.content_type),
+                       std::move(r.effective_url));
   }
   MaybeFinish();
 }
@@ -134,6 +135,7 @@ void Worker::HandleParsed(ParsedPage&& page) {
   done.http_status = 200;
   done.attempts = 1;
   done.items = recs.size();
+  done.dropped = page.dropped;
   channel_->Send(done);
   ++pages_;
   items_ += recs.size();

@@ -331,6 +331,22 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   tune->add_option("--sample", inv.tune.sample_pages, "pages of the job to use (48)");
   tune->add_option("--budget", tune_budget, "stop sweeping after this long (120s)");
 
+  CLI::App* select = app.add_subcommand(
+      "select", "print every match of a selector in a local HTML file, one JSON value a line");
+  std::string select_file;
+  select->add_option("file", select_file, "HTML file")->required();
+  select->add_option("selector", inv.selector, "CSS selector (may end in ::text, ::attr(x))")
+      ->required();
+  select->add_option("--attr", inv.attr, "print this attribute's value instead of the text");
+  CLI::App* extract = app.add_subcommand(
+      "extract", "apply --items/--field rules to local HTML files, print JSON Lines");
+  extract->add_option("files", inv.files, "HTML files")->required();
+  extract->add_option("--items", inv.config.items, "CSS selector: one record per match");
+  std::vector<std::string> extract_fields;
+  extract->add_option("--field", extract_fields, "NAME=SELECTOR (repeatable)")
+      ->allow_extra_args(false);
+  extract->add_option("--base-url", inv.base_url, "the pages' URL, to resolve `url` fields");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -368,6 +384,26 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     if (auto st = ParseWorkers(raw.workers, &inv.config.workers); !st) return st.error();
     if (inv.config.output.empty()) inv.config.output = "products.csv";
     inv.action = Action::kDemo;
+    return inv;
+  }
+  if (select->parsed()) {
+    inv.files = {select_file};
+    inv.action = Action::kSelect;
+    return inv;
+  }
+  if (extract->parsed()) {
+    for (const auto& f : extract_fields) {
+      size_t eq = f.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return Err(ErrorCode::kInvalidArgument, "--field '{}': expected NAME=SELECTOR", f);
+      }
+      inv.config.fields.push_back(engine::FieldRule{f.substr(0, eq), f.substr(eq + 1)});
+    }
+    if (inv.config.items.empty()) return Err(ErrorCode::kInvalidArgument, "--items is required");
+    if (inv.config.fields.empty()) {
+      return Err(ErrorCode::kInvalidArgument, "at least one --field NAME=SELECTOR is required");
+    }
+    inv.action = Action::kExtract;
     return inv;
   }
   if (bench->parsed() || tune->parsed()) {

@@ -10,13 +10,16 @@
 
 namespace forage::cmd {
 
-enum class Action { kRun, kDemo, kBench, kTune, kExit };
+enum class Action { kRun, kDemo, kBench, kTune, kSelect, kExtract, kExit };
 
 struct Invocation {
   Action action = Action::kExit;
   engine::Config config;  // kRun, kDemo, kBench, kTune (the job)
   BenchOptions bench;     // kBench
   TuneOptions tune;       // kTune
+  std::vector<std::string> files;  // kSelect (one), kExtract
+  std::string selector, attr;      // kSelect
+  std::string base_url;            // kExtract
   int exit_code = 0;      // kExit: --help, --version
   std::string text;       // kExit: what to print on stdout
 };

@@ -8,6 +8,7 @@
 #include "cmd/exit_status.h"
 #include "cmd/flags.h"
 #include "engine/engine.h"
+#include "engine/offline.h"
 #include "engine/report.h"
 
 namespace {
@@ -44,6 +45,15 @@ int FinishStatus(const forage::Status& st) {
   return ExitFor(st.error());
 }
 
+int PrintOrFail(const forage::Result<std::string>& out) {
+  if (!out) {
+    fmt::print(stderr, "forage: error: {}\n", out.error().message);
+    return ExitFor(out.error());
+  }
+  std::fwrite(out->data(), 1, out->size(), stdout);
+  return forage::kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,6 +75,10 @@ int main(int argc, char** argv) {
       return FinishStatus(forage::cmd::RunBench(inv->config, inv->bench));
     case forage::cmd::Action::kTune:
       return FinishStatus(forage::cmd::RunTune(inv->config, inv->tune));
+    case forage::cmd::Action::kSelect:
+      return PrintOrFail(forage::engine::SelectInFile(inv->files.front(), inv->selector, inv->attr));
+    case forage::cmd::Action::kExtract:
+      return PrintOrFail(forage::engine::ExtractFiles(inv->files, inv->config, inv->base_url));
   }
   return forage::kExitRuntime;
 }

@@ -173,30 +173,10 @@ class CsvSink : public Sink {
 
 class JsonlSink : public Sink {
  public:
-  JsonlSink(Output out, const std::vector<std::string>& fields,
-            std::vector<parser::ValueFormat> formats)
-      : out_(std::move(out)), formats_(std::move(formats)) {
-    for (const auto& f : fields) {
-      std::string key;
-      AppendJsonString(f, &key);
-      keys_.push_back(key + ':');
-    }
-  }
+  JsonlSink(Output out, std::vector<std::string> fields, std::vector<parser::ValueFormat> formats)
+      : out_(std::move(out)), names_(std::move(fields)), formats_(std::move(formats)) {}
   Status Write(const parser::Record& r, const PageTask&) override {
-    std::string& b = out_.buffer();
-    b += '{';
-    for (size_t i = 0; i < r.values.size() && i < keys_.size(); ++i) {
-      if (i > 0) b += ',';
-      b += keys_[i];
-      if (!r.values[i]) {
-        b += "null";
-      } else if (FormatOf(formats_, i) == parser::ValueFormat::kString) {
-        AppendJsonString(*r.values[i], &b);
-      } else {
-        b += *r.values[i];  // a number, or a JSON array, as the parser wrote it
-      }
-    }
-    b += "}\n";
+    AppendJsonRecord(r, names_, formats_, &out_.buffer());
     return out_.MaybeFlush();
   }
   Status Checkpoint(const std::vector<PageMark>& pages) override { return out_.Checkpoint(pages); }
@@ -204,8 +184,8 @@ class JsonlSink : public Sink {
 
  private:
   Output out_;
+  std::vector<std::string> names_;
   std::vector<parser::ValueFormat> formats_;
-  std::vector<std::string> keys_;
 };
 
 class NullSink : public Sink {
@@ -247,6 +227,25 @@ Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& o, std::vector<PageMar
 
 std::unique_ptr<Sink> DiscardSink() { return std::make_unique<NullSink>(); }
 
+void AppendJsonRecord(const parser::Record& r, const std::vector<std::string>& names,
+                      const std::vector<parser::ValueFormat>& formats, std::string* out) {
+  std::string& b = *out;
+  b += '{';
+  for (size_t i = 0; i < r.values.size() && i < names.size(); ++i) {
+    if (i > 0) b += ',';
+    parser::AppendJsonString(names[i], &b);
+    b += ':';
+    if (!r.values[i]) {
+      b += "null";
+    } else if (FormatOf(formats, i) == parser::ValueFormat::kString) {
+      parser::AppendJsonString(*r.values[i], &b);
+    } else {
+      b += *r.values[i];  // a number, or a JSON array, as the parser wrote it
+    }
+  }
+  b += "}\n";
+}
+
 void AppendCsvField(std::string_view v, std::string* out) {
   if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
     out->append(v);
@@ -256,30 +255,6 @@ void AppendCsvField(std::string_view v, std::string* out) {
   for (char c : v) {
     if (c == '"') out->push_back('"');
     out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-void AppendJsonString(std::string_view v, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char ch : v) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xF]);
-        } else {
-          out->push_back(ch);
-        }
-    }
   }
   out->push_back('"');
 }

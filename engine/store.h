@@ -65,10 +65,13 @@ Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& options,
 // A sink that stores nothing (benchmarks count records, they do not keep them).
 std::unique_ptr<Sink> DiscardSink();
 
+// One JSON Lines record, keys in field order, values typed by `formats`
+// (what the JSONL sink writes), newline included.
+void AppendJsonRecord(const parser::Record& record, const std::vector<std::string>& names,
+                      const std::vector<parser::ValueFormat>& formats, std::string* out);
+
 // RFC 4180: a field is quoted when it holds a comma, a quote, CR or LF;
 // quotes inside are doubled.
 void AppendCsvField(std::string_view value, std::string* out);
-// A JSON string literal, quotes included; bytes >= 0x80 pass through (UTF-8).
-void AppendJsonString(std::string_view value, std::string* out);
 
 }  // namespace forage::engine

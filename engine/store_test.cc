@@ -19,7 +19,7 @@ std::string Csv(std::string_view v) {
 
 std::string Json(std::string_view v) {
   std::string out;
-  AppendJsonString(v, &out);
+  parser::AppendJsonString(v, &out);
   return out;
 }
 

@@ -92,6 +92,50 @@ TEST_CASE("a record without a required field is dropped and counted") {
   CHECK(ParseCsv(ReadFile(dir + "/o.csv")).size() == 1);
 }
 
+TEST_CASE("forage select prints every match as a JSON value a line, decoding like a fetch") {
+  Fixture fx;
+  std::string dir = TempDir("select");
+  // GBK bytes whose charset only the <meta> tag names.
+  WriteFile(dir + "/gbk.html", fx.Get("/enc/gbk-meta/"));
+  auto r = RunProcess({ForageBin(), "select", dir + "/gbk.html", "li.item .name"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string expected;
+  for (const auto& item : fixture::kChineseSimplifiedItems) {
+    expected += "\"" + std::string(item.name) + "\"\n";
+  }
+  CHECK(r.out == expected);
+
+  WriteFile(dir + "/links.html", "<p><a href=\"/x?a=1&amp;b=2\">one</a> <a>two \"2\"</a></p>");
+  auto attr = RunProcess({ForageBin(), "select", dir + "/links.html", "a", "--attr", "href"});
+  CHECK(attr.out == "\"/x?a=1&b=2\"\nnull\n");
+  auto text = RunProcess({ForageBin(), "select", dir + "/links.html", "a"});
+  CHECK(text.out == "\"one\"\n\"two \\\"2\\\"\"\n");
+  auto bad = RunProcess({ForageBin(), "select", dir + "/links.html", "a[href"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("position") != std::string::npos);
+}
+
+TEST_CASE("forage extract applies the run's rules to local files") {
+  Fixture fx;
+  std::string dir = TempDir("extract");
+  WriteFile(dir + "/p1.html", fx.Get("/shop/page/1/"));
+  WriteFile(dir + "/p48.html", fx.Get("/shop/page/48/"));
+  auto r = RunProcess({ForageBin(), "extract", dir + "/p1.html", dir + "/p48.html", "--items",
+                       ".product", "--field", "id=.add_to_cart_button::attr(data-product_id) | int",
+                       "--field", "name=h2", "--field", "cart=.add_to_cart_button::attr(href) | url",
+                       "--base-url", "http://shop.example/shop/page/1/"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto lines = JsonLines(r.out);
+  REQUIRE(lines.size() == 16 + 3);
+  CHECK(lines[0]["id"] == 759);
+  CHECK(lines[0]["name"] == "Kromupod");
+  CHECK(lines[0]["cart"] == "http://shop.example/shop/page/1/?add-to-cart=759");
+  auto golden = ParseCsv(GoldenShopCsv(fx));
+  CHECK(lines[18]["name"] == golden[755][1]);
+}
+
 TEST_CASE("an invalid selector points at the position, before any request") {
   Fixture fx;
   auto r = RunProcess({ForageBin(), "run", "--url", fx.url() + "shop/page/{page}/", "--pages", "1",

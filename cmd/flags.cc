@@ -137,47 +137,48 @@ Status ParseWorkersList(const std::string& text, std::vector<int>* out) {
   return OkStatus();
 }
 
-Status FinishRun(const RawRun& raw, engine::Config* c) {
-  if (auto st = ParseWorkers(raw.workers, &c->workers); !st) return st;
-  for (const auto& f : raw.fields) {
+// --field NAME=SELECTOR values, in order.
+Status ParseFields(const std::vector<std::string>& flags, std::vector<engine::FieldRule>* out) {
+  for (const auto& f : flags) {
     size_t eq = f.find('=');
     if (eq == std::string::npos || eq == 0) {
       return Err(ErrorCode::kInvalidArgument, "--field '{}': expected NAME=SELECTOR", f);
     }
-    c->fields.push_back(engine::FieldRule{f.substr(0, eq), f.substr(eq + 1)});
+    out->push_back(engine::FieldRule{f.substr(0, eq), f.substr(eq + 1)});
   }
-  auto timeout = ParseDuration(raw.timeout);
-  if (!timeout) return Err(ErrorCode::kInvalidArgument, "--timeout: {}", timeout.error().message);
-  auto connect = ParseDuration(raw.connect_timeout);
-  if (!connect) {
-    return Err(ErrorCode::kInvalidArgument, "--connect-timeout: {}", connect.error().message);
-  }
-  if (*timeout <= 0 || *connect <= 0) {
-    return Err(ErrorCode::kInvalidArgument, "timeouts must be longer than 0");
-  }
-  c->timeout_ms = static_cast<int64_t>(*timeout * 1000);
-  c->connect_timeout_ms = static_cast<int64_t>(*connect * 1000);
-  if (!raw.cpu_burn.empty()) {
-    auto burn = ParseDuration(raw.cpu_burn);
-    if (!burn) return Err(ErrorCode::kInvalidArgument, "--cpu-burn: {}", burn.error().message);
-    c->cpu_burn_s = *burn;
-  }
+  return OkStatus();
+}
+
+Status FinishRun(const RawRun& raw, engine::Config* c) {
+  if (auto st = ParseWorkers(raw.workers, &c->workers); !st) return st;
+  if (auto st = ParseFields(raw.fields, &c->fields); !st) return st;
+  // Every duration flag: its text, where it goes, and whether 0 is allowed.
   struct DurationFlag {
     const char* flag;
     const std::string& text;
     double* seconds;
+    bool positive;
   };
-  double delay_s = 0, max_retry_wait_s = 0, stall_s = 0;
-  for (const DurationFlag& d : {DurationFlag{"--delay", raw.delay, &delay_s},
-                                DurationFlag{"--max-retry-wait", raw.max_retry_wait, &max_retry_wait_s},
-                                DurationFlag{"--stall-timeout", raw.stall_timeout, &stall_s}}) {
+  double timeout_s = 0, connect_s = 0, stall_s = 0;
+  for (const DurationFlag& d :
+       {DurationFlag{"--timeout", raw.timeout, &timeout_s, true},
+        DurationFlag{"--connect-timeout", raw.connect_timeout, &connect_s, true},
+        DurationFlag{"--hang-timeout", raw.hang_timeout, &c->hang_timeout_s, true},
+        DurationFlag{"--cpu-burn", raw.cpu_burn, &c->cpu_burn_s, false},
+        DurationFlag{"--delay", raw.delay, &c->delay_s, false},
+        DurationFlag{"--max-retry-wait", raw.max_retry_wait, &c->max_retry_wait_s, false},
+        DurationFlag{"--stall-timeout", raw.stall_timeout, &stall_s, false}}) {
     if (d.text.empty()) continue;
     auto v = ParseDuration(d.text);
     if (!v) return Err(ErrorCode::kInvalidArgument, "{}: {}", d.flag, v.error().message);
+    if (d.positive && *v <= 0) {
+      return Err(ErrorCode::kInvalidArgument, "{} '{}': expected a duration above 0", d.flag,
+                 d.text);
+    }
     *d.seconds = *v;
   }
-  c->delay_s = delay_s;
-  c->max_retry_wait_s = max_retry_wait_s;
+  c->timeout_ms = static_cast<int64_t>(timeout_s * 1000);
+  c->connect_timeout_ms = static_cast<int64_t>(connect_s * 1000);
   c->stall_timeout_ms = static_cast<int64_t>(stall_s * 1000);
   for (const auto& h : c->headers) {
     if (h.find(':') == std::string::npos || h.front() == ':') {
@@ -186,12 +187,6 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
   }
   if (c->rate_per_host < 0) return Err(ErrorCode::kInvalidArgument, "--rate must be above 0");
   if (c->retries < 0) return Err(ErrorCode::kInvalidArgument, "--retries must be 0 or more");
-  auto hang = ParseDuration(raw.hang_timeout);
-  if (!hang || *hang <= 0) {
-    return Err(ErrorCode::kInvalidArgument, "--hang-timeout '{}': expected a duration above 0",
-               raw.hang_timeout);
-  }
-  c->hang_timeout_s = *hang;
   if (raw.max_body_mib == 0) return Err(ErrorCode::kInvalidArgument, "--max-body must be > 0");
   c->max_body_bytes = raw.max_body_mib << 20;
   if (raw.order == "page") {
@@ -392,13 +387,7 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     return inv;
   }
   if (extract->parsed()) {
-    for (const auto& f : extract_fields) {
-      size_t eq = f.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        return Err(ErrorCode::kInvalidArgument, "--field '{}': expected NAME=SELECTOR", f);
-      }
-      inv.config.fields.push_back(engine::FieldRule{f.substr(0, eq), f.substr(eq + 1)});
-    }
+    if (auto st = ParseFields(extract_fields, &inv.config.fields); !st) return st.error();
     if (inv.config.items.empty()) return Err(ErrorCode::kInvalidArgument, "--items is required");
     if (inv.config.fields.empty()) {
       return Err(ErrorCode::kInvalidArgument, "at least one --field NAME=SELECTOR is required");

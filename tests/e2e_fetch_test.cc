@@ -38,6 +38,35 @@ ProcessResult RunUrls(const std::string& dir, const std::vector<std::string>& ur
   return RunProcess(argv);
 }
 
+TEST_CASE("requests carry forage's User-Agent, --header, cookies the site set, and --data") {
+  Fixture fx;
+  std::string dir = TempDir("requests");
+  // One worker, one request at a time: the cookie is set before /echo runs.
+  WriteFile(dir + "/urls.txt", fx.url() + "cookie/set?session=abc\n" + fx.url() + "echo\n");
+  std::vector<std::string> argv = {
+      ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", "body",
+      "--field", "ua=li[data-name=user-agent]", "--field", "x=li[data-name=x-test]",
+      "--field", "cookie=li[data-name=cookie]", "--field", "method=#method",
+      "--workers", "1", "--concurrency", "1", "--header", "X-Test: yes",
+      "-o", dir + "/out.jsonl", "--quiet"};
+  auto get = RunProcess(argv);
+  INFO(get.err);
+  REQUIRE(get.exit_code == 0);
+  std::string out = ReadFile(dir + "/out.jsonl");
+  std::string echo = out.substr(out.find('\n') + 1);  // the second page's record
+  CHECK(echo == R"({"ua":"forage/0.1","x":"yes","cookie":"session=abc","method":"GET"})"
+                "\n");
+
+  WriteFile(dir + "/post.txt", fx.url() + "echo\n");
+  auto post = RunProcess({ForageBin(), "run", "--urls", dir + "/post.txt", "--items", "body",
+                          "--field", "method=#method", "--field", "body=#body", "--field",
+                          "ua=li[data-name=user-agent]", "--method", "POST", "--data",
+                          "q=1&r=2", "--user-agent", "test-agent/1", "-o", "-", "--quiet"});
+  REQUIRE(post.exit_code == 0);
+  CHECK(post.out == R"({"method":"POST","body":"q=1&r=2","ua":"test-agent/1"})"
+                    "\n");
+}
+
 TEST_CASE("--rate 20: 48 pages take at least 47 intervals of 50 ms, with every row") {
   Fixture fx;
   std::string dir = TempDir("rate");

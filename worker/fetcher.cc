@@ -59,18 +59,10 @@ Fetcher::~Fetcher() {
   // in a fixed order, while every member is still alive.
   for (auto& [easy, t] : transfers_) curl_multi_remove_handle(multi_.get(), easy);
   transfers_.clear();
-  idle_easies_.clear();
   multi_.reset();
   share_.reset();  // after every easy handle that used it
   watches_.clear();
   timer_.Close();
-}
-
-CurlEasy Fetcher::TakeEasy() {
-  if (idle_easies_.empty()) return CurlEasy(curl_easy_init());
-  CurlEasy e = std::move(idle_easies_.back());
-  idle_easies_.pop_back();
-  return e;
 }
 
 Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
@@ -106,10 +98,10 @@ Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
   if (!options_.method.empty() && options_.method != "GET" && options_.method != "POST") {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, options_.method.c_str());
   }
-  // The share holds the worker's cookie jar: setting it turns the cookie
-  // engine on for this handle. (CURLOPT_COOKIEFILE "" would too, but libcurl
-  // 7.88 leaks its file list when a handle is reset and reused.)
+  // The worker's cookie jar lives in the share; "" turns the cookie engine
+  // on without reading a file.
   curl_easy_setopt(e, CURLOPT_SHARE, share_.get());
+  curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
   return OkStatus();
 }
 
@@ -117,7 +109,10 @@ Status Fetcher::Start(uint64_t id, const std::string& url) {
   auto t = std::make_unique<Transfer>();
   t->id = id;
   t->max_body_bytes = options_.max_body_bytes;
-  t->easy = TakeEasy();
+  // A fresh handle per transfer: connections live in the multi's pool, so
+  // nothing is lost, and libcurl 7.88 leaks a reused handle's cookie-file
+  // list on curl_easy_reset.
+  t->easy.reset(curl_easy_init());
   if (!t->easy) return Err(ErrorCode::kInternal, "curl_easy_init() failed");
   CURL* e = t->easy.get();
   if (auto st = Configure(e, t.get(), url); !st) return st;
@@ -230,8 +225,7 @@ void Fetcher::DrainCompleted() {
     r.body = std::move(t->body);
 
     curl_multi_remove_handle(multi_.get(), e);
-    curl_easy_reset(e);
-    idle_easies_.push_back(std::move(t->easy));
+    t->easy.reset();
     on_done_(std::move(r));
   }
 }

@@ -94,7 +94,6 @@ class Fetcher {
   void HandleReadiness(curl_socket_t s, int status, int events);
   void HandleTimeout();
   void DrainCompleted();
-  CurlEasy TakeEasy();
   Status Configure(CURL* easy, Transfer* t, const std::string& url);
 
   uv_loop_t* loop_;
@@ -106,7 +105,6 @@ class Fetcher {
   UvHandle<uv_timer_t> timer_;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
   std::unordered_map<curl_socket_t, std::unique_ptr<SocketWatch>> watches_;
-  std::vector<CurlEasy> idle_easies_;  // reset handles kept for the next transfers
   uint64_t requests_ = 0;
   bool in_timer_callback_ = false;
 };

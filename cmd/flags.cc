@@ -21,7 +21,8 @@ const std::vector<std::string>& KnownFlags() {
       "--concurrency", "--per-host", "--timeout", "--connect-timeout", "--max-body",
       "--cpu-burn", "--hang-timeout", "--order", "--rate", "--delay", "--retries",
       "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",
-      "--state", "--resume", "--force", "--key",   "--chunking",    "--user-agent", "--output", "--report",
+      "--state", "--resume", "--force", "--key", "--follow", "--detail-items", "--detail-field",
+      "--depth",   "--chunking",    "--user-agent", "--output", "--report",
       "--quiet",   "--help",     "--version"};
   return flags;
 }
@@ -43,6 +44,7 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 // Raw flag values as typed; converted and checked after CLI11 has parsed.
 struct RawRun {
   std::string job_file;
+  std::vector<std::string> detail_fields;
   std::string workers = "auto";
   std::vector<std::string> fields;
   std::string timeout = "30s";
@@ -69,6 +71,13 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--field", raw->fields, "NAME=SELECTOR, relative to the item (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);  // one value per --field; a stray word is an error
+  run->add_option("--follow", c->follow,
+                  "two-stage crawl: each item's link(s) to fetch, e.g. 'a::attr(href)'");
+  run->add_option("--detail-items", c->detail_items, "on followed pages: one record per match (:root)");
+  run->add_option("--detail-field", raw->detail_fields, "NAME=SELECTOR on followed pages (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  run->add_option("--depth", c->depth, "levels of links to follow (1)");
   run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
   run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
   run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)");
@@ -152,6 +161,7 @@ Status ParseFields(const std::vector<std::string>& flags, std::vector<engine::Fi
 Status FinishRun(const RawRun& raw, engine::Config* c) {
   if (auto st = ParseWorkers(raw.workers, &c->workers); !st) return st;
   if (auto st = ParseFields(raw.fields, &c->fields); !st) return st;
+  if (auto st = ParseFields(raw.detail_fields, &c->detail_fields); !st) return st;
   // Every duration flag: its text, where it goes, and whether 0 is allowed.
   struct DurationFlag {
     const char* flag;
@@ -236,7 +246,8 @@ std::vector<std::string> MergeJobArgs(std::vector<std::string> file_args,
     std::string_view alias;  // another spelling on the command line
   };
   for (const Repeatable& r : {Repeatable{"--field", "--field"}, Repeatable{"--header", "-H"},
-                              Repeatable{"--key", "--key"}}) {
+                              Repeatable{"--key", "--key"},
+                              Repeatable{"--detail-field", "--detail-field"}}) {
     bool on_cli = std::any_of(cli_args.begin(), cli_args.end(), [&](const std::string& a) {
       return a == r.flag || a == r.alias || a.rfind(std::string(r.flag) + "=", 0) == 0;
     });

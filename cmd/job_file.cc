@@ -55,6 +55,9 @@ constexpr std::array kKeys = {
     Key{"quiet", "--quiet", Kind::kBool},
     Key{"state", "--state", Kind::kString},
     Key{"key", "--key", Kind::kStrings},
+    Key{"follow", "--follow", Kind::kString},
+    Key{"detail_items", "--detail-items", Kind::kString},
+    Key{"depth", "--depth", Kind::kInteger},
 };
 
 std::string_view KindName(Kind k) {
@@ -125,15 +128,16 @@ Status AppendKey(const std::string& path, const Key& key, const toml::node& node
   return OkStatus();
 }
 
-// [fields]: name = "selector", in the order the file lists them (a TOML
-// table is a map, so the order comes from the source positions).
-Status AppendFields(const std::string& path, const toml::node& node,
-                    std::vector<std::string>* args) {
+// [fields] (or [detail_fields]): name = "selector", in the order the file
+// lists them (a TOML table is a map, so the order comes from the source
+// positions), each as `flag` name=selector.
+Status AppendFields(const std::string& path, std::string_view table, std::string_view flag,
+                    const toml::node& node, std::vector<std::string>* args) {
   const toml::table* fields = node.as_table();
   if (fields == nullptr) {
     return Err(ErrorCode::kInvalidArgument,
-               "job file '{}' line {}: 'fields' must be a table of name = \"selector\"", path,
-               node.source().begin.line);
+               "job file '{}' line {}: '{}' must be a table of name = \"selector\"", path,
+               node.source().begin.line, table);
   }
   std::vector<std::pair<const toml::key*, const toml::node*>> entries;
   for (const auto& [k, v] : *fields) entries.emplace_back(&k, &v);
@@ -148,7 +152,7 @@ Status AppendFields(const std::string& path, const toml::node& node,
                  "job file '{}' line {}: field '{}' must be a selector string", path,
                  v->source().begin.line, k->str());
     }
-    args->emplace_back("--field");
+    args->emplace_back(flag);
     args->push_back(std::string(k->str()) + "=" + *v->value<std::string>());
   }
   return OkStatus();
@@ -173,8 +177,9 @@ Result<std::vector<std::string>> JobFileArgs(const std::string& path) {
   std::vector<std::string> args;
   for (const auto& [k, v] : entries) {
     std::string_view name = k->str();
-    if (name == "fields") {
-      if (auto st = AppendFields(path, *v, &args); !st) return st.error();
+    if (name == "fields" || name == "detail_fields") {
+      std::string_view flag = name == "fields" ? "--field" : "--detail-field";
+      if (auto st = AppendFields(path, name, flag, *v, &args); !st) return st.error();
       continue;
     }
     auto it = std::find_if(kKeys.begin(), kKeys.end(), [&](const Key& key) { return key.key == name; });

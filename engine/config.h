@@ -27,6 +27,16 @@ struct Config {
   std::string items;
   std::vector<FieldRule> fields;
 
+  // Two-stage crawls: --follow is a field selector for each item's link(s);
+  // the pages it finds are extracted with detail_items / detail_fields, each
+  // record prefixed with the fields of the item that linked to it. Pages at
+  // `depth` levels below the plan's are detail pages; levels above are list
+  // pages (the job's items and fields, and --follow).
+  std::string follow;
+  std::string detail_items = ":root";
+  std::vector<FieldRule> detail_fields;
+  int depth = 1;
+
   // How.
   int workers = -1;  // -1 = auto (usable cores), 0 = in-process
   int concurrency = 100;

@@ -21,6 +21,8 @@ Dispatcher::Dispatcher(const Plan& plan, DispatchLimits limits, Chunking chunkin
       host_fetching_(plan.hosts.size(), 0),
       host_next_s_(plan.hosts.size(), 0) {
   const uint64_t n = plan.pages.size();
+  root_.resize(n);
+  for (uint64_t p = 0; p < n; ++p) root_[p] = p;
   if (chunking == Chunking::kStatic) {
     // Contiguous near-equal chunks, the first n % slots one page longer
     // (numpy.array_split, as the seed did).
@@ -33,18 +35,32 @@ Dispatcher::Dispatcher(const Plan& plan, DispatchLimits limits, Chunking chunkin
       uint64_t len = base + (static_cast<uint64_t>(s) < extra ? 1 : 0);
       for (uint64_t i = 0; i < len; ++i, ++page) {
         chunk_of_[page] = s;
-        pending_[static_cast<size_t>(s)].insert(page);
+        pending_[static_cast<size_t>(s)].insert(QueueKey{page, page});
       }
     }
   } else {
     pending_.resize(1);
-    for (uint64_t p = 0; p < n; ++p) pending_[0].insert(pending_[0].end(), p);
+    for (uint64_t p = 0; p < n; ++p) pending_[0].insert(pending_[0].end(), QueueKey{p, p});
   }
 }
 
 void Dispatcher::SetAvailable(int slot, bool available) { slots_[slot].available = available; }
 
-std::set<uint64_t>& Dispatcher::QueueFor(uint64_t page) {
+uint64_t Dispatcher::AddPage(uint64_t root) {
+  const uint64_t page = state_.size();
+  state_.push_back(PageState::kPending);
+  owner_.push_back(-1);
+  crashes_.push_back(0);
+  root_.push_back(root);
+  if (chunking_ == Chunking::kStatic) chunk_of_.push_back(chunk_of_[root]);
+  // A follow-up may be on a host the plan had not seen.
+  host_fetching_.resize(plan_.hosts.size(), 0);
+  host_next_s_.resize(plan_.hosts.size(), 0);
+  QueueFor(page).insert(KeyOf(page));
+  return page;
+}
+
+std::set<Dispatcher::QueueKey>& Dispatcher::QueueFor(uint64_t page) {
   return chunking_ == Chunking::kStatic ? pending_[static_cast<size_t>(chunk_of_[page])]
                                         : pending_[0];
 }
@@ -79,7 +95,7 @@ std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t c
   while (!waiting_.empty() && waiting_.begin()->first <= now_s) {
     uint64_t page = waiting_.begin()->second;
     waiting_.erase(waiting_.begin());
-    QueueFor(page).insert(page);
+    QueueFor(page).insert(KeyOf(page));
   }
   const bool paced = limits_.rate_per_host > 0 || limits_.delay_s > 0;
   blocked_until_.reset();
@@ -88,9 +104,9 @@ std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t c
   const uint64_t limit = (limits_.window == 0 || chunking_ == Chunking::kStatic)
                              ? std::numeric_limits<uint64_t>::max()
                              : cursor + limits_.window;
-  auto first_eligible = [&](std::set<uint64_t>& queue) -> std::optional<uint64_t> {
-    for (uint64_t p : queue) {
-      if (p >= limit) break;
+  auto first_eligible = [&](std::set<QueueKey>& queue) -> std::optional<uint64_t> {
+    for (const auto& [root, p] : queue) {
+      if (root >= limit) break;
       if (HostFull(p)) continue;
       if (paced) {
         double next = host_next_s_[plan_.pages[p].host_id];
@@ -104,7 +120,7 @@ std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t c
     return std::nullopt;
   };
   auto lease = [&](int slot, uint64_t page) {
-    QueueFor(page).erase(page);
+    QueueFor(page).erase(KeyOf(page));
     state_[page] = PageState::kFetching;
     owner_[page] = slot;
     ++slots_[slot].fetching;
@@ -184,7 +200,7 @@ void Dispatcher::OnFinished(uint64_t page, bool ok) {
 
 void Dispatcher::MarkFinished(uint64_t page, bool ok) {
   if (state_[page] != PageState::kPending) return;
-  QueueFor(page).erase(page);
+  QueueFor(page).erase(KeyOf(page));
   state_[page] = ok ? PageState::kDone : PageState::kFailed;
   ++finished_;
 }
@@ -226,7 +242,7 @@ Dispatcher::Lost Dispatcher::OnWorkerLost(int slot_index) {
       continue;
     }
     state_[p] = PageState::kPending;
-    QueueFor(p).insert(p);
+    QueueFor(p).insert(KeyOf(p));
     lost.requeued.push_back(p);
   }
   slot.fetching = 0;

@@ -41,6 +41,12 @@ class Dispatcher {
  public:
   Dispatcher(const Plan& plan, DispatchLimits limits, Chunking chunking, int slots);
 
+  // Registers a follow-up page (already appended to the plan) found on a
+  // page of root `root`: it is leased right after the pages of its root, and
+  // the merge window counts it as part of that root. Returns its index.
+  uint64_t AddPage(uint64_t root);
+  uint64_t root_of(uint64_t page) const { return root_[page]; }
+
   // A slot's worker may receive leases (it said hello) or not (dead, stopping).
   void SetAvailable(int slot, bool available);
 
@@ -85,7 +91,11 @@ class Dispatcher {
     std::deque<uint64_t> processing;  // fetched, unfinished, in arrival order
   };
 
-  std::set<uint64_t>& QueueFor(uint64_t page);
+  // Pending pages are ordered by (root, page): a follow-up waits right behind
+  // its root, before the next root.
+  using QueueKey = std::pair<uint64_t, uint64_t>;
+  QueueKey KeyOf(uint64_t page) const { return {root_[page], page}; }
+  std::set<QueueKey>& QueueFor(uint64_t page);
   int PickSlot(int queue_owner) const;
   bool HostFull(uint64_t page) const;
   void Release(uint64_t page);  // the page's fetch slot and processing entry
@@ -97,7 +107,8 @@ class Dispatcher {
   std::vector<int> owner_;             // slot a page is leased to, -1 if none
   std::vector<uint8_t> crashes_;       // times a page was blamed for a worker death
   std::vector<int> chunk_of_;          // static chunking: the slot owning each page
-  std::vector<std::set<uint64_t>> pending_;  // one queue (dynamic) or one per slot (static)
+  std::vector<std::set<QueueKey>> pending_;  // one queue (dynamic) or one per slot (static)
+  std::vector<uint64_t> root_;               // the plan page each page descends from
   std::vector<Slot> slots_;
   std::vector<int> host_fetching_;
   std::vector<double> host_next_s_;           // --rate/--delay: next lease allowed

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "engine/master.h"
 #include "engine/plan.h"
@@ -22,11 +23,66 @@ constexpr const char* kUserAgent = "forage/0.1";
 
 double Seconds(const timeval& tv) { return worker::TimevalSeconds(tv); }
 
-Result<parser::Rules> CompileJobRules(const Config& config) {
+// The name of the link column the list rules get with --follow; it is not
+// written out.
+constexpr const char* kFollowColumn = "\x01follow";
+
+// The job's compiled rules, and what the output's columns are.
+struct JobRules {
+  parser::Rules list;                   // the job's items and fields (+ the link column)
+  std::optional<parser::Rules> detail;  // --follow: the detail pages'
+  std::vector<std::string> names;       // output columns
+  std::vector<parser::ValueFormat> formats;
+};
+
+Result<JobRules> CompileJobRules(const Config& config) {
   std::vector<parser::FieldSpec> fields;
-  fields.reserve(config.fields.size());
   for (const auto& f : config.fields) fields.push_back(parser::FieldSpec{f.name, f.selector});
-  return parser::CompileRules(config.items, fields);
+  if (!config.follow.empty()) {
+    if (config.detail_fields.empty()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--follow needs --detail-field NAME=SELECTOR for the pages it finds");
+    }
+    if (config.depth < 1) {
+      return Err(ErrorCode::kInvalidArgument, "--depth {} must be 1 or more", config.depth);
+    }
+    // Every link of the item, resolved against the page's URL.
+    fields.push_back(parser::FieldSpec{kFollowColumn, config.follow + " | all | url"});
+  } else if (!config.detail_fields.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "--detail-field needs --follow");
+  }
+  auto list = parser::CompileRules(config.items, fields);
+  if (!list) {
+    if (!config.follow.empty() &&
+        list.error().message.find(kFollowColumn) != std::string::npos) {
+      return Err(ErrorCode::kInvalidArgument, "--follow '{}': {}", config.follow,
+                 list.error().message.substr(list.error().message.find(':') + 1));
+    }
+    return list.error();
+  }
+  JobRules out{std::move(*list), std::nullopt, {}, {}};
+  const size_t own = config.fields.size();
+  out.names.assign(out.list.field_names().begin(), out.list.field_names().begin() + own);
+  out.formats.assign(out.list.formats().begin(), out.list.formats().begin() + own);
+  if (!config.follow.empty()) {
+    std::vector<parser::FieldSpec> detail;
+    for (const auto& f : config.detail_fields) {
+      if (std::find(out.names.begin(), out.names.end(), f.name) != out.names.end()) {
+        return Err(ErrorCode::kInvalidArgument,
+                   "--detail-field '{}': a --field has that name already", f.name);
+      }
+      detail.push_back(parser::FieldSpec{f.name, f.selector});
+    }
+    auto compiled = parser::CompileRules(config.detail_items, detail);
+    if (!compiled) {
+      return Err(ErrorCode::kInvalidArgument, "detail pages: {}", compiled.error().message);
+    }
+    out.names.insert(out.names.end(), compiled->field_names().begin(),
+                     compiled->field_names().end());
+    out.formats.insert(out.formats.end(), compiled->formats().begin(), compiled->formats().end());
+    out.detail = std::move(*compiled);
+  }
+  return out;
 }
 
 worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules* rules) {
@@ -70,6 +126,13 @@ std::string Fingerprint(const Config& c, const Plan& plan) {
     mix(f.selector);
   }
   mix(c.order == Order::kPage ? "page" : "arrival");
+  mix(c.follow);
+  mix(c.detail_items);
+  for (const auto& f : c.detail_fields) {
+    mix(f.name);
+    mix(f.selector);
+  }
+  mix(std::to_string(c.depth));
   return fmt::format("{:016x}-{}", h, plan.pages.size());
 }
 
@@ -113,7 +176,7 @@ Result<Summary> Run(const Config& input) {
   const std::string output = config.output.empty() ? "-" : config.output;
   std::vector<size_t> key_columns;
   for (const auto& k : config.key) {
-    const auto& names = rules->field_names();
+    const auto& names = rules->names;
     auto it = std::find(names.begin(), names.end(), k);
     if (it == names.end()) {
       return Err(ErrorCode::kInvalidArgument, "--key '{}' is not one of the fields", k);
@@ -125,8 +188,8 @@ Result<Summary> Run(const Config& input) {
   }
   SinkOptions sink_options;
   sink_options.path = output;
-  sink_options.field_names = rules->field_names();
-  sink_options.formats = rules->formats();
+  sink_options.field_names = rules->names;
+  sink_options.formats = rules->formats;
   sink_options.table = JobName(config, output);
   sink_options.state_path = config.state_path;
   sink_options.fingerprint = Fingerprint(config, *plan);
@@ -138,7 +201,8 @@ Result<Summary> Run(const Config& input) {
                                     : OpenSink(sink_options, &resumed);
   if (!sink) return sink.error();
 
-  worker::WorkerConfig worker_config = MakeWorkerConfig(config, &*rules);
+  worker::WorkerConfig worker_config = MakeWorkerConfig(config, &rules->list);
+  if (rules->detail) worker_config.detail_rules = &*rules->detail;
   std::unique_ptr<worker::NetworkScope> network;
   if (config.workers == 0) {
     network = std::make_unique<worker::NetworkScope>();
@@ -148,10 +212,10 @@ Result<Summary> Run(const Config& input) {
   Summary summary;
   summary.cores = cores;
   summary.workers = config.workers;
-  summary.pages_total = plan->pages.size();
   Status run = OkStatus();
   {
-    Master master(config, *plan, worker_config, sink->get(), std::move(key_columns));
+    Master master(config, *plan, worker_config, sink->get(), std::move(key_columns),
+                  config.fields.size());
     run = master.Run(resumed, &summary);
   }
   Status finish = (*sink)->Finish(run.has_value() && !summary.interrupted);

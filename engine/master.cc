@@ -46,8 +46,8 @@ double NowSeconds() { return static_cast<double>(uv_hrtime()) * 1e-9; }
 
 }  // namespace
 
-Master::Master(const Config& config, const Plan& plan, const worker::WorkerConfig& worker_config,
-               Sink* sink, std::vector<size_t> key_columns)
+Master::Master(const Config& config, Plan& plan, const worker::WorkerConfig& worker_config,
+               Sink* sink, std::vector<size_t> key_columns, size_t follow_column)
     : config_(config),
       plan_(plan),
       worker_config_(worker_config),
@@ -58,7 +58,9 @@ Master::Master(const Config& config, const Plan& plan, const worker::WorkerConfi
                 return Store(page, ok, records);
               }),
       attempts_(plan.pages.size(), 0),
-      key_columns_(std::move(key_columns)) {}
+      key_columns_(std::move(key_columns)) {
+  if (!config.follow.empty()) follow_.emplace(&plan_, &dispatcher_, config.depth, follow_column);
+}
 
 Master::~Master() {
   for (auto& s : slots_) {
@@ -143,6 +145,7 @@ Status Master::Run(const std::vector<PageMark>& resumed, Summary* summary) {
 
   if (progress_line_) fmt::print(stderr, "\r\033[K");
   summary_->interrupted = interrupts_ > 0;
+  summary_->pages_total = plan_.pages.size();  // follow-ups included
   for (auto& s : slots_) {
     FoldStats(*s);
     summary_->requests += s->requests;
@@ -217,7 +220,11 @@ void Master::HandleMessage(Slot& slot, worker::Message&& msg) {
     }
   } else if (auto* m = std::get_if<worker::PageRecordsMsg>(&msg)) {
     if (m->page_id < plan_.pages.size() && dispatcher_.leased_to(m->page_id) == slot.index) {
-      merger_.Add(m->page_id, std::move(m->records));
+      if (follow_) {
+        follow_->Hold(m->page_id, std::move(m->records));
+      } else {
+        merger_.Add(m->page_id, std::move(m->records));
+      }
     }
   } else if (auto* m = std::get_if<worker::PageDoneMsg>(&msg)) {
     HandlePageDone(slot, *m);
@@ -249,6 +256,7 @@ void Master::HandlePageDone(Slot& slot, const worker::PageDoneMsg& done) {
     ++attempts_[page];
     ++summary_->retries;
     merger_.Discard(page);
+    if (follow_) follow_->Drop(page);
     dispatcher_.Retry(page, NowSeconds() + RetryDelay(attempts_[page], done.retry_after_s));
     Pump();
     return;
@@ -259,12 +267,12 @@ void Master::HandlePageDone(Slot& slot, const worker::PageDoneMsg& done) {
     ++slot.summary.pages;
     slot.summary.items += done.items;
     summary_->dropped += done.dropped;
-    if (auto st = merger_.Commit(page); !st) Abort(st.error());
   } else if (attempts_[page] > 0) {
     FailPage(page, fmt::format("{} ({} attempts)", done.reason, attempts_[page] + 1));
   } else {
     FailPage(page, done.reason);
   }
+  Settle(page, done.ok);
   Pump();
   MaybeStop();
 }
@@ -326,7 +334,25 @@ void Master::FailPageOfEarlierRun(uint64_t page) {
 void Master::FailPage(uint64_t page, std::string reason) {
   ++summary_->pages_failed;
   summary_->failures.push_back(PageFailure{plan_.pages[page].url, std::move(reason)});
-  if (auto st = merger_.Skip(page); !st) Abort(st.error());
+}
+
+// The page is finished for good: its records may go out (the merger holds
+// them until their turn). With --follow, a list page registers its
+// follow-ups, and a root's records go out once everything below it is done.
+void Master::Settle(uint64_t page, bool ok) {
+  if (!follow_) {
+    auto st = ok ? merger_.Commit(page) : merger_.Skip(page);
+    if (!st) Abort(st.error());
+    return;
+  }
+  std::vector<FollowTree::Completed> completed;
+  follow_->Finish(page, ok, &completed);
+  attempts_.resize(plan_.pages.size(), 0);
+  for (auto& c : completed) {
+    merger_.Add(c.root, std::move(c.records));
+    auto st = c.ok ? merger_.Commit(c.root) : merger_.Skip(c.root);
+    if (!st) Abort(st.error());
+  }
 }
 
 void Master::HandleChannelClosed(Slot& slot, const Error* error) {
@@ -367,6 +393,7 @@ void Master::HandleWorkerLost(Slot& slot) {
   if (lost.failed) {
     FailPage(*lost.failed, slot.killed_as_hung ? "worker hung while processing"
                                                : "worker crashed while processing");
+    Settle(*lost.failed, false);
   }
   slot.killed_as_hung = false;
   if (stopping_ || interrupts_ > 0 || error_ || dispatcher_.all_finished()) return;
@@ -384,7 +411,10 @@ void Master::Pump() {
   for (auto& [index, pages] : dispatcher_.Assign(merger_.cursor(), now)) {
     worker::LeaseMsg lease;
     lease.items.reserve(pages.size());
-    for (uint64_t p : pages) lease.items.push_back(worker::LeaseItem{p, plan_.pages[p].url});
+    for (uint64_t p : pages) {
+      lease.items.push_back(
+          worker::LeaseItem{p, plan_.pages[p].url, follow_ ? follow_->RulesFor(p) : uint8_t{0}});
+    }
     slots_[index]->channel->Send(lease);
   }
   // Retries and paced hosts become leasable with time, not with an event.

@@ -20,6 +20,7 @@
 #include "base/result.h"
 #include "engine/config.h"
 #include "engine/dispatcher.h"
+#include "engine/follow.h"
 #include "engine/merger.h"
 #include "engine/plan.h"
 #include "engine/store.h"
@@ -35,8 +36,10 @@ class Master {
   // `plan`, `worker_config` (and the rules it points to) and `sink` must
   // outlive the Master.
   // `key_columns`: indexes of the --key fields (empty: no deduplication).
-  Master(const Config& config, const Plan& plan, const worker::WorkerConfig& worker_config,
-         Sink* sink, std::vector<size_t> key_columns = {});
+  // `follow_column`: with --follow, the link column of the list rules'
+  // records. The plan grows with the follow-ups.
+  Master(const Config& config, Plan& plan, const worker::WorkerConfig& worker_config, Sink* sink,
+         std::vector<size_t> key_columns = {}, size_t follow_column = 0);
   ~Master();
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
@@ -85,6 +88,7 @@ class Master {
   void Abort(Error error);
   void CloseLoopHandles();
   void FailPage(uint64_t page, std::string reason);
+  void Settle(uint64_t page, bool ok);
   void FailPageOfEarlierRun(uint64_t page);
   bool Idle() const;
   Status StartSignals();
@@ -99,11 +103,12 @@ class Master {
 
   worker::UvLoop loop_;  // first: destroyed last
   const Config& config_;
-  const Plan& plan_;
+  Plan& plan_;
   const worker::WorkerConfig& worker_config_;
   Sink* sink_;
   Dispatcher dispatcher_;
   Merger merger_;
+  std::optional<FollowTree> follow_;  // --follow
   std::vector<uint16_t> attempts_;  // failed attempts so far, per page
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<std::unique_ptr<Slot>> slots_;

@@ -25,8 +25,9 @@ Result<std::unique_ptr<ParseQueue>> ParseQueue::Create(uv_loop_t* loop,
 }
 
 void ParseQueue::Push(uint64_t page_id, std::string body, std::string content_type,
-                      std::string url) {
+                      std::string url, const parser::Rules* rules) {
   Job job;
+  job.rules = rules != nullptr ? rules : rules_;
   job.page_id = page_id;
   job.body = std::move(body);
   job.content_type = std::move(content_type);
@@ -65,7 +66,7 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
   if (!job.parsed) {
     if (before_parse_) before_parse_(job.page_id);
     auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type);
-    parser::ExtractResult extracted = parser::Extract(doc, *rules_, job.url);
+    parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
     job.out.records = std::move(extracted.records);
     job.out.dropped = extracted.dropped;
     job.out.encoding = std::string(doc.encoding());

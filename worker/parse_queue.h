@@ -44,7 +44,9 @@ class ParseQueue {
 
   // `content_type` (the response header) decides the decoding with the
   // body's BOM and <meta>; `url` (after redirects) resolves `url` fields.
-  void Push(uint64_t page_id, std::string body, std::string content_type, std::string url);
+  // `rules` (must outlive the queue) extract it; null: the queue's own.
+  void Push(uint64_t page_id, std::string body, std::string content_type, std::string url,
+            const parser::Rules* rules = nullptr);
   void SetBeforeParse(BeforeParseFn fn) { before_parse_ = std::move(fn); }
   // While paused no page is processed; queued pages wait.
   void Pause();
@@ -60,6 +62,7 @@ class ParseQueue {
     std::string body;
     std::string content_type;
     std::string url;
+    const parser::Rules* rules = nullptr;
     bool parsed = false;
     double burn_left_s = 0;
     ParsedPage out;

@@ -57,6 +57,7 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                    for (const auto& it : m.items) {
                      w.U64(it.page_id);
                      w.Str(it.url);
+                     w.U8(it.rules);
                    }
                  },
                  [&](const StopMsg&) {},
@@ -103,6 +104,7 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
         LeaseItem it;
         it.page_id = r.U64();
         it.url = r.Str();
+        it.rules = r.U8();
         m.items.push_back(std::move(it));
       }
       return Message{std::move(m)};

@@ -38,6 +38,7 @@ enum class MsgType : uint8_t {
 struct LeaseItem {
   uint64_t page_id = 0;
   std::string url;
+  uint8_t rules = 0;  // which rules extract it: 0 the job's, 1 the detail pages' (--follow)
 };
 
 struct LeaseMsg {

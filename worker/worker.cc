@@ -83,6 +83,7 @@ void Worker::HandleChannelClosed(const Error* error) {
 
 void Worker::HandleLease(LeaseMsg&& lease) {
   for (auto& item : lease.items) {
+    if (item.rules != 0) page_rules_[item.page_id] = item.rules;
     if (!config_.test_crash_url.empty() &&
         item.url.find(config_.test_crash_url) != std::string::npos) {
       crash_pages_.insert(item.page_id);
@@ -105,6 +106,7 @@ void Worker::HandleFetched(FetchResult&& r) {
   channel_->Send(FetchedMsg{r.id});
   body_bytes_ += r.body.size();
   if (!r.transport_ok || r.http_status >= 400) {
+    page_rules_.erase(r.id);
     PageDoneMsg done;
     done.page_id = r.id;
     done.http_status = static_cast<int32_t>(r.http_status);
@@ -113,8 +115,13 @@ void Worker::HandleFetched(FetchResult&& r) {
     done.retry_after_s = r.retry_after_s;
     SendPageFailed(std::move(done));
   } else {
+    const parser::Rules* rules = config_.rules;
+    if (auto it = page_rules_.find(r.id); it != page_rules_.end()) {
+      if (config_.detail_rules != nullptr) rules = config_.detail_rules;
+      page_rules_.erase(it);
+    }
     parse_queue_->Push(r.id, std::move(r.body), std::move(r.content_type),
-                       std::move(r.effective_url));
+                       std::move(r.effective_url), rules);
   }
   MaybeFinish();
 }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "base/result.h"
@@ -25,7 +26,8 @@ namespace forage::worker {
 
 struct WorkerConfig {
   FetchOptions fetch;
-  const parser::Rules* rules = nullptr;  // must outlive the worker
+  const parser::Rules* rules = nullptr;         // must outlive the worker
+  const parser::Rules* detail_rules = nullptr;  // for follow-ups (--follow); may be null
   double cpu_burn_s = 0;                 // extra CPU time per page (--cpu-burn)
   double slice_s = 0.005;                // CPU time per loop turn for processing
   size_t max_outbox_bytes = 8u << 20;    // processing pauses while more is unsent
@@ -88,6 +90,7 @@ class Worker {
   uint64_t pages_ = 0;
   uint64_t items_ = 0;
   uint64_t body_bytes_ = 0;
+  std::unordered_map<uint64_t, uint8_t> page_rules_;  // leased pages: which rules
   std::unordered_set<uint64_t> crash_pages_;  // test-only faults
   std::unordered_set<uint64_t> hang_pages_;
 };

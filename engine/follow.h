@@ -1,0 +1,69 @@
+#pragma once
+// FollowTree: two-stage (or deeper) crawls. Pages above the last level are
+// list pages: their items carry a link column (--follow); each link becomes a
+// follow-up page, extracted with the detail rules at the last level, and each
+// detail record is prefixed with the fields of the item that linked to it.
+//
+// Follow-ups are registered only when their list page is done, so a list
+// page whose worker died is fetched again without duplicating a link. Every
+// page belongs to a root (a page of the plan); a root is complete when it and
+// all pages found below it are finished, and its records then go out, in the
+// order the pages were found, as the root's records. The merge window, the
+// ordered output and --resume all count roots. Master-only.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/dispatcher.h"
+#include "engine/plan.h"
+#include "parser/extract.h"
+
+namespace forage::engine {
+
+class FollowTree {
+ public:
+  // `plan` grows with the follow-ups; `follow_column` is the index of the
+  // link column in the list rules' records; pages at `depth` are detail pages.
+  FollowTree(Plan* plan, Dispatcher* dispatcher, int depth, size_t follow_column);
+
+  // 0: the job's (list) rules; 1: the detail rules.
+  uint8_t RulesFor(uint64_t page) const { return depth_[page] >= depth_limit_ ? 1 : 0; }
+
+  // Records of a page, held until it is finished.
+  void Hold(uint64_t page, std::vector<parser::Record>&& records);
+  // The page will be fetched again: forget what it sent.
+  void Drop(uint64_t page) { held_.erase(page); }
+
+  struct Completed {
+    uint64_t root = 0;
+    bool ok = false;  // the root page itself succeeded
+    std::vector<parser::Record> records;
+  };
+  // The page is finished for good. A list page registers its follow-ups
+  // (with the dispatcher: returns how many); a detail page files its records
+  // under its root. Roots that became complete are appended to `completed`.
+  size_t Finish(uint64_t page, bool ok, std::vector<Completed>* completed);
+
+ private:
+  uint32_t HostId(const std::string& origin);
+  size_t AddFollowUps(uint64_t page, uint64_t root);
+
+  Plan* plan_;
+  Dispatcher* dispatcher_;
+  int depth_limit_;
+  size_t follow_column_;
+  std::vector<int> depth_;                              // per page: 0 for the plan's pages
+  std::vector<std::vector<parser::FieldValue>> carried_;  // per page: the linking item's fields
+  std::unordered_map<uint64_t, std::vector<parser::Record>> held_;
+  std::unordered_map<uint64_t, uint64_t> open_below_;   // root -> pages found, not finished
+  std::unordered_map<uint64_t, bool> root_finished_ok_;  // root -> finished, and how
+  std::unordered_map<uint64_t, std::map<uint64_t, std::vector<parser::Record>>> bucket_;
+  std::unordered_set<std::string> seen_;                // every URL fetched or to fetch
+  std::unordered_map<std::string, uint32_t> host_ids_;
+};
+
+}  // namespace forage::engine

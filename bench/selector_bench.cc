@@ -1,0 +1,81 @@
+// selector_bench: what CSS matching costs next to parsing, on one page.
+//
+//   selector_bench FILE [ITERATIONS]
+//
+// Parses FILE once, then times, best and mean of ITERATIONS runs (thread
+// CPU time), the seed's extraction (items .product, four fields) against
+// Gumbo's parse of the same bytes, and prints their ratio. The target is a
+// ratio under 10%: selectors must never be where a scrape's time goes.
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "parser/extract.h"
+#include "parser/html_document.h"
+
+namespace {
+
+double CpuNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: selector_bench FILE [ITERATIONS]\n");
+    return 2;
+  }
+  std::ifstream in(argv[1], std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "selector_bench: cannot read %s\n", argv[1]);
+    return 2;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string page = ss.str();
+  const int iterations = argc > 2 ? std::max(1, std::atoi(argv[2])) : 500;
+  auto rules = forage::parser::CompileRules(
+      ".product", {{"id", ".add_to_cart_button::attr(data-product_id)"},
+                   {"name", "h2"},
+                   {"price", ".price"},
+                   {"url", ".woocommerce-loop-product__link::attr(href)"}});
+  if (!rules) {
+    std::fprintf(stderr, "selector_bench: %s\n", rules.error().message.c_str());
+    return 2;
+  }
+  std::vector<double> parse, match;
+  size_t items = 0;
+  auto doc = forage::parser::HtmlDocument::Parse(page, "");
+  for (int i = 0; i < iterations; ++i) {
+    std::string copy = page;
+    double t0 = CpuNow();
+    auto d = forage::parser::HtmlDocument::Parse(std::move(copy), "");
+    double t1 = CpuNow();
+    items = forage::parser::Extract(doc, *rules, "").records.size();
+    double t2 = CpuNow();
+    parse.push_back(t1 - t0);
+    match.push_back(t2 - t1);
+  }
+  std::sort(parse.begin(), parse.end());
+  std::sort(match.begin(), match.end());
+  double p = parse.front(), m = match.front();
+  double pm = parse[parse.size() / 2], mm = match[match.size() / 2];
+  std::printf("page %s: %zu bytes, %zu items, %d iterations\n", argv[1], page.size(), items,
+              iterations);
+  std::printf("parse    best %.3f ms  median %.3f ms\n", p * 1e3, pm * 1e3);
+  std::printf("selectors (4 fields on every item)  best %.4f ms  median %.4f ms\n", m * 1e3,
+              mm * 1e3);
+  std::printf("matching / parse: %.1f%% (best), %.1f%% (median); target under 10%%\n",
+              100 * m / p, 100 * mm / pm);
+  return 0;
+}

@@ -17,16 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "parser/extract.h"
 #include "parser/html_document.h"
 
 namespace {
 
-double CpuNow() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using forage::bench::CpuNow;
 
 struct Stat {
   std::vector<double> samples;
@@ -46,25 +43,12 @@ void Print(const char* name, const Stat& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: parse_bench FILE [ITERATIONS]\n");
-    return 2;
-  }
-  std::ifstream in(argv[1], std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "parse_bench: cannot read %s\n", argv[1]);
-    return 2;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string page = ss.str();
+  auto read = forage::bench::ReadPageArg("parse_bench", argc, argv);
+  if (!read) return 2;
+  const std::string page = std::move(*read);
   const int iterations = argc > 2 ? std::max(1, std::atoi(argv[2])) : 200;
 
-  auto rules = forage::parser::CompileRules(
-      ".product", {{"id", ".add_to_cart_button::attr(data-product_id)"},
-                   {"name", "h2"},
-                   {"price", ".price"},
-                   {"url", ".woocommerce-loop-product__link::attr(href)"}});
+  auto rules = forage::bench::SeedRules();
   if (!rules) {
     std::fprintf(stderr, "parse_bench: %s\n", rules.error().message.c_str());
     return 2;

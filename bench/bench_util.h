@@ -1,8 +1,6 @@
 #pragma once
-// What the parser micro-benchmarks share: thread CPU time, reading the page
-// given on the command line, and the seed's extraction rules.
-
-#include <time.h>
+// What the parser micro-benchmarks share: thread CPU time (the worker's own
+// clock), reading the page given on the command line, and the seed's rules.
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,14 +10,11 @@
 #include <string>
 
 #include "parser/extract.h"
+#include "worker/cpu_clock.h"
 
 namespace forage::bench {
 
-inline double CpuNow() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+inline double CpuNow() { return worker::ThreadCpuSeconds(); }
 
 // The bytes of argv[1]; nullopt (after a message naming `tool`) when the
 // arguments are wrong or the file cannot be read.

@@ -8,12 +8,9 @@
 //   both     what a worker does per page
 // and the pages per second per core that each allows.
 
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 

@@ -7,13 +7,10 @@
 // Gumbo's parse of the same bytes, and prints their ratio. The target is a
 // ratio under 10%: selectors must never be where a scrape's time goes.
 
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 

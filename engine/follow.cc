@@ -29,10 +29,9 @@ uint32_t FollowTree::HostId(const std::string& origin) {
 
 // Links come resolved (the follow column has the `url` option); a link is
 // normalised by dropping its fragment, then fetched once per job.
-size_t FollowTree::AddFollowUps(uint64_t page, uint64_t root) {
-  size_t added = 0;
+void FollowTree::AddFollowUps(uint64_t page, uint64_t root) {
   auto it = held_.find(page);
-  if (it == held_.end()) return 0;
+  if (it == held_.end()) return;
   for (const parser::Record& r : it->second) {
     if (follow_column_ >= r.values.size() || !r.values[follow_column_]) continue;
     std::vector<parser::FieldValue> carried(r.values.begin(),
@@ -47,17 +46,14 @@ size_t FollowTree::AddFollowUps(uint64_t page, uint64_t root) {
       carried_.push_back(carried);
       dispatcher_->AddPage(root);
       ++open_below_[root];
-      ++added;
     }
   }
-  return added;
 }
 
-size_t FollowTree::Finish(uint64_t page, bool ok, std::vector<Completed>* completed) {
+void FollowTree::Finish(uint64_t page, bool ok, std::vector<Completed>* completed) {
   const uint64_t root = dispatcher_->root_of(page);
-  size_t added = 0;
   if (ok && depth_[page] < depth_limit_) {
-    added = AddFollowUps(page, root);
+    AddFollowUps(page, root);
   } else if (ok) {
     auto& out = bucket_[root][page];
     for (parser::Record& r : held_[page]) {
@@ -88,7 +84,6 @@ size_t FollowTree::Finish(uint64_t page, bool ok, std::vector<Completed>* comple
     root_finished_ok_.erase(done);
     completed->push_back(std::move(c));
   }
-  return added;
 }
 
 }  // namespace forage::engine

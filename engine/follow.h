@@ -44,13 +44,13 @@ class FollowTree {
     std::vector<parser::Record> records;
   };
   // The page is finished for good. A list page registers its follow-ups
-  // (with the dispatcher: returns how many); a detail page files its records
-  // under its root. Roots that became complete are appended to `completed`.
-  size_t Finish(uint64_t page, bool ok, std::vector<Completed>* completed);
+  // with the dispatcher; a detail page files its records under its root.
+  // Roots that became complete are appended to `completed`.
+  void Finish(uint64_t page, bool ok, std::vector<Completed>* completed);
 
  private:
   uint32_t HostId(const std::string& origin);
-  size_t AddFollowUps(uint64_t page, uint64_t root);
+  void AddFollowUps(uint64_t page, uint64_t root);
 
   Plan* plan_;
   Dispatcher* dispatcher_;

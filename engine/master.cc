@@ -149,7 +149,6 @@ Status Master::Run(const std::vector<PageMark>& resumed, Summary* summary) {
   for (auto& s : slots_) {
     FoldStats(*s);
     summary_->requests += s->requests;
-    summary_->retries += s->retries;
     summary_->body_bytes += s->body_bytes;
     summary_->per_worker.push_back(s->summary);
   }
@@ -237,7 +236,6 @@ void Master::HandleMessage(Slot& slot, worker::Message&& msg) {
 void Master::FoldStats(Slot& slot) {
   const worker::StatsMsg& m = slot.stats;
   slot.requests += m.requests;
-  slot.retries += m.retries;
   slot.body_bytes += m.body_bytes;
   slot.summary.busy_s += m.busy_s;
   slot.summary.max_loop_lag_s = std::max(slot.summary.max_loop_lag_s, m.max_loop_lag_s);

@@ -63,7 +63,6 @@ class Master {
     double last_heard_s = 0;   // when the current process last sent anything
     bool killed_as_hung = false;
     uint64_t requests = 0;     // totals of finished processes (FoldStats)
-    uint64_t retries = 0;
     uint64_t body_bytes = 0;
   };
 

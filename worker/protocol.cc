@@ -84,7 +84,6 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                    w.U64(m.pages);
                    w.U64(m.items);
                    w.U64(m.requests);
-                   w.U64(m.retries);
                    w.U64(m.body_bytes);
                    w.F64(m.busy_s);
                    w.F64(m.max_loop_lag_s);
@@ -141,7 +140,6 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
       m.pages = r.U64();
       m.items = r.U64();
       m.requests = r.U64();
-      m.retries = r.U64();
       m.body_bytes = r.U64();
       m.busy_s = r.F64();
       m.max_loop_lag_s = r.F64();

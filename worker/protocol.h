@@ -88,7 +88,6 @@ struct StatsMsg {
   uint64_t pages = 0;
   uint64_t items = 0;
   uint64_t requests = 0;
-  uint64_t retries = 0;
   uint64_t body_bytes = 0;
   double busy_s = 0;         // CPU time spent processing pages (parse, extract, burn)
   double max_loop_lag_s = 0; // worst delay of the loop's lag probe

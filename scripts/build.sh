@@ -10,6 +10,11 @@ args=(-S . -B "$BUILD_DIR" -G Ninja)
 if [ "${SANITIZE:-0}" = 1 ]; then
   args+=(-DFORAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
 fi
+if command -v ccache >/dev/null; then
+  # Worktrees beside this checkout share one cache.
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(cd .. && pwd)} CCACHE_NOHASHDIR=1
+  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 if [ "${CI:-}" = true ]; then
   args+=(-DFORAGE_WERROR=ON)
 fi

@@ -46,6 +46,7 @@ MsgType TypeOf(const Message& msg) {
                         [](const PageRecordsMsg&) { return MsgType::kPageRecords; },
                         [](const PageDoneMsg&) { return MsgType::kPageDone; },
                         [](const StatsMsg&) { return MsgType::kStats; },
+                        [](const RetireMsg&) { return MsgType::kRetire; },
                     },
                     msg);
 }
@@ -90,6 +91,7 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                    w.F64(m.user_s);
                    w.F64(m.sys_s);
                  },
+                 [&](const RetireMsg& m) { w.U64(m.rss_bytes); },
              },
              msg);
 }
@@ -147,6 +149,8 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
       m.sys_s = r.F64();
       return Message{m};
     }
+    case MsgType::kRetire:
+      return Message{RetireMsg{r.U64()}};
   }
   return Err(ErrorCode::kParse, "unknown frame type {}", static_cast<int>(type));
 }

@@ -31,6 +31,7 @@ enum class MsgType : uint8_t {
   kPageRecords = 12,
   kPageDone = 13,
   kStats = 14,
+  kRetire = 15,
 };
 
 // One page handed to a worker. `page_id` is the page's index in the job's
@@ -95,8 +96,17 @@ struct StatsMsg {
   double sys_s = 0;
 };
 
+// The worker's resident memory passed --worker-max-rss after a page: it wants
+// to be replaced. It still finishes every page leased to it (leases that cross
+// this message included); the master leases it nothing more, sends Stop once
+// nothing is outstanding, and starts a fresh process in the slot when this
+// one exits. Sent at most once per process.
+struct RetireMsg {
+  uint64_t rss_bytes = 0;
+};
+
 using Message = std::variant<LeaseMsg, StopMsg, HelloMsg, FetchedMsg, PageRecordsMsg,
-                             PageDoneMsg, StatsMsg>;
+                             PageDoneMsg, StatsMsg, RetireMsg>;
 
 // Appends one whole frame (header and payload) for `msg` to `out`.
 void EncodeFrame(const Message& msg, std::string* out);

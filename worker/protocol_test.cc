@@ -58,6 +58,7 @@ TEST_CASE("every message survives encode and decode unchanged") {
   CHECK(std::holds_alternative<StopMsg>(RoundTrip(StopMsg{})));
   CHECK(std::get<HelloMsg>(RoundTrip(HelloMsg{1234})).pid == 1234);
   CHECK(std::get<FetchedMsg>(RoundTrip(FetchedMsg{5})).page_id == 5);
+  CHECK(std::get<RetireMsg>(RoundTrip(RetireMsg{500u << 20})).rss_bytes == 500u << 20);
 }
 
 TEST_CASE("a wrong version, an unknown type or a short payload is an error") {

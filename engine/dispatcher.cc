@@ -1,6 +1,5 @@
 #include "engine/dispatcher.h"
 
-#include <cassert>
 #include <algorithm>
 #include <limits>
 
@@ -10,63 +9,99 @@ namespace {
 constexpr uint8_t kMaxCrashes = 2;
 }  // namespace
 
-Dispatcher::Dispatcher(const Plan& plan, DispatchLimits limits, Chunking chunking, int slots)
+Dispatcher::Dispatcher(const Plan& plan, PageBook& book, DispatchLimits limits,
+                       Chunking chunking, int slots)
     : plan_(plan),
+      book_(book),
       limits_(limits),
       chunking_(chunking),
-      state_(plan.pages.size(), PageState::kPending),
-      owner_(plan.pages.size(), -1),
-      crashes_(plan.pages.size(), 0),
-      slots_(static_cast<size_t>(slots)),
-      host_fetching_(plan.hosts.size(), 0),
-      host_next_s_(plan.hosts.size(), 0) {
-  const uint64_t n = plan.pages.size();
-  root_.resize(n);
-  for (uint64_t p = 0; p < n; ++p) root_[p] = p;
-  if (chunking == Chunking::kStatic) {
-    // Contiguous near-equal chunks, the first n % slots one page longer
-    // (numpy.array_split, as the seed did).
-    pending_.resize(static_cast<size_t>(slots));
-    chunk_of_.resize(n);
-    uint64_t base = n / static_cast<uint64_t>(slots);
-    uint64_t extra = n % static_cast<uint64_t>(slots);
-    uint64_t page = 0;
-    for (int s = 0; s < slots; ++s) {
-      uint64_t len = base + (static_cast<uint64_t>(s) < extra ? 1 : 0);
-      for (uint64_t i = 0; i < len; ++i, ++page) {
-        chunk_of_[page] = s;
-        pending_[static_cast<size_t>(s)].insert(QueueKey{page, page});
-      }
-    }
-  } else {
-    pending_.resize(1);
-    for (uint64_t p = 0; p < n; ++p) pending_[0].insert(pending_[0].end(), QueueKey{p, p});
+      paced_(limits.rate_per_host > 0 || limits.delay_s > 0),
+      queues_(chunking == Chunking::kStatic ? static_cast<size_t>(slots) : 1),
+      slots_(static_cast<size_t>(slots)) {
+  // Static chunks: contiguous near-equal chunks of the plan, the first
+  // n % slots one page longer (numpy.array_split, as the seed did).
+  const uint64_t n = book.size();
+  chunk_base_ = n / static_cast<uint64_t>(slots);
+  chunk_extra_ = n % static_cast<uint64_t>(slots);
+  GrowHosts();
+  for (uint64_t p = 0; p < n; ++p) {
+    if (book_.state(p) != PageState::kPending) continue;
+    Queue& q = QueueOf(p);
+    q.hosts[plan_.host_id(p)].initial.push_back(p);  // plan order is key order
   }
+  for (Queue& q : queues_) {
+    for (auto& [host, hq] : q.hosts) Refresh(q, host);
+  }
+}
+
+void Dispatcher::GrowHosts() {
+  // A follow-up may be on a host the plan had not seen.
+  const size_t h = plan_.hosts().size();
+  host_fetching_.resize(h, 0);
+  host_next_s_.resize(h, 0);
+  host_paced_.resize(h, 0);
+}
+
+Dispatcher::Queue& Dispatcher::QueueOf(uint64_t page) {
+  if (chunking_ == Chunking::kDynamic) return queues_[0];
+  const uint64_t root = book_.root(page);  // a follow-up goes with its root
+  const uint64_t big = chunk_extra_ * (chunk_base_ + 1);
+  const uint64_t s = root < big ? root / (chunk_base_ + 1)
+                                : chunk_extra_ + (root - big) / std::max<uint64_t>(1, chunk_base_);
+  return queues_[static_cast<size_t>(std::min<uint64_t>(s, queues_.size() - 1))];
 }
 
 void Dispatcher::SetAvailable(int slot, bool available) { slots_[slot].available = available; }
 
-uint64_t Dispatcher::AddPage(uint64_t root) {
-  const uint64_t page = state_.size();
-  state_.push_back(PageState::kPending);
-  owner_.push_back(-1);
-  crashes_.push_back(0);
-  root_.push_back(root);
-  if (chunking_ == Chunking::kStatic) chunk_of_.push_back(chunk_of_[root]);
-  // A follow-up may be on a host the plan had not seen.
-  host_fetching_.resize(plan_.hosts.size(), 0);
-  host_next_s_.resize(plan_.hosts.size(), 0);
-  QueueFor(page).insert(KeyOf(page));
-  return page;
+void Dispatcher::Enqueue(uint64_t page) {
+  GrowHosts();
+  Push(page);
 }
 
-std::set<Dispatcher::QueueKey>& Dispatcher::QueueFor(uint64_t page) {
-  return chunking_ == Chunking::kStatic ? pending_[static_cast<size_t>(chunk_of_[page])]
-                                        : pending_[0];
+// Into its host's queue, as an `extra` page (requeued or found later).
+void Dispatcher::Push(uint64_t page) {
+  Queue& q = QueueOf(page);
+  const uint32_t host = plan_.host_id(page);
+  q.hosts[host].extra.insert(KeyOf(page));
+  Refresh(q, host);
 }
 
-bool Dispatcher::HostFull(uint64_t page) const {
-  return limits_.per_host > 0 && host_fetching_[plan_.pages[page].host_id] >= limits_.per_host;
+std::optional<Dispatcher::QueueKey> Dispatcher::Front(HostQueue& hq) {
+  // Plan pages settled by an earlier run (--resume) are skipped here.
+  while (!hq.initial.empty() && book_.state(hq.initial.front()) != PageState::kPending) {
+    hq.initial.pop_front();
+  }
+  std::optional<QueueKey> front;
+  if (!hq.initial.empty()) front = KeyOf(hq.initial.front());
+  if (!hq.extra.empty() && (!front || *hq.extra.begin() < *front)) front = *hq.extra.begin();
+  return front;
+}
+
+bool Dispatcher::HostMayGo(uint32_t host) const {
+  if (limits_.per_host > 0 && host_fetching_[host] >= limits_.per_host) return false;
+  return host_paced_[host] == 0;
+}
+
+// Puts the host in the queue's ready set under its first page, or takes it
+// out (nothing pending, host full or paced).
+void Dispatcher::Refresh(Queue& q, uint32_t host) {
+  auto it = q.hosts.find(host);
+  if (it == q.hosts.end()) return;
+  HostQueue& hq = it->second;
+  if (hq.listed) {
+    q.ready.erase({hq.listed_key, host});
+    hq.listed = false;
+  }
+  if (!HostMayGo(host)) return;
+  if (auto front = Front(hq)) {
+    q.ready.emplace(*front, host);
+    hq.listed = true;
+    hq.listed_key = *front;
+  }
+}
+
+void Dispatcher::RefreshHost(uint32_t host) {
+  for (Queue& q : queues_) Refresh(q, host);
 }
 
 // The available slot with the least outstanding work whose CPU backlog is not
@@ -80,7 +115,7 @@ int Dispatcher::PickSlot(int only) const {
     if (!slot.available || static_cast<int>(slot.processing.size()) >= limits_.max_backlog) {
       continue;
     }
-    size_t load = outstanding(s);
+    size_t load = slot.leased.size();
     if (load < best_load) {
       best = s;
       best_load = load;
@@ -89,78 +124,84 @@ int Dispatcher::PickSlot(int only) const {
   return best;
 }
 
+void Dispatcher::Lease(int slot, uint64_t page, double now_s) {
+  Queue& q = QueueOf(page);
+  const uint32_t host = plan_.host_id(page);
+  HostQueue& hq = q.hosts[host];
+  if (!hq.initial.empty() && hq.initial.front() == page) {
+    hq.initial.pop_front();
+  } else {
+    hq.extra.erase(KeyOf(page));
+  }
+  book_.Lease(page, slot);
+  slots_[slot].leased.insert(page);
+  ++host_fetching_[host];
+  ++fetching_;
+  if (paced_) {
+    double gap = limits_.rate_per_host > 0 ? 1.0 / limits_.rate_per_host : 0;
+    if (limits_.delay_s > 0) {
+      double jittered = limits_.delay_s * std::uniform_real_distribution<>(0.5, 1.5)(rng_);
+      gap = std::max(gap, jittered);
+    }
+    // Strict spacing: the next lease to this host comes `gap` after this
+    // one, so no window of 1/rate seconds ever holds two (no bursts).
+    host_next_s_[host] = std::max(host_next_s_[host], now_s) + gap;
+    if (host_next_s_[host] > now_s) {
+      host_paced_[host] = 1;
+      paced_hosts_.emplace(host_next_s_[host], host);
+    }
+  }
+  RefreshHost(host);
+}
+
 std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t cursor,
                                                                      double now_s) {
-  std::vector<std::vector<uint64_t>> leased(slots_.size());
   while (!waiting_.empty() && waiting_.begin()->first <= now_s) {
     uint64_t page = waiting_.begin()->second;
     waiting_.erase(waiting_.begin());
-    QueueFor(page).insert(KeyOf(page));
+    book_.Requeue(page, false);  // waiting -> pending
+    Push(page);
   }
-  const bool paced = limits_.rate_per_host > 0 || limits_.delay_s > 0;
-  blocked_until_.reset();
+  while (!paced_hosts_.empty() && paced_hosts_.begin()->first <= now_s) {
+    uint32_t host = paced_hosts_.begin()->second;
+    paced_hosts_.erase(paced_hosts_.begin());
+    host_paced_[host] = 0;
+    RefreshHost(host);
+  }
   // Static chunks are written in page order only at the end of each chunk's
   // predecessor, so the ordered-merge window cannot apply to them.
   const uint64_t limit = (limits_.window == 0 || chunking_ == Chunking::kStatic)
                              ? std::numeric_limits<uint64_t>::max()
                              : cursor + limits_.window;
-  auto first_eligible = [&](std::set<QueueKey>& queue) -> std::optional<uint64_t> {
-    for (const auto& [root, p] : queue) {
-      if (root >= limit) break;
-      if (HostFull(p)) continue;
-      if (paced) {
-        double next = host_next_s_[plan_.pages[p].host_id];
-        if (next > now_s) {
-          if (!blocked_until_ || next < *blocked_until_) blocked_until_ = next;
-          continue;
-        }
-      }
-      return p;
-    }
-    return std::nullopt;
+  std::vector<std::vector<uint64_t>> leased(slots_.size());
+  auto next_page = [&](Queue& q) -> std::optional<uint64_t> {
+    if (q.ready.empty() || q.ready.begin()->first.first >= limit) return std::nullopt;
+    return q.ready.begin()->first.second;
   };
-  auto lease = [&](int slot, uint64_t page) {
-    QueueFor(page).erase(KeyOf(page));
-    state_[page] = PageState::kFetching;
-    owner_[page] = slot;
-    ++slots_[slot].fetching;
-    const uint32_t host = plan_.pages[page].host_id;
-    ++host_fetching_[host];
-    ++fetching_;
-    leased[static_cast<size_t>(slot)].push_back(page);
-    if (paced) {
-      double gap = limits_.rate_per_host > 0 ? 1.0 / limits_.rate_per_host : 0;
-      if (limits_.delay_s > 0) {
-        double jittered = limits_.delay_s * std::uniform_real_distribution<>(0.5, 1.5)(rng_);
-        gap = std::max(gap, jittered);
-      }
-      // Strict spacing: the next lease to this host comes `gap` after this
-      // one, so no window of 1/rate seconds ever holds two (no bursts).
-      host_next_s_[host] = std::max(host_next_s_[host], now_s) + gap;
-    }
-  };
-
-  bool progress = true;
-  while (progress && fetching_ < limits_.concurrency) {
-    progress = false;
-    if (chunking_ == Chunking::kDynamic) {
+  if (chunking_ == Chunking::kDynamic) {
+    while (fetching_ < limits_.concurrency) {
       int slot = PickSlot(-1);
       if (slot < 0) break;
-      auto page = first_eligible(pending_[0]);
+      auto page = next_page(queues_[0]);
       if (!page) break;
-      lease(slot, *page);
-      progress = true;
-      continue;
+      Lease(slot, *page, now_s);
+      leased[static_cast<size_t>(slot)].push_back(*page);
     }
-    for (int s = 0; s < static_cast<int>(slots_.size()) && fetching_ < limits_.concurrency; ++s) {
-      if (PickSlot(s) < 0) continue;
-      auto page = first_eligible(pending_[static_cast<size_t>(s)]);
-      if (!page) continue;
-      lease(s, *page);
-      progress = true;
+  } else {
+    bool progress = true;
+    while (progress && fetching_ < limits_.concurrency) {
+      progress = false;
+      for (int s = 0; s < static_cast<int>(slots_.size()) && fetching_ < limits_.concurrency;
+           ++s) {
+        if (PickSlot(s) < 0) continue;
+        auto page = next_page(queues_[static_cast<size_t>(s)]);
+        if (!page) continue;
+        Lease(s, *page, now_s);
+        leased[static_cast<size_t>(s)].push_back(*page);
+        progress = true;
+      }
     }
   }
-
   std::vector<std::pair<int, std::vector<uint64_t>>> out;
   for (size_t s = 0; s < leased.size(); ++s) {
     if (!leased[s].empty()) out.emplace_back(static_cast<int>(s), std::move(leased[s]));
@@ -169,52 +210,67 @@ std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t c
 }
 
 void Dispatcher::OnFetched(uint64_t page) {
-  if (state_[page] != PageState::kFetching) return;
-  Slot& slot = slots_[owner_[page]];
-  --slot.fetching;
-  --host_fetching_[plan_.pages[page].host_id];
+  if (book_.state(page) != PageState::kFetching) return;
+  Slot& slot = slots_[book_.owner(page)];
+  const uint32_t host = plan_.host_id(page);
+  const bool was_full = !HostMayGo(host);
+  --host_fetching_[host];
   --fetching_;
   slot.processing.push_back(page);
-  state_[page] = PageState::kProcessing;
+  book_.MarkFetched(page);
+  if (was_full) RefreshHost(host);
 }
 
 void Dispatcher::Release(uint64_t page) {
-  if (state_[page] == PageState::kFetching) OnFetched(page);  // a failure may skip Fetched
-  auto& proc = slots_[owner_[page]].processing;
+  if (book_.state(page) == PageState::kFetching) OnFetched(page);  // a failure may skip Fetched
+  const int owner = book_.owner(page);
+  if (owner < 0) return;
+  Slot& slot = slots_[owner];
+  slot.leased.erase(page);
+  auto& proc = slot.processing;
   for (auto it = proc.begin(); it != proc.end(); ++it) {
     if (*it == page) {
       proc.erase(it);
       break;
     }
   }
-  owner_[page] = -1;
 }
 
 void Dispatcher::OnFinished(uint64_t page, bool ok) {
-  PageState st = state_[page];
-  if (st == PageState::kDone || st == PageState::kFailed || st == PageState::kPending) return;
+  PageState st = book_.state(page);
+  if (st != PageState::kFetching && st != PageState::kProcessing) return;
   Release(page);
-  state_[page] = ok ? PageState::kDone : PageState::kFailed;
-  ++finished_;
+  book_.Settle(page, ok);
 }
 
 void Dispatcher::MarkFinished(uint64_t page, bool ok) {
-  if (state_[page] != PageState::kPending) return;
-  QueueFor(page).erase(KeyOf(page));
-  state_[page] = ok ? PageState::kDone : PageState::kFailed;
-  ++finished_;
+  PageState st = book_.state(page);
+  if (st != PageState::kPending && st != PageState::kWaiting) return;
+  book_.Settle(page, ok);
+  // A plan page is skipped lazily in its queue; any other one leaves it now.
+  Queue& q = QueueOf(page);
+  const uint32_t host = plan_.host_id(page);
+  if (auto it = q.hosts.find(host); it != q.hosts.end()) {
+    it->second.extra.erase(KeyOf(page));
+    Refresh(q, host);
+  }
 }
 
-void Dispatcher::Retry(uint64_t page, double not_before_s) {
-  PageState st = state_[page];
+void Dispatcher::Requeue(uint64_t page, std::optional<double> not_before_s) {
+  PageState st = book_.state(page);
   if (st != PageState::kFetching && st != PageState::kProcessing) return;
   Release(page);
-  state_[page] = PageState::kPending;
-  waiting_.emplace(not_before_s, page);
+  book_.Requeue(page, not_before_s.has_value());
+  if (not_before_s) {
+    waiting_.emplace(*not_before_s, page);
+  } else {
+    Push(page);
+  }
 }
 
 std::optional<double> Dispatcher::NextWake() const {
-  std::optional<double> wake = blocked_until_;
+  std::optional<double> wake;
+  if (!paced_hosts_.empty()) wake = paced_hosts_.begin()->first;
   if (!waiting_.empty() && (!wake || waiting_.begin()->first < *wake)) {
     wake = waiting_.begin()->first;
   }
@@ -227,26 +283,15 @@ Dispatcher::Lost Dispatcher::OnWorkerLost(int slot_index) {
   slot.available = false;
   if (!slot.processing.empty()) {
     uint64_t blamed = slot.processing.front();
-    if (++crashes_[blamed] >= kMaxCrashes) lost.failed = blamed;
+    if (book_.CountCrash(blamed) >= kMaxCrashes) lost.failed = blamed;
   }
-  for (uint64_t p = 0; p < state_.size(); ++p) {
-    if (owner_[p] != slot_index) continue;
-    if (state_[p] == PageState::kFetching) {
-      --host_fetching_[plan_.pages[p].host_id];
-      --fetching_;
-    }
-    owner_[p] = -1;
-    if (lost.failed && *lost.failed == p) {
-      state_[p] = PageState::kFailed;
-      ++finished_;
-      continue;
-    }
-    state_[p] = PageState::kPending;
-    QueueFor(p).insert(KeyOf(p));
+  std::vector<uint64_t> pages(slot.leased.begin(), slot.leased.end());
+  std::sort(pages.begin(), pages.end());
+  for (uint64_t p : pages) {
+    if (lost.failed && *lost.failed == p) continue;
+    Requeue(p, std::nullopt);
     lost.requeued.push_back(p);
   }
-  slot.fetching = 0;
-  slot.processing.clear();
   return lost;
 }
 

@@ -1,14 +1,21 @@
 #pragma once
-// Dispatcher: the master's book of every page's state, and the one place that
-// decides which page may be fetched, by which worker, and when.
+// Dispatcher: decides which page may be fetched, by which worker, and when.
+// The pages' states live in the PageBook; the Dispatcher keeps the queues.
 //
 // Because every fetch of the job is leased here, the job's limits hold for the
 // whole job, however many workers there are: --concurrency (pages being
 // fetched), --per-host (pages being fetched per origin), --rate and --delay
 // (leases per origin over time), and the ordered-merge window (no page is
-// leased further than `window` pages past the first page not yet written).
-// A page to be tried again waits, out of the queue, until its time comes. A worker is also leased nothing while `max_backlog` of its
-// fetched pages wait for its CPU, so a busy worker does not hoard pages.
+// leased further than `window` roots past the first root not yet written).
+// A page to be tried again waits, out of the queue, until its time comes. A
+// worker is also leased nothing while `max_backlog` of its fetched pages wait
+// for its CPU, so a busy worker does not hoard pages.
+//
+// Cost: pending pages are queued per host (one queue per chunk with static
+// chunking), ordered by (root, page), so a follow-up waits right behind its
+// root. Only hosts that may take a page now (not full, not paced) are in the
+// `ready` set, keyed by their first page: a lease is O(log n) whatever the
+// order, chunking and limits, and never scans pages it cannot lease.
 //
 // Single-threaded (the master's loop). Worker slots are numbered 0..N-1 and
 // keep their number when the process in them is replaced.
@@ -18,15 +25,16 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "engine/config.h"
+#include "engine/page_book.h"
 #include "engine/plan.h"
 
 namespace forage::engine {
-
-enum class PageState : uint8_t { kPending, kFetching, kProcessing, kDone, kFailed };
 
 struct DispatchLimits {
   int concurrency = 100;
@@ -39,20 +47,22 @@ struct DispatchLimits {
 
 class Dispatcher {
  public:
-  Dispatcher(const Plan& plan, DispatchLimits limits, Chunking chunking, int slots);
+  // `plan` and `book` must outlive the Dispatcher; every page of the book
+  // that is pending is queued.
+  Dispatcher(const Plan& plan, PageBook& book, DispatchLimits limits, Chunking chunking,
+             int slots);
 
-  // Registers a follow-up page (already appended to the plan) found on a
-  // page of root `root`: it is leased right after the pages of its root, and
-  // the merge window counts it as part of that root. Returns its index.
-  uint64_t AddPage(uint64_t root);
-  uint64_t root_of(uint64_t page) const { return root_[page]; }
+  // Queues a page the book gained (a follow-up, already in the plan): it is
+  // leased right after the pages of its root.
+  void Enqueue(uint64_t page);
 
   // A slot's worker may receive leases (it said hello) or not (dead, stopping).
   void SetAvailable(int slot, bool available);
+  bool available(int slot) const { return slots_[slot].available; }
 
   // Leases as many pages as the limits allow at `now_s` (seconds on any
-  // monotonic clock): (slot, page ids) pairs. `cursor` is the first page
-  // index not yet written (ordered merge).
+  // monotonic clock): (slot, page ids) pairs. `cursor` is the first root
+  // not yet written (ordered merge).
   std::vector<std::pair<int, std::vector<uint64_t>>> Assign(uint64_t cursor, double now_s = 0);
 
   // When Assign may lease something it could not lease now (a retry's time,
@@ -62,8 +72,12 @@ class Dispatcher {
   // The page was handled by an earlier run (--resume): it is never leased.
   void MarkFinished(uint64_t page, bool ok);
 
-  // The page failed and is to be tried again, not before `not_before_s`.
-  void Retry(uint64_t page, double not_before_s);
+  // The one path back to the queue (retries and lost workers): the page's
+  // lease is released, the book forgets what it sent, and it is leased again
+  // from `not_before_s` on (now, if nullopt).
+  void Requeue(uint64_t page, std::optional<double> not_before_s);
+  // A retry: Requeue of a leased page, not before `not_before_s`.
+  void Retry(uint64_t page, double not_before_s) { Requeue(page, not_before_s); }
 
   // The page's transfer finished: its fetch slot is free.
   void OnFetched(uint64_t page);
@@ -72,51 +86,69 @@ class Dispatcher {
 
   struct Lost {
     std::vector<uint64_t> requeued;  // back to pending
-    std::optional<uint64_t> failed;  // killed a worker twice: failed for good
+    std::optional<uint64_t> failed;  // killed a worker twice: to be failed for good
   };
   // The worker in `slot` died. The page it was processing (the oldest fetched,
-  // unfinished one: processing is FIFO) is blamed; the rest go back to pending.
+  // unfinished one: processing is FIFO) is blamed; the rest are requeued.
+  // A page blamed twice is returned as `failed`, still leased: the caller
+  // settles it (OnFinished) once it has recorded the failure.
   Lost OnWorkerLost(int slot);
 
-  PageState state(uint64_t page) const { return state_[page]; }
-  int leased_to(uint64_t page) const { return owner_[page]; }
-  bool all_finished() const { return finished_ == state_.size(); }
+  PageState state(uint64_t page) const { return book_.state(page); }
+  int leased_to(uint64_t page) const { return book_.owner(page); }
+  uint64_t root_of(uint64_t page) const { return book_.root(page); }
+  bool all_finished() const { return book_.all_settled(); }
   size_t fetching() const { return static_cast<size_t>(fetching_); }
-  size_t outstanding(int slot) const { return slots_[slot].fetching + slots_[slot].processing.size(); }
+  size_t outstanding(int slot) const { return slots_[slot].leased.size(); }
 
  private:
   struct Slot {
     bool available = false;
-    int fetching = 0;
-    std::deque<uint64_t> processing;  // fetched, unfinished, in arrival order
+    std::unordered_set<uint64_t> leased;  // fetching or processing
+    std::deque<uint64_t> processing;       // fetched, unfinished, in arrival order
+  };
+  using QueueKey = std::pair<uint64_t, uint64_t>;  // (root, page)
+  // One host's pending pages in one queue: the plan's own pages in plan
+  // order (settled ones skipped lazily), and the rest (requeued pages,
+  // follow-ups) in a set.
+  struct HostQueue {
+    std::deque<uint64_t> initial;
+    std::set<QueueKey> extra;
+    bool listed = false;  // in the queue's ready set, under `listed_key`
+    QueueKey listed_key{};
+  };
+  struct Queue {
+    std::unordered_map<uint32_t, HostQueue> hosts;
+    std::set<std::pair<QueueKey, uint32_t>> ready;  // (first page, host) of hosts that may go
   };
 
-  // Pending pages are ordered by (root, page): a follow-up waits right behind
-  // its root, before the next root.
-  using QueueKey = std::pair<uint64_t, uint64_t>;
-  QueueKey KeyOf(uint64_t page) const { return {root_[page], page}; }
-  std::set<QueueKey>& QueueFor(uint64_t page);
-  int PickSlot(int queue_owner) const;
-  bool HostFull(uint64_t page) const;
+  QueueKey KeyOf(uint64_t page) const { return {book_.root(page), page}; }
+  Queue& QueueOf(uint64_t page);
+  void Push(uint64_t page);
+  std::optional<QueueKey> Front(HostQueue& hq);
+  bool HostMayGo(uint32_t host) const;
+  void Refresh(Queue& q, uint32_t host);
+  void RefreshHost(uint32_t host);
+  void GrowHosts();
+  int PickSlot(int only) const;
+  void Lease(int slot, uint64_t page, double now_s);
   void Release(uint64_t page);  // the page's fetch slot and processing entry
 
   const Plan& plan_;
+  PageBook& book_;
   DispatchLimits limits_;
   Chunking chunking_;
-  std::vector<PageState> state_;
-  std::vector<int> owner_;             // slot a page is leased to, -1 if none
-  std::vector<uint8_t> crashes_;       // times a page was blamed for a worker death
-  std::vector<int> chunk_of_;          // static chunking: the slot owning each page
-  std::vector<std::set<QueueKey>> pending_;  // one queue (dynamic) or one per slot (static)
-  std::vector<uint64_t> root_;               // the plan page each page descends from
+  bool paced_ = false;
+  std::vector<Queue> queues_;   // one (dynamic) or one per slot (static)
+  uint64_t chunk_base_ = 0, chunk_extra_ = 0;  // static: chunk sizes (numpy.array_split)
   std::vector<Slot> slots_;
   std::vector<int> host_fetching_;
   std::vector<double> host_next_s_;           // --rate/--delay: next lease allowed
-  std::set<std::pair<double, uint64_t>> waiting_;  // (not before, page): retries
-  std::optional<double> blocked_until_;       // a host's next slot that held a page back
+  std::vector<uint8_t> host_paced_;           // in paced_hosts_, so not ready
+  std::set<std::pair<double, uint32_t>> paced_hosts_;  // (next lease allowed, host)
+  std::set<std::pair<double, uint64_t>> waiting_;     // (not before, page): retries
   std::mt19937_64 rng_{std::random_device{}()};
   int fetching_ = 0;
-  size_t finished_ = 0;
 };
 
 }  // namespace forage::engine

@@ -7,9 +7,9 @@ namespace {
 
 Plan MakePlan(int pages, int hosts = 1) {
   Plan p;
-  for (int h = 0; h < hosts; ++h) p.hosts.push_back("http://h" + std::to_string(h));
+  for (int h = 0; h < hosts; ++h) p.InternHost("http://h" + std::to_string(h));
   for (int i = 0; i < pages; ++i) {
-    p.pages.push_back(PageTask{static_cast<uint64_t>(i + 1), "u", static_cast<uint32_t>(i % hosts)});
+    p.Add(PageTask{static_cast<uint64_t>(i + 1), "u", static_cast<uint32_t>(i % hosts)});
   }
   return p;
 }
@@ -26,7 +26,8 @@ TEST_CASE("concurrency holds across all workers together") {
   Plan plan = MakePlan(100);
   DispatchLimits lim;
   lim.concurrency = 5;
-  Dispatcher d(plan, lim, Chunking::kDynamic, 3);
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 3);
   for (int s = 0; s < 3; ++s) d.SetAvailable(s, true);
   auto leases = d.Assign(0);
   CHECK(Count(leases) == 5);
@@ -44,7 +45,8 @@ TEST_CASE("per-host limit holds for the whole job; other hosts still go") {
   DispatchLimits lim;
   lim.concurrency = 100;
   lim.per_host = 3;
-  Dispatcher d(plan, lim, Chunking::kDynamic, 2);
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 2);
   d.SetAvailable(0, true);
   d.SetAvailable(1, true);
   CHECK(Count(d.Assign(0)) == 6);
@@ -55,7 +57,8 @@ TEST_CASE("the ordered-merge window bounds how far ahead pages are leased") {
   DispatchLimits lim;
   lim.concurrency = 100;
   lim.window = 10;
-  Dispatcher d(plan, lim, Chunking::kDynamic, 1);
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 1);
   d.SetAvailable(0, true);
   auto leases = d.Assign(0);
   REQUIRE(leases.size() == 1);
@@ -66,7 +69,8 @@ TEST_CASE("the ordered-merge window bounds how far ahead pages are leased") {
 TEST_CASE("static chunking splits pages as numpy.array_split does") {
   Plan plan = MakePlan(10);
   DispatchLimits lim;
-  Dispatcher d(plan, lim, Chunking::kStatic, 3);
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kStatic, 3);
   for (int s = 0; s < 3; ++s) d.SetAvailable(s, true);
   auto leases = d.Assign(0);
   REQUIRE(leases.size() == 3);
@@ -80,7 +84,8 @@ TEST_CASE("a worker with a full CPU backlog gets no more pages") {
   DispatchLimits lim;
   lim.concurrency = 4;
   lim.max_backlog = 2;
-  Dispatcher d(plan, lim, Chunking::kDynamic, 1);
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 1);
   d.SetAvailable(0, true);
   CHECK(Count(d.Assign(0)) == 4);
   d.OnFetched(0);
@@ -93,7 +98,8 @@ TEST_CASE("a worker with a full CPU backlog gets no more pages") {
 TEST_CASE("a lost worker's pages return to pending; its page in process is blamed") {
   Plan plan = MakePlan(6);
   DispatchLimits lim;
-  Dispatcher d(plan, lim, Chunking::kDynamic, 2);
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 2);
   d.SetAvailable(0, true);
   CHECK(Count(d.Assign(0)) == 6);  // only slot 0 is available: all 6 go there
   d.SetAvailable(1, true);
@@ -115,16 +121,19 @@ TEST_CASE("a lost worker's pages return to pending; its page in process is blame
   auto lost2 = d.OnWorkerLost(1);
   REQUIRE(lost2.failed.has_value());
   CHECK(*lost2.failed == 2);
+  CHECK(d.leased_to(2) == 1);  // still leased: the caller records the failure, then settles
+  d.OnFinished(2, false);
   CHECK(d.state(2) == PageState::kFailed);
 }
 
 TEST_CASE("a page to retry waits out of the queue until its time") {
   Plan plan = MakePlan(2);
-  Dispatcher d(plan, DispatchLimits{}, Chunking::kDynamic, 1);
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, DispatchLimits{}, Chunking::kDynamic, 1);
   d.SetAvailable(0, true);
   CHECK(Count(d.Assign(0, 10.0)) == 2);
   d.Retry(0, 12.5);
-  CHECK(d.state(0) == PageState::kPending);
+  CHECK(d.state(0) == PageState::kWaiting);
   CHECK(d.fetching() == 1);
   CHECK(Count(d.Assign(0, 12.0)) == 0);
   REQUIRE(d.NextWake().has_value());
@@ -139,7 +148,8 @@ TEST_CASE("--rate spaces the leases to one host strictly; other hosts are not he
   Plan plan = MakePlan(10, 2);  // even pages on host 0, odd on host 1
   DispatchLimits lim;
   lim.rate_per_host = 4;  // one lease per host every 0.25 s
-  Dispatcher d(plan, lim, Chunking::kDynamic, 1);
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 1);
   d.SetAvailable(0, true);
   auto first = d.Assign(0, 100.0);
   REQUIRE(Count(first) == 2);  // one per host
@@ -154,7 +164,8 @@ TEST_CASE("--rate spaces the leases to one host strictly; other hosts are not he
 
 TEST_CASE("all_finished once every page is done or failed") {
   Plan plan = MakePlan(2);
-  Dispatcher d(plan, DispatchLimits{}, Chunking::kDynamic, 1);
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, DispatchLimits{}, Chunking::kDynamic, 1);
   d.SetAvailable(0, true);
   CHECK(Count(d.Assign(0)) == 2);
   d.OnFinished(0, true);

@@ -119,7 +119,7 @@ std::string Fingerprint(const Config& c, const Plan& plan) {
     for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
     h = (h ^ 0xff) * 1099511628211ull;  // a separator, so "ab","c" != "a","bc"
   };
-  for (const auto& p : plan.pages) mix(p.url);
+  for (uint64_t i = 0; i < plan.size(); ++i) mix(plan.url(i));
   mix(c.items);
   for (const auto& f : c.fields) {
     mix(f.name);
@@ -133,7 +133,7 @@ std::string Fingerprint(const Config& c, const Plan& plan) {
     mix(f.selector);
   }
   mix(std::to_string(c.depth));
-  return fmt::format("{:016x}-{}", h, plan.pages.size());
+  return fmt::format("{:016x}-{}", h, plan.size());
 }
 
 Status CheckLimits(const Config& c) {

@@ -4,35 +4,16 @@
 
 namespace forage::engine {
 
-FollowTree::FollowTree(Plan* plan, Dispatcher* dispatcher, int depth, size_t follow_column)
-    : plan_(plan),
-      dispatcher_(dispatcher),
-      depth_limit_(depth),
-      follow_column_(follow_column),
-      depth_(plan->pages.size(), 0),
-      carried_(plan->pages.size()) {
-  for (uint32_t i = 0; i < plan->hosts.size(); ++i) host_ids_[plan->hosts[i]] = i;
-  for (const auto& p : plan->pages) seen_.insert(p.url);
-}
-
-void FollowTree::Hold(uint64_t page, std::vector<parser::Record>&& records) {
-  auto& held = held_[page];
-  held.insert(held.end(), std::make_move_iterator(records.begin()),
-              std::make_move_iterator(records.end()));
-}
-
-uint32_t FollowTree::HostId(const std::string& origin) {
-  auto [it, inserted] = host_ids_.try_emplace(origin, static_cast<uint32_t>(plan_->hosts.size()));
-  if (inserted) plan_->hosts.push_back(origin);
-  return it->second;
+FollowTree::FollowTree(Plan* plan, PageBook* book, int depth, size_t follow_column)
+    : plan_(plan), book_(book), depth_limit_(depth), follow_column_(follow_column) {
+  for (uint64_t p = 0; p < plan->size(); ++p) seen_.insert(plan->url(p));
 }
 
 // Links come resolved (the follow column has the `url` option); a link is
 // normalised by dropping its fragment, then fetched once per job.
-void FollowTree::AddFollowUps(uint64_t page, uint64_t root) {
-  auto it = held_.find(page);
-  if (it == held_.end()) return;
-  for (const parser::Record& r : it->second) {
+void FollowTree::AddFollowUps(uint64_t page, uint64_t root, std::vector<parser::Record>& records,
+                              std::vector<uint64_t>* added) {
+  for (const parser::Record& r : records) {
     if (follow_column_ >= r.values.size() || !r.values[follow_column_]) continue;
     std::vector<parser::FieldValue> carried(r.values.begin(),
                                             r.values.begin() + static_cast<long>(follow_column_));
@@ -41,30 +22,33 @@ void FollowTree::AddFollowUps(uint64_t page, uint64_t root) {
       std::string url = link->substr(0, link->find('#'));
       auto origin = UrlOrigin(url);  // only http(s) links are followed
       if (!origin || !seen_.insert(url).second) continue;
-      plan_->pages.push_back(PageTask{plan_->pages[page].page_number, url, HostId(*origin)});
-      depth_.push_back(depth_[page] + 1);
-      carried_.push_back(carried);
-      dispatcher_->AddPage(root);
+      uint64_t id = plan_->Add(PageTask{plan_->page_number(page), url, plan_->InternHost(*origin)});
+      uint64_t in_book =
+          book_->Add(root, static_cast<uint16_t>(book_->depth(page) + 1), carried);
+      (void)in_book;  // the same id: plan and book grow together
+      added->push_back(id);
       ++open_below_[root];
     }
   }
 }
 
-void FollowTree::Finish(uint64_t page, bool ok, std::vector<Completed>* completed) {
-  const uint64_t root = dispatcher_->root_of(page);
-  if (ok && depth_[page] < depth_limit_) {
-    AddFollowUps(page, root);
+void FollowTree::Finish(uint64_t page, bool ok, std::vector<uint64_t>* added,
+                        std::vector<Completed>* completed) {
+  const uint64_t root = book_->root(page);
+  std::vector<parser::Record> held = book_->TakeHeld(page);
+  if (ok && book_->depth(page) < depth_limit_) {
+    AddFollowUps(page, root, held, added);
   } else if (ok) {
     auto& out = bucket_[root][page];
-    for (parser::Record& r : held_[page]) {
+    const auto& carried = book_->carried(page);
+    for (parser::Record& r : held) {
       parser::Record merged;
-      merged.values = carried_[page];
+      merged.values = carried;
       merged.values.insert(merged.values.end(), std::make_move_iterator(r.values.begin()),
                            std::make_move_iterator(r.values.end()));
       out.push_back(std::move(merged));
     }
   }
-  held_.erase(page);
   if (page == root) {
     root_finished_ok_[root] = ok;
   } else {

@@ -9,7 +9,11 @@
 // page belongs to a root (a page of the plan); a root is complete when it and
 // all pages found below it are finished, and its records then go out, in the
 // order the pages were found, as the root's records. The merge window, the
-// ordered output and --resume all count roots. Master-only.
+// ordered output and --resume all count roots.
+//
+// Per-page state (root, depth, carried fields, records held while the page
+// is in flight) lives in the PageBook; the tree keeps only what belongs to
+// roots. Master-only, single-threaded.
 
 #include <cstdint>
 #include <map>
@@ -18,7 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/dispatcher.h"
+#include "engine/page_book.h"
 #include "engine/plan.h"
 #include "parser/extract.h"
 
@@ -26,44 +30,38 @@ namespace forage::engine {
 
 class FollowTree {
  public:
-  // `plan` grows with the follow-ups; `follow_column` is the index of the
-  // link column in the list rules' records; pages at `depth` are detail pages.
-  FollowTree(Plan* plan, Dispatcher* dispatcher, int depth, size_t follow_column);
+  // `plan` and `book` grow with the follow-ups; `follow_column` is the index
+  // of the link column in the list rules' records; pages at `depth` are
+  // detail pages.
+  FollowTree(Plan* plan, PageBook* book, int depth, size_t follow_column);
 
   // 0: the job's (list) rules; 1: the detail rules.
-  uint8_t RulesFor(uint64_t page) const { return depth_[page] >= depth_limit_ ? 1 : 0; }
-
-  // Records of a page, held until it is finished.
-  void Hold(uint64_t page, std::vector<parser::Record>&& records);
-  // The page will be fetched again: forget what it sent.
-  void Drop(uint64_t page) { held_.erase(page); }
+  uint8_t RulesFor(uint64_t page) const { return book_->depth(page) >= depth_limit_ ? 1 : 0; }
 
   struct Completed {
     uint64_t root = 0;
     bool ok = false;  // the root page itself succeeded
     std::vector<parser::Record> records;
   };
-  // The page is finished for good. A list page registers its follow-ups
-  // with the dispatcher; a detail page files its records under its root.
-  // Roots that became complete are appended to `completed`.
-  void Finish(uint64_t page, bool ok, std::vector<Completed>* completed);
+  // The page is finished for good (call before the book settles it: its
+  // records are taken from the book). A list page registers its follow-ups
+  // (appended to `added`, to be queued); a detail page files its records
+  // under its root. Roots that became complete are appended to `completed`.
+  void Finish(uint64_t page, bool ok, std::vector<uint64_t>* added,
+              std::vector<Completed>* completed);
 
  private:
-  uint32_t HostId(const std::string& origin);
-  void AddFollowUps(uint64_t page, uint64_t root);
+  void AddFollowUps(uint64_t page, uint64_t root, std::vector<parser::Record>& records,
+                    std::vector<uint64_t>* added);
 
   Plan* plan_;
-  Dispatcher* dispatcher_;
+  PageBook* book_;
   int depth_limit_;
   size_t follow_column_;
-  std::vector<int> depth_;                              // per page: 0 for the plan's pages
-  std::vector<std::vector<parser::FieldValue>> carried_;  // per page: the linking item's fields
-  std::unordered_map<uint64_t, std::vector<parser::Record>> held_;
   std::unordered_map<uint64_t, uint64_t> open_below_;   // root -> pages found, not finished
   std::unordered_map<uint64_t, bool> root_finished_ok_;  // root -> finished, and how
   std::unordered_map<uint64_t, std::map<uint64_t, std::vector<parser::Record>>> bucket_;
   std::unordered_set<std::string> seen_;                // every URL fetched or to fetch
-  std::unordered_map<std::string, uint32_t> host_ids_;
 };
 
 }  // namespace forage::engine

@@ -7,32 +7,14 @@ namespace forage::engine {
 Merger::Merger(Order order, uint64_t pages, EmitFn emit)
     : order_(order), emit_(std::move(emit)), resolved_(pages, 0) {}
 
-void Merger::Add(uint64_t page, std::vector<parser::Record>&& records) {
-  auto& held = partial_[page];
-  if (held.empty()) {
-    held = std::move(records);
-  } else {
-    held.insert(held.end(), std::make_move_iterator(records.begin()),
-                std::make_move_iterator(records.end()));
-  }
-}
-
-Status Merger::Commit(uint64_t page) {
-  std::vector<parser::Record> records;
-  if (auto it = partial_.find(page); it != partial_.end()) {
-    records = std::move(it->second);
-    partial_.erase(it);
-  }
+Status Merger::Commit(uint64_t page, std::vector<parser::Record>&& records) {
   return Resolve(page, true, &records);
 }
 
 Status Merger::Skip(uint64_t page) {
-  partial_.erase(page);
   std::vector<parser::Record> none;
   return Resolve(page, false, &none);
 }
-
-void Merger::Discard(uint64_t page) { partial_.erase(page); }
 
 Status Merger::Preresolve(uint64_t page) {
   if (resolved_[page]) return OkStatus();

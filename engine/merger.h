@@ -4,8 +4,8 @@
 // resolved: with its records (ok) or with none (failed), so the caller can
 // both store the records and note the page as stored.
 //
-// Records of a page are held until the page is committed, so a page whose
-// worker died half-way never writes anything (Discard). With Order::kPage a
+// A page's records are held by the PageBook until the page is settled, so
+// a page whose worker died half-way never writes anything. With Order::kPage a
 // committed page waits until every earlier page is resolved, then its records
 // go out; the dispatcher's window bounds how many pages can wait. With
 // Order::kArrival pages go out as they commit. Single-threaded.
@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
@@ -29,13 +28,10 @@ class Merger {
 
   Merger(Order order, uint64_t pages, EmitFn emit);
 
-  void Add(uint64_t page, std::vector<parser::Record>&& records);
   // The page succeeded: its records may be written.
-  Status Commit(uint64_t page);
+  Status Commit(uint64_t page, std::vector<parser::Record>&& records);
   // The page failed for good: nothing of it is written.
   Status Skip(uint64_t page);
-  // The page will be fetched again: forget what it sent so far.
-  void Discard(uint64_t page);
   // The page was stored by an earlier run (--resume): resolved, not emitted.
   Status Preresolve(uint64_t page);
 
@@ -50,7 +46,6 @@ class Merger {
   Order order_;
   EmitFn emit_;
   std::vector<uint8_t> resolved_;
-  std::unordered_map<uint64_t, std::vector<parser::Record>> partial_;
   // Resolved pages waiting for their turn (page order): ok flag and records.
   std::map<uint64_t, std::pair<bool, std::vector<parser::Record>>> ready_;
   uint64_t cursor_ = 0;

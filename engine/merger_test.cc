@@ -28,19 +28,15 @@ TEST_SUITE("engine.merger") {
 TEST_CASE("page order: later pages wait for earlier ones, failed pages are skipped") {
   Collected c;
   Merger m(Order::kPage, 4, c.Fn());
-  m.Add(2, Recs({"c1", "c2"}));
-  REQUIRE(m.Commit(2));
+  REQUIRE(m.Commit(2, Recs({"c1", "c2"})));
   CHECK(c.values.empty());
   CHECK(m.held_pages() == 1);
-  m.Add(0, Recs({"a1"}));
-  REQUIRE(m.Commit(0));
+  REQUIRE(m.Commit(0, Recs({"a1"})));
   CHECK(c.values == std::vector<std::string>{"a1"});
   REQUIRE(m.Skip(1));
   CHECK(c.values == std::vector<std::string>{"a1", "c1", "c2"});
   CHECK(m.cursor() == 3);
-  m.Add(3, Recs({"d1"}));
-  m.Add(3, Recs({"d2"}));  // a page may send its records in several batches
-  REQUIRE(m.Commit(3));
+  REQUIRE(m.Commit(3, Recs({"d1", "d2"})));
   CHECK(c.values == std::vector<std::string>{"a1", "c1", "c2", "d1", "d2"});
   CHECK(m.held_pages() == 0);
   // Every page, the failed one too, was emitted once, in page order.
@@ -53,21 +49,16 @@ TEST_CASE("pages stored by an earlier run are resolved without being emitted") {
   REQUIRE(m.Preresolve(0));
   REQUIRE(m.Preresolve(1));
   CHECK(m.cursor() == 2);
-  m.Add(2, Recs({"c"}));
-  REQUIRE(m.Commit(2));
+  REQUIRE(m.Commit(2, Recs({"c"})));
   CHECK(c.pages == std::vector<std::pair<uint64_t, bool>>{{2, true}});
 }
 
-TEST_CASE("arrival order writes at commit; discarded partial pages never appear") {
+TEST_CASE("arrival order writes at commit; a page is written once only") {
   Collected c;
   Merger m(Order::kArrival, 3, c.Fn());
-  m.Add(1, Recs({"half"}));
-  m.Discard(1);  // its worker died; the page will be fetched again
-  m.Add(2, Recs({"z"}));
-  REQUIRE(m.Commit(2));
-  m.Add(1, Recs({"b"}));
-  REQUIRE(m.Commit(1));
-  REQUIRE(m.Commit(1));  // a duplicate commit writes nothing twice
+  REQUIRE(m.Commit(2, Recs({"z"})));
+  REQUIRE(m.Commit(1, Recs({"b"})));
+  REQUIRE(m.Commit(1, Recs({"b"})));  // a duplicate commit writes nothing twice
   CHECK(c.values == std::vector<std::string>{"z", "b"});
   CHECK(m.cursor() == 0);
 }
@@ -76,8 +67,7 @@ TEST_CASE("a sink error stops the merge and is returned") {
   Merger m(Order::kPage, 1, [](uint64_t, bool, std::vector<parser::Record>&&) -> Status {
     return Err(ErrorCode::kIo, "disk full");
   });
-  m.Add(0, Recs({"x"}));
-  auto st = m.Commit(0);
+  auto st = m.Commit(0, Recs({"x"}));
   REQUIRE_FALSE(st.has_value());
   CHECK(st.error().message == "disk full");
 }

@@ -1,9 +1,9 @@
 #include "engine/plan.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
-#include <unordered_map>
-#include <unordered_set>
+#include <utility>
 
 namespace forage::engine {
 namespace {
@@ -27,7 +27,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string Expand(std::string_view tmpl, uint64_t page) {
+}  // namespace
+
+std::string ExpandTemplate(std::string_view tmpl, uint64_t page) {
   std::string out;
   std::string num = std::to_string(page);
   for (size_t i = 0; i < tmpl.size();) {
@@ -41,11 +43,38 @@ std::string Expand(std::string_view tmpl, uint64_t page) {
   return out;
 }
 
-}  // namespace
+void Plan::SetTemplate(std::string url_template, uint32_t host_id, std::vector<uint64_t> numbers) {
+  template_ = std::move(url_template);
+  template_host_ = host_id;
+  numbers_ = std::move(numbers);
+}
+
+uint64_t Plan::Add(PageTask task) {
+  stored_.push_back(std::move(task));
+  return size() - 1;
+}
+
+uint32_t Plan::InternHost(const std::string& origin) {
+  auto [it, inserted] = host_ids_.try_emplace(origin, static_cast<uint32_t>(hosts_.size()));
+  if (inserted) hosts_.push_back(origin);
+  return it->second;
+}
+
+std::string Plan::url(uint64_t i) const {
+  return i < numbers_.size() ? ExpandTemplate(template_, numbers_[i])
+                             : stored_[i - numbers_.size()].url;
+}
+
+PageTask Plan::page(uint64_t i) const {
+  if (i >= numbers_.size()) return stored_[i - numbers_.size()];
+  return PageTask{numbers_[i], ExpandTemplate(template_, numbers_[i]), template_host_};
+}
 
 Result<std::vector<uint64_t>> ParsePageList(std::string_view spec) {
-  std::vector<uint64_t> pages;
-  std::unordered_set<uint64_t> seen;
+  // Ranges first, checked for overlaps by sorting them (no set of every
+  // page: a list of a million pages costs its vector only).
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  uint64_t total = 0;
   if (Trim(spec).empty()) return Err(ErrorCode::kInvalidArgument, "page list is empty");
   size_t start = 0;
   while (start <= spec.size()) {
@@ -64,19 +93,27 @@ Result<std::vector<uint64_t>> ParsePageList(std::string_view spec) {
       return Err(ErrorCode::kInvalidArgument, "page list '{}': range '{}' runs backwards", spec,
                  part);
     }
-    if (hi - *lo + pages.size() >= kMaxPages) {
+    if (hi - *lo + total >= kMaxPages) {
       return Err(ErrorCode::kInvalidArgument, "page list '{}': more than {} pages", spec,
                  kMaxPages);
     }
-    for (uint64_t p = *lo; p <= hi; ++p) {
-      if (!seen.insert(p).second) {
-        return Err(ErrorCode::kInvalidArgument, "page list '{}': page {} is listed twice", spec,
-                   p);
-      }
-      pages.push_back(p);
-    }
+    total += hi - *lo + 1;
+    ranges.emplace_back(*lo, hi);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> sorted = ranges;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    if (sorted[i].first <= sorted[i - 1].second) {
+      return Err(ErrorCode::kInvalidArgument, "page list '{}': page {} is listed twice", spec,
+                 sorted[i].first);
+    }
+  }
+  std::vector<uint64_t> pages;
+  pages.reserve(total);
+  for (auto [lo, hi] : ranges) {
+    for (uint64_t p = lo; p <= hi; ++p) pages.push_back(p);
   }
   return pages;
 }
@@ -101,13 +138,10 @@ Result<std::string> UrlOrigin(std::string_view url) {
 
 Result<Plan> BuildPlan(const Config& config) {
   Plan plan;
-  std::unordered_map<std::string, uint32_t> host_ids;
   auto add = [&](uint64_t number, std::string url) -> Status {
     auto origin = UrlOrigin(url);
     if (!origin) return origin.error();
-    auto [it, inserted] = host_ids.try_emplace(*origin, static_cast<uint32_t>(plan.hosts.size()));
-    if (inserted) plan.hosts.push_back(*origin);
-    plan.pages.push_back(PageTask{number, std::move(url), it->second});
+    plan.Add(PageTask{number, std::move(url), plan.InternHost(*origin)});
     return OkStatus();
   };
 
@@ -122,10 +156,10 @@ Result<Plan> BuildPlan(const Config& config) {
       std::string_view t = Trim(line);
       while (!t.empty() && (t.back() == '\r' || t.back() == '\t')) t.remove_suffix(1);
       if (t.empty() || t.front() == '#') continue;
-      if (config.limit_pages > 0 && plan.pages.size() >= config.limit_pages) break;
+      if (config.limit_pages > 0 && plan.size() >= config.limit_pages) break;
       if (auto st = add(n, std::string(t)); !st) return st.error();
     }
-    if (plan.pages.empty()) {
+    if (plan.size() == 0) {
       return Err(ErrorCode::kInvalidArgument, "urls file '{}' holds no URL", config.urls_file);
     }
     return plan;
@@ -137,10 +171,21 @@ Result<Plan> BuildPlan(const Config& config) {
   }
   auto pages = ParsePageList(config.pages);
   if (!pages) return pages.error();
-  plan.pages.reserve(pages->size());
+  if (config.limit_pages > 0 && pages->size() > config.limit_pages) {
+    pages->resize(config.limit_pages);
+  }
+  // The URL's origin (checked on the first page) is every page's, unless
+  // {page} is part of it: then each page keeps its own URL.
+  auto origin = UrlOrigin(ExpandTemplate(config.url_template, pages->front()));
+  if (!origin) return origin.error();
+  auto template_origin = UrlOrigin(config.url_template);
+  if (template_origin && template_origin->find("{page}") == std::string::npos) {
+    uint32_t host = plan.InternHost(*origin);
+    plan.SetTemplate(config.url_template, host, std::move(*pages));
+    return plan;
+  }
   for (uint64_t p : *pages) {
-    if (config.limit_pages > 0 && plan.pages.size() >= config.limit_pages) break;
-    if (auto st = add(p, Expand(config.url_template, p)); !st) return st.error();
+    if (auto st = add(p, ExpandTemplate(config.url_template, p)); !st) return st.error();
   }
   return plan;
 }

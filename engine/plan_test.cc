@@ -42,13 +42,41 @@ TEST_CASE("a plan expands every {page} and numbers hosts") {
   c.pages = "2-3";
   auto plan = BuildPlan(c);
   REQUIRE(plan.has_value());
-  REQUIRE(plan->pages.size() == 2);
-  CHECK(plan->pages[0].url == "http://h:1/p/2/?again=2");
-  CHECK(plan->pages[1].page_number == 3);
-  CHECK(plan->hosts == std::vector<std::string>{"http://h:1"});
+  REQUIRE(plan->size() == 2);
+  CHECK(plan->url(0) == "http://h:1/p/2/?again=2");
+  CHECK(plan->page(1).page_number == 3);
+  CHECK(plan->page(1).url == "http://h:1/p/3/?again=3");
+  CHECK(plan->hosts() == std::vector<std::string>{"http://h:1"});
 
   c.url_template = "http://h:1/p/";
   CHECK(BuildPlan(c).error().message.find("no {page} placeholder") != std::string::npos);
+}
+
+TEST_CASE("{page} in the host gives each page its own origin; follow-ups append") {
+  Config c;
+  c.url_template = "http://s{page}.example/p/";
+  c.pages = "1-2";
+  auto plan = BuildPlan(c);
+  REQUIRE(plan.has_value());
+  CHECK(plan->hosts() == std::vector<std::string>{"http://s1.example", "http://s2.example"});
+  CHECK(plan->host_id(1) == 1);
+  uint64_t id = plan->Add(PageTask{2, "http://other/x", plan->InternHost("http://other")});
+  CHECK(id == 2);
+  CHECK(plan->url(2) == "http://other/x");
+  CHECK(plan->host_id(2) == 2);
+  CHECK(plan->InternHost("http://s1.example") == 0);
+}
+
+TEST_CASE("a million template pages, and --limit-pages keeps the first ones") {
+  Config c;
+  c.url_template = "http://h/{page}";
+  c.pages = "1-1000000";
+  auto plan = BuildPlan(c);
+  REQUIRE(plan.has_value());
+  CHECK(plan->size() == 1000000);
+  CHECK(plan->url(999999) == "http://h/1000000");
+  c.limit_pages = 3;
+  CHECK(BuildPlan(c)->size() == 3);
 }
 
 }  // TEST_SUITE

@@ -82,6 +82,7 @@ std::string ReportJson(const Summary& s) {
                                {"busy_share", s.wall_s > 0 ? w.busy_s / s.wall_s : 0.0},
                                {"max_loop_lag_ms", w.max_loop_lag_s * 1e3},
                                {"restarts", w.restarts},
+                               {"retired", w.retired},
                                {"exit", w.exit}});
   }
   j["failures"] = nlohmann::ordered_json::array();

@@ -19,7 +19,8 @@ struct WorkerSummary {
   double sys_s = 0;
   double busy_s = 0;        // CPU time spent processing pages
   double max_loop_lag_s = 0;
-  int restarts = 0;         // processes that died in this slot and were replaced
+  int restarts = 0;         // processes that ended in this slot and were replaced
+  int retired = 0;          // of those, processes replaced at their own request (--worker-max-rss)
   std::string exit;         // how the last process in the slot ended
 };
 

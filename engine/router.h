@@ -1,0 +1,144 @@
+#pragma once
+// Router: the master's decisions. It routes what workers send (records,
+// pages done, stats, a request to retire) into the PageBook, the
+// FollowTree, the Merger and the Recorder; leases pages through the
+// Dispatcher; decides retries, what a lost worker costs, when a slot gets a
+// fresh process, and when the run may stop.
+//
+// It reaches the workers only through a WorkerPort: forking processes and
+// channels (WorkerPool) in forage, a fake in tests. That is also the seam a
+// distributed mode plugs into: leases go out through the port, results come
+// back as the same messages. Single-threaded (the master's loop).
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/config.h"
+#include "engine/dispatcher.h"
+#include "engine/follow.h"
+#include "engine/merger.h"
+#include "engine/page_book.h"
+#include "engine/plan.h"
+#include "engine/recorder.h"
+#include "engine/state_store.h"
+#include "engine/summary.h"
+#include "worker/protocol.h"
+
+namespace forage::engine {
+
+// What the Router needs of the worker slots and the loop.
+class WorkerPort {
+ public:
+  virtual ~WorkerPort() = default;
+  // Seconds on a monotonic clock.
+  virtual double Now() = 0;
+  virtual void Send(int slot, const worker::Message& msg) = 0;
+  // Starts a fresh worker process in `slot` (its previous one is gone);
+  // returns its pid. Its Hello comes as a message.
+  virtual Result<int64_t> Start(int slot) = 0;
+  // Kills every worker process at once (a second interrupt, an abort).
+  virtual void KillAll() = 0;
+  // Call Router::Pump at `at` (a retry's time, a paced host's next slot).
+  virtual void WakeAt(double at) = 0;
+  // No worker process is left (every channel closed and handled, every
+  // child reaped).
+  virtual bool AllGone() const = 0;
+  // The run is over: the loop's handles may close.
+  virtual void Shutdown() = 0;
+};
+
+class Router {
+ public:
+  // `plan`, `recorder`, `port` and `summary` must outlive the Router.
+  // `follow_column`: with --follow, the link column of the list rules'
+  // records. The plan grows with the follow-ups.
+  Router(const Config& config, Plan& plan, Recorder* recorder, WorkerPort* port,
+         Summary* summary, size_t follow_column = 0);
+
+  // Pages an earlier run stored (--resume): settled, never leased.
+  Status Resume(const std::vector<PageMark>& resumed);
+  // Starts every slot's first process; nothing is leased until each said hello.
+  Status Start();
+
+  // --- events
+  void OnMessage(int slot, worker::Message&& msg);
+  // The slot's channel closed: it is leased nothing more, at once.
+  void OnChannelClosed(int slot);
+  // The slot's process is gone and its channel released (handled outside
+  // the channel's callbacks). `hung`: the watchdog killed it.
+  void OnWorkerGone(int slot, bool hung);
+  // A child of the slot was reaped.
+  void OnReaped(int slot, double user_s, double sys_s, std::string exit);
+  // SIGINT/SIGTERM: the first drains, the second kills.
+  void OnInterrupt();
+  void Pump();
+  void Checkpoint();
+  void MaybeStop();
+  void Abort(Error error);
+  // Folds the slots' figures into the summary (at the end of the run).
+  void Finish();
+
+  // --- queries
+  size_t outstanding(int slot) const { return dispatcher_.outstanding(slot); }
+  bool stopping(int slot) const { return slots_[slot].stopping; }
+  int busy_slots() const;
+  int slots() const { return static_cast<int>(slots_.size()); }
+  int interrupts() const { return interrupts_; }
+  const std::optional<Error>& error() const { return error_; }
+  const PageBook& book() const { return book_; }
+  const Dispatcher& dispatcher() const { return dispatcher_; }
+  const WorkerSummary& worker_summary(int slot) const { return slots_[slot].summary; }
+
+ private:
+  struct Slot {
+    bool alive = false;       // its channel is open
+    bool stopping = false;    // sent Stop; its EOF is expected
+    bool retiring = false;    // asked to be replaced (RetireMsg)
+    bool said_hello = false;  // the slot's first process said hello
+    WorkerSummary summary;    // totals of the slot's earlier processes, then of all
+    worker::StatsMsg stats;   // the latest snapshot of the current process
+    uint64_t requests = 0;    // totals of finished processes (FoldStats)
+    uint64_t body_bytes = 0;
+  };
+
+  Status StartSlot(int slot);
+  void HandlePageDone(int slot, const worker::PageDoneMsg& done);
+  void HandleRetire(int slot);
+  void MaybeRetire(int slot);
+  void HandleWorkerLost(int slot, bool hung);
+  void Settle(uint64_t page, bool ok);
+  void FailPage(uint64_t page, std::string reason);
+  void FoldStats(Slot& slot);
+  void StopWorkers();
+  bool Idle() const;
+  double RetryDelay(int attempt, double retry_after_s);
+
+  const Config& config_;
+  Plan& plan_;
+  Recorder* recorder_;
+  WorkerPort* port_;
+  Summary* summary_;
+  PageBook book_;
+  Dispatcher dispatcher_;
+  Merger merger_;
+  std::optional<FollowTree> follow_;  // --follow
+  std::vector<Slot> slots_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::optional<Error> error_;
+  int interrupts_ = 0;
+  int deaths_without_progress_ = 0;
+  // Nothing is leased until every first worker said hello, so the first
+  // one up does not take the whole concurrency budget.
+  int hellos_awaited_ = 0;
+  bool stopping_ = false;
+  bool shut_down_ = false;
+};
+
+// The Dispatcher's limits for a job.
+DispatchLimits LimitsFor(const Config& config);
+
+}  // namespace forage::engine

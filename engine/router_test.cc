@@ -1,1 +1,229 @@
+#include "engine/router.h"
+
 #include <doctest/doctest.h>
+
+#include "engine/engine_fakes.h"
+
+namespace forage::engine {
+namespace {
+
+using testing::FakePort;
+using testing::FakeSink;
+using testing::Recs;
+
+Plan UrlPlan(int pages) {
+  Plan plan;
+  uint32_t host = plan.InternHost("http://h");
+  for (int i = 1; i <= pages; ++i) {
+    plan.Add(PageTask{static_cast<uint64_t>(i), "http://h/p/" + std::to_string(i), host});
+  }
+  return plan;
+}
+
+Config TwoWorkers() {
+  Config c;
+  c.workers = 2;
+  c.concurrency = 10;
+  c.retries = 3;
+  c.max_retry_wait_s = 1;
+  return c;
+}
+
+// A router over fakes: the test plays the workers.
+struct Harness {
+  Harness(Config c, int pages, size_t follow_column = 0)
+      : config(std::move(c)),
+        plan(UrlPlan(pages)),
+        recorder(&sink, {}),
+        router(config, plan, &recorder, &port, &summary, follow_column) {}
+
+  void Hello(int slot) { router.OnMessage(slot, worker::HelloMsg{1}); }
+  void Fetched(int slot, uint64_t page) { router.OnMessage(slot, worker::FetchedMsg{page}); }
+  void Records(int slot, uint64_t page, std::vector<parser::Record> r) {
+    router.OnMessage(slot, worker::PageRecordsMsg{page, std::move(r)});
+  }
+  void Done(int slot, uint64_t page, bool ok = true, bool retryable = false) {
+    worker::PageDoneMsg d;
+    d.page_id = page;
+    d.ok = ok;
+    d.retryable = retryable;
+    d.reason = ok ? "" : "HTTP 503";
+    d.retry_after_s = -1;
+    router.OnMessage(slot, d);
+  }
+  void Die(int slot) {
+    router.OnChannelClosed(slot);
+    router.OnWorkerGone(slot, false);
+  }
+  // Fetched, records, done: one page in full.
+  void Page(int slot, uint64_t page, std::vector<parser::Record> r) {
+    Fetched(slot, page);
+    Records(slot, page, std::move(r));
+    Done(slot, page);
+  }
+
+  Config config;
+  Plan plan;
+  FakeSink sink;
+  FakePort port;
+  Recorder recorder;
+  Summary summary;
+  Router router;
+};
+
+TEST_SUITE("engine.router") {
+
+TEST_CASE("nothing is leased before every first worker said hello; then pages go out") {
+  Harness h(TwoWorkers(), 4);
+  REQUIRE(h.router.Start());
+  CHECK(h.port.started == std::vector<int>{0, 1});
+  h.Hello(0);
+  CHECK(h.port.TakeLeases(0).empty());
+  h.Hello(1);
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{0, 2});
+  CHECK(h.port.TakeLeases(1) == std::vector<uint64_t>{1, 3});
+  for (uint64_t p : {0, 2}) h.Page(0, p, Recs({{"r" + std::to_string(p)}}));
+  for (uint64_t p : {1, 3}) h.Page(1, p, Recs({{"r" + std::to_string(p)}}));
+  CHECK(h.sink.rows == std::vector<std::string>{"r0", "r1", "r2", "r3"});
+  CHECK(h.summary.pages_ok == 4);
+  CHECK(h.port.Stops(0) == 1);  // all settled: the workers are stopped
+  CHECK(h.port.Stops(1) == 1);
+  h.port.gone = true;
+  h.Die(0);
+  h.Die(1);
+  CHECK(h.port.shutdowns == 1);
+}
+
+TEST_CASE("issue 10: with --follow, a page whose worker died mid-page is stored once") {
+  Config c = TwoWorkers();
+  c.follow = "a";
+  Harness h(c, 1, 1);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  h.Hello(1);
+  REQUIRE(h.port.TakeLeases(0) == std::vector<uint64_t>{0});
+  h.Page(0, 0, Recs({{"item", R"(["http://h/detail"])"}}));
+  // The follow-up goes to the least loaded worker.
+  REQUIRE(h.port.TakeLeases(0) == std::vector<uint64_t>{1});
+  h.Fetched(0, 1);
+  h.Records(0, 1, Recs({{"D"}}));
+  h.Die(0);  // before its PageDone
+  CHECK(h.port.started == std::vector<int>{0, 1, 0});
+  REQUIRE(h.port.TakeLeases(1) == std::vector<uint64_t>{1});
+  h.Page(1, 1, Recs({{"D"}}));
+  CHECK(h.sink.rows == std::vector<std::string>{"item|D"});
+  CHECK(h.summary.items == 1);
+}
+
+TEST_CASE("issue 10: a retryable failure landing after SIGTERM still lets the run stop") {
+  Harness h(TwoWorkers(), 2);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  h.Hello(1);
+  REQUIRE(h.port.TakeLeases(0) == std::vector<uint64_t>{0});
+  REQUIRE(h.port.TakeLeases(1) == std::vector<uint64_t>{1});
+  h.Page(0, 0, Recs({{"a"}}));
+  h.router.OnInterrupt();
+  CHECK(h.port.Stops(1) == 0);  // page 1 is still in flight
+  h.Fetched(1, 1);
+  h.Done(1, 1, false, true);  // its transfer timed out: retryable
+  CHECK(h.summary.retries == 1);
+  CHECK(h.port.Stops(0) == 1);
+  CHECK(h.port.Stops(1) == 1);
+  CHECK(h.port.TakeLeases(0).empty());
+  CHECK(h.port.TakeLeases(1).empty());
+  h.port.gone = true;
+  h.Die(0);
+  h.Die(1);
+  CHECK(h.port.shutdowns == 1);
+  h.router.Finish();
+  CHECK(h.summary.interrupted);
+  CHECK(h.sink.rows == std::vector<std::string>{"a"});
+}
+
+TEST_CASE("issue 10: a slot whose channel closed gets no lease, even before its loss is handled") {
+  Config c = TwoWorkers();
+  c.concurrency = 1;
+  Harness h(c, 3);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  h.Hello(1);
+  REQUIRE(h.port.TakeLeases(0) == std::vector<uint64_t>{0});
+  h.router.OnChannelClosed(1);  // idle, and dead
+  h.Fetched(0, 0);              // a fetch slot frees: the next page goes out
+  CHECK(h.port.TakeLeases(1).empty());
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{1});
+}
+
+TEST_CASE("a worker that asks to retire finishes its pages, is stopped and replaced; nothing is "
+          "blamed") {
+  Harness h(TwoWorkers(), 4);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  h.Hello(1);
+  REQUIRE(h.port.TakeLeases(0) == std::vector<uint64_t>{0, 2});
+  REQUIRE(h.port.TakeLeases(1) == std::vector<uint64_t>{1, 3});
+  h.router.OnMessage(0, worker::RetireMsg{500u << 20});
+  CHECK(h.port.Stops(0) == 0);  // it still holds pages
+  h.Page(0, 0, Recs({{"a"}}));
+  CHECK(h.port.Stops(0) == 0);
+  h.Page(0, 2, Recs({{"c"}}));
+  CHECK(h.port.Stops(0) == 1);  // nothing outstanding: stopped
+  h.router.OnMessage(0, worker::StatsMsg{2, 2, 7, 1000, 0, 0, 0, 0});
+  h.Die(0);  // its expected EOF
+  CHECK(h.port.started == std::vector<int>{0, 1, 0});  // a fresh process in slot 0
+  CHECK(h.port.TakeLeases(0).empty());
+  h.Page(1, 1, Recs({{"b"}}));
+  h.Hello(0);
+  h.Page(1, 3, Recs({{"d"}}));
+  CHECK(h.sink.rows == std::vector<std::string>{"a", "b", "c", "d"});
+  CHECK(h.summary.pages_failed == 0);
+  CHECK(h.summary.retries == 0);
+  h.router.Finish();
+  CHECK(h.router.worker_summary(0).restarts == 1);
+  CHECK(h.router.worker_summary(0).retired == 1);
+  CHECK(h.router.worker_summary(1).retired == 0);
+  CHECK(h.summary.requests == 7);  // the retired process's figures are kept
+}
+
+TEST_CASE("a killed worker's last stats are folded into the report") {
+  Harness h(TwoWorkers(), 4);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  h.Hello(1);
+  h.router.OnMessage(0, worker::StatsMsg{0, 0, 5, 5000, 0, 0, 0, 0});
+  h.Die(0);
+  h.router.OnMessage(0, worker::StatsMsg{0, 0, 2, 200, 0, 0, 0, 0});
+  h.router.Finish();
+  CHECK(h.summary.requests == 7);
+  CHECK(h.summary.body_bytes == 5200);
+  CHECK(h.router.worker_summary(0).restarts == 1);
+  CHECK(h.router.worker_summary(0).retired == 0);
+}
+
+TEST_CASE("a page that crashes two workers is failed; the rest is stored") {
+  Harness h(TwoWorkers(), 2);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  h.Hello(1);
+  REQUIRE(h.port.TakeLeases(0) == std::vector<uint64_t>{0});
+  REQUIRE(h.port.TakeLeases(1) == std::vector<uint64_t>{1});
+  h.Fetched(0, 0);
+  h.Die(0);
+  h.Hello(0);
+  auto again = h.port.TakeLeases(0);
+  auto again1 = h.port.TakeLeases(1);
+  int slot = again.empty() ? 1 : 0;
+  REQUIRE((again.empty() ? again1 : again) == std::vector<uint64_t>{0});
+  h.Fetched(slot, 0);
+  h.Die(slot);
+  CHECK(h.summary.pages_failed == 1);
+  REQUIRE(h.summary.failures.size() == 1);
+  CHECK(h.summary.failures[0].reason == "worker crashed while processing");
+  CHECK(h.summary.failures[0].url == "http://h/p/1");
+  CHECK(h.router.book().state(0) == PageState::kFailed);
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::engine

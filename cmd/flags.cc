@@ -187,6 +187,13 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
     }
     *d.seconds = *v;
   }
+  // A worker is heard at least once a second: under 3 heartbeats a healthy
+  // worker could be taken for hung.
+  if (c->hang_timeout_s < 3) {
+    return Err(ErrorCode::kInvalidArgument,
+               "--hang-timeout '{}': must be at least 3s (3 of a worker's 1 s heartbeats)",
+               raw.hang_timeout);
+  }
   c->timeout_ms = static_cast<int64_t>(timeout_s * 1000);
   c->connect_timeout_ms = static_cast<int64_t>(connect_s * 1000);
   c->stall_timeout_ms = static_cast<int64_t>(stall_s * 1000);

@@ -28,13 +28,16 @@ int Finish(const forage::engine::Config& config,
     return ExitFor(result.error());
   }
   const auto& summary = *result;
-  if (!config.quiet) fmt::print(stderr, "{}", forage::engine::FormatReport(summary));
+  if (!config.quiet && !summary.output_closed) {
+    fmt::print(stderr, "{}", forage::engine::FormatReport(summary));
+  }
   if (!config.report_path.empty()) {
     if (auto st = forage::engine::WriteReportFile(config.report_path, summary); !st) {
       fmt::print(stderr, "forage: error: {}\n", st.error().message);
       return forage::kExitRuntime;
     }
   }
+  if (summary.output_closed) return forage::kExitClosed;
   if (summary.interrupted) return forage::kExitInterrupted;
   return summary.pages_failed > 0 ? forage::kExitPagesFailed : forage::kExitOk;
 }

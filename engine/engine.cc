@@ -219,8 +219,13 @@ Result<Summary> Run(const Config& input) {
     run = master.Run(resumed, &summary);
   }
   Status finish = (*sink)->Finish(run.has_value() && !summary.interrupted);
-  if (!run) return run.error();
-  if (!finish) return finish.error();
+  // `-o - | head`: the reader had enough. The run's figures still go to
+  // --report; the caller exits 141.
+  summary.output_closed = !run && run.error().code == ErrorCode::kClosed;
+  if (!run && !summary.output_closed) return run.error();
+  if (!finish && !(summary.output_closed && finish.error().code == ErrorCode::kClosed)) {
+    return finish.error();
+  }
 
   rusage self{}, children{};
   getrusage(RUSAGE_SELF, &self);

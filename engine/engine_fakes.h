@@ -67,7 +67,7 @@ class FakePort : public WorkerPort {
     started.push_back(slot);
     return static_cast<int64_t>(1000 + started.size());
   }
-  void KillAll() override { ++kills; }
+  void KillAll(bool) override { ++kills; }
   void WakeAt(double at) override { wake = at; }
   bool AllGone() const override { return gone; }
   void Shutdown() override { ++shutdowns; }

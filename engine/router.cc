@@ -122,6 +122,7 @@ void Router::FoldStats(Slot& slot) {
     slot.summary.sys_s = m.sys_s;
   }
   slot.stats = worker::StatsMsg{};
+  slot.leased_items = 0;
 }
 
 void Router::HandlePageDone(int index, const worker::PageDoneMsg& done) {
@@ -217,6 +218,12 @@ void Router::OnWorkerGone(int index, bool hung) {
   Slot& slot = slots_[index];
   slot.alive = false;
   dispatcher_.SetAvailable(index, false);
+  if (!slot.stopping) {
+    // It died without its final Stats, maybe before its first heartbeat:
+    // every page leased to it was a request the site saw (its bytes after
+    // its last snapshot are lost with it).
+    slot.stats.requests = std::max(slot.stats.requests, slot.leased_items);
+  }
   FoldStats(slot);
   if (!slot.stopping) {
     HandleWorkerLost(index, hung);
@@ -273,6 +280,7 @@ void Router::Pump() {
       lease.items.push_back(
           worker::LeaseItem{p, plan_.url(p), follow_ ? follow_->RulesFor(p) : uint8_t{0}});
     }
+    slots_[index].leased_items += lease.items.size();
     port_->Send(index, lease);
   }
   // Retries and paced hosts become leasable with time, not with an event.
@@ -318,7 +326,7 @@ void Router::StopWorkers() {
 
 void Router::Abort(Error error) {
   if (!error_) error_ = std::move(error);
-  port_->KillAll();
+  port_->KillAll(false);
   for (Slot& s : slots_) s.stopping = true;
   StopWorkers();
   MaybeStop();
@@ -331,7 +339,7 @@ void Router::OnInterrupt() {
     MaybeStop();
     return;
   }
-  port_->KillAll();
+  port_->KillAll(true);
   for (Slot& s : slots_) s.stopping = true;
   StopWorkers();
   MaybeStop();

@@ -40,8 +40,9 @@ class WorkerPort {
   // Starts a fresh worker process in `slot` (its previous one is gone);
   // returns its pid. Its Hello comes as a message.
   virtual Result<int64_t> Start(int slot) = 0;
-  // Kills every worker process at once (a second interrupt, an abort).
-  virtual void KillAll() = 0;
+  // Kills every worker process at once (an abort; a second interrupt,
+  // which also drops an in-process worker: `in_process_too`).
+  virtual void KillAll(bool in_process_too) = 0;
   // Call Router::Pump at `at` (a retry's time, a paced host's next slot).
   virtual void WakeAt(double at) = 0;
   // No worker process is left (every channel closed and handled, every
@@ -101,6 +102,7 @@ class Router {
     bool said_hello = false;  // the slot's first process said hello
     WorkerSummary summary;    // totals of the slot's earlier processes, then of all
     worker::StatsMsg stats;   // the latest snapshot of the current process
+    uint64_t leased_items = 0;  // pages leased to the current process (each one a request)
     uint64_t requests = 0;    // totals of finished processes (FoldStats)
     uint64_t body_bytes = 0;
   };

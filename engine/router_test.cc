@@ -201,6 +201,18 @@ TEST_CASE("a killed worker's last stats are folded into the report") {
   CHECK(h.router.worker_summary(0).retired == 0);
 }
 
+TEST_CASE("issue 11: a worker killed before its first Stats still counts its requests") {
+  Harness h(TwoWorkers(), 4);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  h.Hello(1);
+  REQUIRE(h.port.TakeLeases(0) == std::vector<uint64_t>{0, 2});
+  h.Page(0, 0, Recs({{"a"}}));
+  h.Die(0);  // no Stats ever came from it
+  h.router.Finish();
+  CHECK(h.summary.requests == 2);
+}
+
 TEST_CASE("a page that crashes two workers is failed; the rest is stored") {
   Harness h(TwoWorkers(), 2);
   REQUIRE(h.router.Start());

@@ -46,6 +46,9 @@ struct Summary {
   uint64_t retries = 0;
   uint64_t body_bytes = 0;
   bool interrupted = false;
+  // The output's reader went away (`-o - | head`): the run stopped there.
+  // Not in the report's keys; the exit code says it (141).
+  bool output_closed = false;
   std::vector<WorkerSummary> per_worker;
   std::vector<PageFailure> failures;
 };

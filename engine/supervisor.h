@@ -24,7 +24,15 @@ struct ForkedWorker {
 };
 
 // Creates a socketpair and forks a child that runs WorkerMain on its end.
+// Every signal is blocked across fork() (a signal landing in the child
+// before it reset the master's handlers would be reported to the master's
+// loop); the mask is restored in both processes.
 Result<ForkedWorker> ForkWorker(const worker::WorkerConfig& config);
+
+// Closes every descriptor from `lowest` up: close_range(2) when the kernel
+// has it (and `use_close_range`), else each one /proc/self/fd lists, else
+// every number below the descriptor limit. For a freshly forked child.
+void CloseFdsFrom(int lowest, bool use_close_range = true);
 
 // Creates a connected socketpair for an in-process worker (--workers 0).
 Result<std::pair<UniqueFd, UniqueFd>> ChannelPair();

@@ -146,11 +146,11 @@ void WorkerPool::ReapChildren() {
   }
 }
 
-void WorkerPool::KillAll() {
+void WorkerPool::KillAll(bool in_process_too) {
   for (auto& p : procs_) {
     if (p.channel && p.pid > 0 && p.pid != getpid()) kill(p.pid, SIGKILL);
   }
-  if (config_.workers == 0) {
+  if (in_process_too && config_.workers == 0) {
     for (auto& p : procs_) p.in_process.reset();
   }
 }

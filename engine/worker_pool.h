@@ -46,7 +46,7 @@ class WorkerPool : public WorkerPort {
   double Now() override;
   void Send(int slot, const worker::Message& msg) override;
   Result<int64_t> Start(int slot) override;
-  void KillAll() override;
+  void KillAll(bool in_process_too) override;
   void WakeAt(double at) override;
   bool AllGone() const override;
   void Shutdown() override;

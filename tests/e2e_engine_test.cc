@@ -98,7 +98,7 @@ TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then f
   Fixture fx;
   std::string dir = TempDir("hang_page");
   auto argv = WithOutput(SeedJob(fx, "1-8"), dir + "/out.csv");
-  argv.insert(argv.end(), {"--workers", "2", "--hang-timeout", "300ms",
+  argv.insert(argv.end(), {"--workers", "2", "--hang-timeout", "3s",
                            "--report", dir + "/report.json"});
   auto r = RunProcess(argv, {{"FORAGE_TEST_HANG_URL", "/shop/page/3/"}});
   INFO(r.err);

@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -98,8 +97,6 @@ worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules*
   w.fetch.body = config.body;
   w.rules = rules;
   w.cpu_burn_s = config.cpu_burn_s;
-  if (const char* crash = std::getenv("FORAGE_TEST_CRASH_URL")) w.test_crash_url = crash;
-  if (const char* hang = std::getenv("FORAGE_TEST_HANG_URL")) w.test_hang_url = hang;
   return w;
 }
 

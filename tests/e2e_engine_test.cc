@@ -23,6 +23,12 @@ std::vector<std::string> WithOutput(std::vector<std::string> argv, const std::st
 
 nlohmann::json Report(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
 
+int Restarts(const nlohmann::json& rep) {
+  int restarts = 0;
+  for (auto& w : rep["per_worker"]) restarts += w["restarts"].get<int>();
+  return restarts;
+}
+
 TEST_SUITE("e2e.engine") {
 
 TEST_CASE("kill -9 of a worker mid-job: the 755 rows exactly once, in order, and the restart "
@@ -60,6 +66,7 @@ TEST_CASE("a page that crashes its worker twice is failed; every other row is st
   std::string dir = TempDir("crash_page");
   auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--report", dir + "/report.json", "--quiet"});
+  argv[0] = ForageTestHooksBin();  // a worker that crashes or hangs: test-only
   auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/shop/page/7/"}});
   INFO(r.err);
   CHECK(r.exit_code == 1);
@@ -84,6 +91,7 @@ TEST_CASE("when every page crashes its worker the run still ends, each page fail
   std::string dir = TempDir("crash_all");
   auto argv = WithOutput(SeedJob(fx, "1-3"), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--report", dir + "/report.json", "--quiet"});
+  argv[0] = ForageTestHooksBin();  // a worker that crashes or hangs: test-only
   auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/shop/page/"}});
   INFO(r.err);
   CHECK(r.exit_code == 1);
@@ -94,12 +102,28 @@ TEST_CASE("when every page crashes its worker the run still ends, each page fail
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1);  // the header alone
 }
 
+TEST_CASE("the shipped forage ignores the test hooks' variables: 755 rows, no crash") {
+  Fixture fx;
+  std::string dir = TempDir("no_hooks");
+  auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
+  argv.insert(argv.end(), {"--workers", "2", "--report", dir + "/report.json", "--quiet"});
+  auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/shop/page/"},
+                             {"FORAGE_TEST_HANG_URL", "/shop/page/"}});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["items"] == 755);
+  CHECK(Restarts(rep) == 0);
+}
+
 TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then failed") {
   Fixture fx;
   std::string dir = TempDir("hang_page");
   auto argv = WithOutput(SeedJob(fx, "1-8"), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--hang-timeout", "300ms",
                            "--report", dir + "/report.json"});
+  argv[0] = ForageTestHooksBin();  // a worker that crashes or hangs: test-only
   auto r = RunProcess(argv, {{"FORAGE_TEST_HANG_URL", "/shop/page/3/"}});
   INFO(r.err);
   CHECK(r.exit_code == 1);
@@ -110,6 +134,53 @@ TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then f
   CHECK(rep["failures"][0]["url"] == fx.url() + "shop/page/3/");
   CHECK(rep["failures"][0]["reason"] == "worker hung while processing");
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 7 * 16);
+}
+
+TEST_CASE("a page whose records pass the 64 MiB frame limit is sent in several frames") {
+  // /huge/30 is a 30 MiB page; `html, body, ul` with ::html gives three
+  // records of about 30 MiB each: 90 MiB for one page, over the receiver's
+  // 64 MiB frame limit if sent as one frame.
+  Fixture fx;
+  std::string dir = TempDir("big_records");
+  auto r = RunProcess({ForageBin(), "run", "--url", fx.url() + "huge/{page}", "--pages", "30",
+                       "--items", "html, body, ul", "--field", "h=::html", "--max-body", "40",
+                       "--workers", "1", "--page-cpu-limit", "0", "-o", dir + "/out.csv",
+                       "--report", dir + "/report.json", "--quiet"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("exceeds the limit") == std::string::npos);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 1);
+  CHECK(rep["items"] == 3);
+  CHECK(Restarts(rep) == 0);
+  auto rows = ParseCsv(ReadFile(dir + "/out.csv"));
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[1][0].rfind("<html", 0) == 0);
+  CHECK(rows[2][0].rfind("<body", 0) == 0);
+  CHECK(rows[3][0].rfind("<ul", 0) == 0);
+  CHECK(rows[1][0].size() > (30u << 20));
+}
+
+TEST_CASE("a single record over the frame limit fails its page only: record too large") {
+  // Two ::html fields of a 34 MiB body: one record of 68 MiB.
+  Fixture fx;
+  std::string dir = TempDir("record_too_large");
+  WriteFile(dir + "/urls.txt", fx.url() + "huge/34\n" + fx.url() + "huge/1\n");
+  auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", "body",
+                       "--field", "a=::html", "--field", "b=::html", "--max-body", "40",
+                       "--workers", "1", "--page-cpu-limit", "0", "-o", dir + "/out.csv",
+                       "--report", dir + "/report.json", "--quiet"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 1);
+  CHECK(rep["pages_failed"] == 1);
+  REQUIRE(rep["failures"].size() == 1);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "huge/34");
+  CHECK(rep["failures"][0]["reason"] == "record too large");
+  CHECK(Restarts(rep) == 0);
+  CHECK(fx.Stat("requests") == 2);  // not retried
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 2);  // header + the 1 MiB page's body
 }
 
 TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once") {

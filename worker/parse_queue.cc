@@ -64,7 +64,7 @@ void ParseQueue::UpdateIdle() {
 bool ParseQueue::Advance(Job& job, double slice_end_s) {
   double start = ThreadCpuSeconds();
   if (!job.parsed) {
-    if (before_parse_) before_parse_(job.page_id);
+    if (before_parse_) before_parse_(job.url);
     auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type);
     parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
     job.out.records = std::move(extracted.records);

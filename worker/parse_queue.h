@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -33,8 +34,9 @@ struct ParsedPage {
 class ParseQueue {
  public:
   using DoneFn = std::function<void(ParsedPage&&)>;
-  // Runs just before a page is parsed (the worker's test-only fault hook).
-  using BeforeParseFn = std::function<void(uint64_t page_id)>;
+  // Runs just before a page is parsed, with its URL (the worker's test-only
+  // fault hook).
+  using BeforeParseFn = std::function<void(std::string_view url)>;
 
   // `rules` must outlive the queue.
   static Result<std::unique_ptr<ParseQueue>> Create(uv_loop_t* loop, const parser::Rules* rules,

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
+#include <string_view>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -32,13 +32,16 @@ struct WorkerConfig {
   double slice_s = 0.005;                // CPU time per loop turn for processing
   size_t max_outbox_bytes = 8u << 20;    // processing pauses while more is unsent
   size_t records_per_frame = 1000;
-  // Test-only fault: the worker process crashes (abort) when it starts to
-  // parse a page whose URL contains this. Set from FORAGE_TEST_CRASH_URL.
-  std::string test_crash_url;
-  // Test-only fault: the worker hangs (never returns to its loop) when it
-  // starts to parse a page whose URL contains this. FORAGE_TEST_HANG_URL.
-  std::string test_hang_url;
+  size_t frame_target_bytes = kRecordsFrameTargetBytes;  // footprint of one records frame
 };
+
+// A seam for fault injection in tests: called just before a page is parsed,
+// with the URL it was fetched from (it may crash or hang the process). The
+// shipped `forage` never installs one; the test-only `forage-testhooks`
+// binary (tests/forage_testhooks_main.cc) does, before anything runs, so
+// every worker (forked or in-process) inherits it.
+using FaultHook = std::function<void(std::string_view url)>;
+void InstallFaultHookForTesting(FaultHook hook);
 
 class Worker {
  public:
@@ -91,8 +94,6 @@ class Worker {
   uint64_t items_ = 0;
   uint64_t body_bytes_ = 0;
   std::unordered_map<uint64_t, uint8_t> page_rules_;  // leased pages: which rules
-  std::unordered_set<uint64_t> crash_pages_;  // test-only faults
-  std::unordered_set<uint64_t> hang_pages_;
 };
 
 // Process-wide state the worker's libraries need (libcurl's global init),

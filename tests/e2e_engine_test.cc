@@ -158,7 +158,7 @@ TEST_CASE("a page whose records pass the 64 MiB frame limit is sent in several f
   CHECK(rows[1][0].rfind("<html", 0) == 0);
   CHECK(rows[2][0].rfind("<body", 0) == 0);
   CHECK(rows[3][0].rfind("<ul", 0) == 0);
-  CHECK(rows[1][0].size() > (30u << 20));
+  CHECK(rows[1][0].size() > (29u << 20));  // the page less its trailing spaces
 }
 
 TEST_CASE("a single record over the frame limit fails its page only: record too large") {

@@ -35,7 +35,7 @@ TEST_CASE("run flags fill the config") {
   CHECK(c.chunking == engine::Chunking::kStatic);
 }
 
-TEST_CASE("workers: auto, 0 and numbers; anything else is an error") {
+TEST_CASE("workers: auto, 0 and numbers, anything else is an error") {
   auto base = std::vector<const char*>{"run", "--url", "http://h/{page}", "--pages", "1",
                                        "--items", "li", "--field", "a=b", "--workers"};
   auto with = [&](const char* w) {
@@ -58,7 +58,7 @@ TEST_CASE("a mistyped flag suggests the right one") {
   CHECK(SuggestFlag("--zzzzzzzz") == "");
 }
 
-TEST_CASE("each --field takes one value; a stray word is an error, not a field") {
+TEST_CASE("each --field takes one value, a stray word is an error, not a field") {
   auto inv = Parse({"run", "--url", "http://h/{page}", "--pages", "1", "--items", "li", "--field",
                     "a=b", "c=d"});
   REQUIRE_FALSE(inv.has_value());
@@ -76,7 +76,7 @@ TEST_CASE("missing pieces are named") {
             .message == "--items is required");
 }
 
-TEST_CASE("sizes: --max-body and --worker-max-rss take MiB or a unit; overflow is an error") {
+TEST_CASE("sizes: --max-body and --worker-max-rss take MiB or a unit, overflow is an error") {
   auto base = std::vector<const char*>{"run", "--url", "http://h/{page}", "--pages", "1",
                                        "--items", "li", "--field", "a=b"};
   auto with = [&](std::vector<const char*> extra) {

@@ -20,7 +20,7 @@ std::string WriteJob(const std::string& name, const std::string& text) {
 
 TEST_SUITE("cmd.job_file") {
 
-TEST_CASE("keys become flags; fields keep the order of the file") {
+TEST_CASE("keys become flags, fields keep the order of the file") {
   std::string path = WriteJob("ok", R"TOML(
 url = "http://127.0.0.1:8080/shop/page/{page}/"
 pages = "1-48"

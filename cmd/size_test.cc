@@ -7,7 +7,7 @@ namespace {
 
 TEST_SUITE("cmd.size") {
 
-TEST_CASE("a plain number is MiB; units in powers of 1000 and 1024") {
+TEST_CASE("a plain number is MiB, units in powers of 1000 and 1024") {
   CHECK(*ParseSize("16") == 16ull << 20);
   CHECK(*ParseSize("400MB") == 400'000'000ull);
   CHECK(*ParseSize("2GiB") == 2ull << 30);

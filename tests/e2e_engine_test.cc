@@ -61,7 +61,7 @@ TEST_CASE("kill -9 of a worker mid-job: the 755 rows exactly once, in order, and
   CHECK(fx.Stat("requests") > 48);
 }
 
-TEST_CASE("a page that crashes its worker twice is failed; every other row is stored") {
+TEST_CASE("a page that crashes its worker twice is failed, every other row is stored") {
   Fixture fx;
   std::string dir = TempDir("crash_page");
   auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
@@ -181,6 +181,30 @@ TEST_CASE("a single record over the frame limit fails its page only: record too 
   CHECK(Restarts(rep) == 0);
   CHECK(fx.Stat("requests") == 2);  // not retried
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 2);  // header + the 1 MiB page's body
+}
+
+TEST_CASE("a page over --page-cpu-limit fails 'too slow' at once, the others are ok") {
+  // li.row:has(~ li.nomatch) makes each of the 90,000 rows of /huge/8 scan
+  // every later sibling: about 18 s of CPU without a limit, well under the
+  // 30 s hang timeout, and the page would have been "ok" with no record.
+  Fixture fx;
+  std::string dir = TempDir("too_slow");
+  WriteFile(dir + "/urls.txt", fx.url() + "shop/page/1/\n" + fx.url() + "huge/8\n" + fx.url() +
+                                   "shop/page/2/\n" + fx.url() + "shop/page/3/\n");
+  auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items",
+                       ".product, li.row:has(~ li.nomatch)", "--field", "name=h2", "--workers",
+                       "1", "--page-cpu-limit", "1s", "-o", dir + "/out.csv", "--report",
+                       dir + "/report.json", "--quiet"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 3);
+  REQUIRE(rep["failures"].size() == 1);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "huge/8");
+  CHECK(rep["failures"][0]["reason"] == "too slow");
+  CHECK(Restarts(rep) == 0);
+  CHECK(fx.Stat("requests") == 4);  // not retried
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 3 * 16);
 }
 
 TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once") {

@@ -9,6 +9,7 @@
 
 #include "worker/cpu_clock.h"
 #include "worker/curl_handles.h"
+#include "worker/memory.h"
 
 namespace forage::worker {
 namespace {
@@ -44,6 +45,7 @@ Status Worker::Init(UniqueFd channel) {
                                   [this](ParsedPage&& p) { HandleParsed(std::move(p)); });
   if (!queue) return queue.error();
   parse_queue_ = std::move(*queue);
+  parse_queue_->SetPageCpuLimit(config_.page_cpu_limit_s);
   if (InstalledFaultHook()) parse_queue_->SetBeforeParse(InstalledFaultHook());
 
   auto lag = UvHandle<uv_timer_t>::Create([&](uv_timer_t* t) { return uv_timer_init(loop_, t); });
@@ -125,12 +127,12 @@ void Worker::HandleParsed(ParsedPage&& page) {
   // receiver's limit; a record that alone would pass it fails its page.
   auto frames = SplitPageRecords(page.page_id, std::move(page.records),
                                  config_.records_per_frame, config_.frame_target_bytes);
-  if (!frames) {
+  if (!page.failure.empty() || !frames) {
     PageDoneMsg done;
     done.page_id = page.page_id;
     done.http_status = 200;
-    done.reason = frames.error().message;
-    SendPageFailed(std::move(done));
+    done.reason = !page.failure.empty() ? std::move(page.failure) : frames.error().message;
+    SendPageFailed(std::move(done));  // not retryable: the same page fails the same way
   } else {
     for (const auto& m : *frames) channel_->Send(m);
     PageDoneMsg done;
@@ -144,8 +146,20 @@ void Worker::HandleParsed(ParsedPage&& page) {
     ++pages_;
     items_ += items;
   }
+  CheckMemory();
   CheckBackpressure();
   MaybeFinish();
+}
+
+// Memory a page left behind (Gumbo leaks on some hostile pages) stays with
+// the process: past --worker-max-rss the worker asks to be replaced, once,
+// and goes on finishing what it holds until the master sends Stop.
+void Worker::CheckMemory() {
+  if (config_.max_rss_bytes == 0 || retire_sent_ || finishing_) return;
+  uint64_t rss = ResidentBytes();
+  if (rss <= config_.max_rss_bytes) return;
+  retire_sent_ = true;
+  channel_->Send(RetireMsg{rss});
 }
 
 void Worker::SendPageFailed(PageDoneMsg done) {

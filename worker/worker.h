@@ -33,6 +33,11 @@ struct WorkerConfig {
   size_t max_outbox_bytes = 8u << 20;    // processing pauses while more is unsent
   size_t records_per_frame = 1000;
   size_t frame_target_bytes = kRecordsFrameTargetBytes;  // footprint of one records frame
+  // After each page: resident memory above this sends Retire once (0 = never).
+  uint64_t max_rss_bytes = 0;
+  // CPU time a page's parse and extraction may take before it fails with
+  // "too slow" (--page-cpu-limit); 0 = no limit.
+  double page_cpu_limit_s = 0;
 };
 
 // A seam for fault injection in tests: called just before a page is parsed,
@@ -67,6 +72,7 @@ class Worker {
   void HandleParsed(ParsedPage&& page);
   void HandleLagProbe();
   void SendPageFailed(PageDoneMsg done);
+  void CheckMemory();
   void CheckBackpressure();
   void MaybeFinish();
   void Finish(int exit_code);
@@ -89,6 +95,7 @@ class Worker {
   int probes_ = 0;
   bool stopping_ = false;
   bool finishing_ = false;
+  bool retire_sent_ = false;
   int exit_code_ = 0;
   uint64_t pages_ = 0;
   uint64_t items_ = 0;

@@ -3,6 +3,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <set>
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -205,6 +208,60 @@ TEST_CASE("a page over --page-cpu-limit fails 'too slow' at once, the others are
   CHECK(Restarts(rep) == 0);
   CHECK(fx.Stat("requests") == 4);  // not retried
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 3 * 16);
+}
+
+// Resident memory of `pid` in bytes (/proc/PID/status VmRSS); 0 once gone.
+uint64_t ResidentBytesOf(pid_t pid) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find("VmRSS:");
+  if (at == std::string::npos) return 0;
+  return std::stoull(status.substr(at + 6)) * 1024;
+}
+
+// Needs the master's side of Retire (lease no more, Stop once idle, start a
+// fresh worker in the slot: the engine helper's branch) and iterative walks
+// over Gumbo's tree (the parser helper's branch: today this page's 786,000
+// nested elements overflow the worker's stack). Enabled after both merge.
+TEST_CASE("the Gumbo leak page, again and again: the worker is replaced past --worker-max-rss, "
+          "every page ok, memory stays bounded" * doctest::skip()) {
+  // Gumbo 0.10.1 leaks about 70 MB on each 15 MiB page of
+  // <noscript><!DOCTYPE>: 12 of them would take a worker past 800 MB.
+  constexpr uint64_t kLimit = 200ull << 20;
+  Fixture fx;
+  std::string dir = TempDir("worker_max_rss");
+  std::string urls;
+  for (int i = 1; i <= 12; ++i) {
+    urls += fx.url() + "noscript-doctype/15?n=" + std::to_string(i) + "\n";
+  }
+  WriteFile(dir + "/urls.txt", urls);
+  Background forage({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", "p", "--field",
+                     "t=::text", "--workers", "1", "--worker-max-rss", "200MB", "-o",
+                     dir + "/out.csv", "--report", dir + "/report.json", "--quiet"});
+  // Sample the workers' memory until the run ends (a measurement, not a wait).
+  uint64_t peak = 0;
+  std::set<pid_t> workers;
+  WaitUntil(
+      [&] {
+        for (pid_t w : ChildPids(forage.pid())) {
+          workers.insert(w);
+          peak = std::max(peak, ResidentBytesOf(w));
+        }
+        return ProcessExited(forage.pid());
+      },
+      300);
+  auto r = forage.Wait();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 12);
+  CHECK(rep["items"] == 12);
+  CHECK(workers.size() >= 2);  // replaced at least once
+  // Past the limit a worker finishes the page in hand (one page's parse on
+  // top), then is replaced: never the 800 MB an unbounded worker reaches.
+  CHECK(peak < kLimit + (300ull << 20));
+  auto rows = ParseCsv(ReadFile(dir + "/out.csv"));
+  REQUIRE(rows.size() == 13);
+  for (size_t i = 1; i < rows.size(); ++i) CHECK(rows[i][0] == "ok");
 }
 
 TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once") {

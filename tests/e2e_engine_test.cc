@@ -264,6 +264,26 @@ TEST_CASE("the Gumbo leak page, again and again: the worker is replaced past --w
   for (size_t i = 1; i < rows.size(); ++i) CHECK(rows[i][0] == "ok");
 }
 
+TEST_CASE("out of file descriptors is named as such, not as a refused connection") {
+  // A hard limit of 30 descriptors (forage raises only its soft limit) and
+  // 48 transfers at once, each held 300 ms by the site: the worker's
+  // socket() calls fail with EMFILE.
+  Fixture fx({"--delay", "300"});
+  std::string dir = TempDir("out_of_fds");
+  std::vector<std::string> argv = {"/bin/sh", "-c", "ulimit -n 30 && exec \"$0\" \"$@\""};
+  auto job = WithOutput(SeedJob(fx), dir + "/out.csv");
+  argv.insert(argv.end(), job.begin(), job.end());
+  argv.insert(argv.end(), {"--workers", "1", "--concurrency", "48", "--retries", "0", "--report",
+                           dir + "/report.json", "--quiet"});
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"].get<int>() + rep["pages_failed"].get<int>() == 48);
+  REQUIRE(rep["pages_failed"].get<int>() > 0);
+  for (auto& f : rep["failures"]) CHECK(f["reason"] == "out of file descriptors");
+}
+
 TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once") {
   Fixture fx({"--delay", "50"});
   std::string dir = TempDir("per_host");

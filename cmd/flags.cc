@@ -447,6 +447,10 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     inv.config = job->config;
     if (bench->parsed()) {
       if (auto st = ParseWorkersList(bench_workers, &inv.bench.workers_list); !st) return st.error();
+      if (inv.bench.repeat < 1) {
+        return Err(ErrorCode::kInvalidArgument, "--repeat {}: expected 1 or more",
+                   inv.bench.repeat);
+      }
       if (!bench_burn.empty()) {
         auto burn = ParseDuration(bench_burn);
         if (!burn) return Err(ErrorCode::kInvalidArgument, "--cpu-burn: {}", burn.error().message);
@@ -454,6 +458,14 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
       }
       inv.action = Action::kBench;
     } else {
+      if (inv.tune.sample_pages < 1) {
+        return Err(ErrorCode::kInvalidArgument, "--sample {}: expected 1 or more pages",
+                   inv.tune.sample_pages);
+      }
+      if (inv.tune.max_workers < 0) {
+        return Err(ErrorCode::kInvalidArgument, "--max-workers {}: expected 1 or more",
+                   inv.tune.max_workers);
+      }
       auto budget = ParseDuration(tune_budget);
       if (!budget) return Err(ErrorCode::kInvalidArgument, "--budget: {}", budget.error().message);
       inv.tune.budget_s = *budget;

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 namespace forage::cmd {
@@ -136,6 +138,20 @@ TEST_CASE("NaN, infinite and negative numbers and durations are refused, naming 
   CHECK(ok->config.page_cpu_limit_s == 0);
   CHECK(ok->config.rate_per_host == 2.5);
   CHECK(Parse(base)->config.page_cpu_limit_s == 10);
+}
+
+TEST_CASE("bench and tune refuse counts below 1, naming the flag") {
+  auto path = std::filesystem::temp_directory_path() / "forage_flags_test_bench.toml";
+  std::ofstream(path) << "url = \"http://h/{page}\"\npages = \"1\"\nitems = \"li\"\n"
+                         "[fields]\na = \"b\"\n";
+  std::string job = path.string();
+  CHECK(Parse({"bench", job.c_str(), "--repeat", "-1"}).error().message.find("--repeat") == 0);
+  CHECK(Parse({"bench", job.c_str(), "--repeat", "0"}).error().message.find("--repeat") == 0);
+  CHECK(Parse({"tune", job.c_str(), "--sample", "0"}).error().message.find("--sample") == 0);
+  CHECK(Parse({"tune", job.c_str(), "--max-workers", "-2"}).error().message.find("--max-workers") ==
+        0);
+  CHECK(Parse({"tune", job.c_str(), "--budget", "nan"}).error().message.find("--budget") == 0);
+  CHECK(Parse({"bench", job.c_str(), "--repeat", "2"})->bench.repeat == 2);
 }
 
 TEST_CASE("help and version exit 0 without running anything") {

@@ -5,6 +5,9 @@
 #include <string>
 
 namespace forage::cmd {
+namespace {
+constexpr double kMaxDurationSeconds = 3.6e9;  // 1,000,000 hours
+}  // namespace
 
 Result<double> ParseDuration(std::string_view text) {
   auto bad = [&](std::string_view why) {
@@ -25,11 +28,21 @@ Result<double> ParseDuration(std::string_view text) {
   double v = std::strtod(number.c_str(), &end);
   if (end != number.c_str() + number.size() || !std::isfinite(v)) return bad("not a number");
   if (unit.empty()) return bad("no unit");
-  if (unit == "ms") return v / 1000.0;
-  if (unit == "s") return v;
-  if (unit == "m") return v * 60.0;
-  if (unit == "h") return v * 3600.0;
-  return bad("unknown unit");
+  double seconds = 0;
+  if (unit == "ms") {
+    seconds = v / 1000.0;
+  } else if (unit == "s") {
+    seconds = v;
+  } else if (unit == "m") {
+    seconds = v * 60.0;
+  } else if (unit == "h") {
+    seconds = v * 3600.0;
+  } else {
+    return bad("unknown unit");
+  }
+  // Longer than any sensible wait, and than milliseconds in an int64 hold.
+  if (seconds > kMaxDurationSeconds) return bad("too long (at most 1000000h)");
+  return seconds;
 }
 
 }  // namespace forage::cmd

@@ -8,7 +8,8 @@
 
 namespace forage::cmd {
 
-// Seconds in `text`; negative values are rejected.
+// Seconds in `text`; negative, NaN, infinite and over-1,000,000-hour values
+// are rejected.
 Result<double> ParseDuration(std::string_view text);
 
 }  // namespace forage::cmd

@@ -16,7 +16,8 @@ TEST_CASE("durations carry a unit") {
 }
 
 TEST_CASE("a bare number, a bad unit or junk is an error that shows the syntax") {
-  for (const char* bad : {"30", "", "s", "1.s", ".5s", "2 s", "1x", "-1s", "1e3s", "ms"}) {
+  for (const char* bad : {"30", "", "s", "1.s", ".5s", "2 s", "1x", "-1s", "1e3s", "ms",
+                          "nan", "nans", "infs", "-nan", "99999999999999999999h"}) {
     CAPTURE(bad);
     auto r = ParseDuration(bad);
     REQUIRE_FALSE(r.has_value());

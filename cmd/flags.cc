@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "cmd/duration.h"
 #include "cmd/job_file.h"
+#include "cmd/size.h"
 
 namespace forage::cmd {
 namespace {
@@ -19,7 +21,8 @@ const std::vector<std::string>& KnownFlags() {
   static const std::vector<std::string> flags = {
       "--url",     "--pages",    "--urls",        "--items",    "--field",  "--workers",
       "--concurrency", "--per-host", "--timeout", "--connect-timeout", "--max-body",
-      "--cpu-burn", "--hang-timeout", "--order", "--rate", "--delay", "--retries",
+      "--cpu-burn", "--hang-timeout", "--page-cpu-limit", "--worker-max-rss", "--order",
+      "--rate", "--delay", "--retries",
       "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",
       "--state", "--resume", "--force", "--key", "--follow", "--detail-items", "--detail-field",
       "--depth",   "--chunking",    "--user-agent", "--output", "--report",
@@ -56,7 +59,9 @@ struct RawRun {
   std::string stall_timeout = "30s";
   std::string order = "page";
   std::string chunking = "dynamic";
-  uint64_t max_body_mib = 16;
+  std::string max_body = "16";
+  std::string page_cpu_limit = "10s";
+  std::string worker_max_rss;  // empty: the engine's default
 };
 
 void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
@@ -89,10 +94,16 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--stall-timeout", raw->stall_timeout,
                   "abort a transfer that receives nothing this long (30s)");
   run->add_option("--connect-timeout", raw->connect_timeout, "connect timeout (e.g. 10s)");
-  run->add_option("--max-body", raw->max_body_mib, "body size cap in MiB");
+  run->add_option("--max-body", raw->max_body,
+                  "body size cap: MiB, or with a unit (16, 500KB, 1GiB)");
   run->add_option("--cpu-burn", raw->cpu_burn, "extra CPU time per page (e.g. 100ms)");
   run->add_option("--hang-timeout", raw->hang_timeout,
                   "kill a worker silent this long while it holds pages (30s)");
+  run->add_option("--page-cpu-limit", raw->page_cpu_limit,
+                  "fail a page whose parse and extraction take more CPU (10s; 0 = none)");
+  run->add_option("--worker-max-rss", raw->worker_max_rss,
+                  "replace a worker whose memory passes this (400MB, 2GiB; default: half "
+                  "the RAM / workers)");
   run->add_option("--order", raw->order, "page (default) or arrival");
   run->add_option("--chunking", raw->chunking, "dynamic (default) or static");
   run->add_option("--user-agent", c->user_agent, "User-Agent header");
@@ -202,10 +213,33 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
       return Err(ErrorCode::kInvalidArgument, "--header '{}': expected 'Name: value'", h);
     }
   }
-  if (c->rate_per_host < 0) return Err(ErrorCode::kInvalidArgument, "--rate must be above 0");
+  if (raw.page_cpu_limit == "0") {
+    c->page_cpu_limit_s = 0;
+  } else {
+    auto v = ParseDuration(raw.page_cpu_limit);
+    if (!v) return Err(ErrorCode::kInvalidArgument, "--page-cpu-limit: {}", v.error().message);
+    c->page_cpu_limit_s = *v;
+  }
+  if (!std::isfinite(c->rate_per_host) || c->rate_per_host < 0) {
+    return Err(ErrorCode::kInvalidArgument, "--rate '{}': expected a number of requests per "
+               "second, 0 (none) or more", c->rate_per_host);
+  }
   if (c->retries < 0) return Err(ErrorCode::kInvalidArgument, "--retries must be 0 or more");
-  if (raw.max_body_mib == 0) return Err(ErrorCode::kInvalidArgument, "--max-body must be > 0");
-  c->max_body_bytes = raw.max_body_mib << 20;
+  auto max_body = ParseSize(raw.max_body);
+  if (!max_body) return Err(ErrorCode::kInvalidArgument, "--max-body: {}", max_body.error().message);
+  if (*max_body == 0) return Err(ErrorCode::kInvalidArgument, "--max-body must be > 0");
+  c->max_body_bytes = *max_body;
+  if (!raw.worker_max_rss.empty()) {
+    auto rss = ParseSize(raw.worker_max_rss);
+    if (!rss) {
+      return Err(ErrorCode::kInvalidArgument, "--worker-max-rss: {}", rss.error().message);
+    }
+    if (*rss < (1u << 20)) {
+      return Err(ErrorCode::kInvalidArgument, "--worker-max-rss '{}': at least 1 MiB",
+                 raw.worker_max_rss);
+    }
+    c->worker_max_rss_bytes = *rss;
+  }
   if (raw.order == "page") {
     c->order = engine::Order::kPage;
   } else if (raw.order == "arrival") {
@@ -420,6 +454,10 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     inv.config = job->config;
     if (bench->parsed()) {
       if (auto st = ParseWorkersList(bench_workers, &inv.bench.workers_list); !st) return st.error();
+      if (inv.bench.repeat < 1) {
+        return Err(ErrorCode::kInvalidArgument, "--repeat {}: expected 1 or more",
+                   inv.bench.repeat);
+      }
       if (!bench_burn.empty()) {
         auto burn = ParseDuration(bench_burn);
         if (!burn) return Err(ErrorCode::kInvalidArgument, "--cpu-burn: {}", burn.error().message);
@@ -427,6 +465,14 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
       }
       inv.action = Action::kBench;
     } else {
+      if (inv.tune.sample_pages < 1) {
+        return Err(ErrorCode::kInvalidArgument, "--sample {}: expected 1 or more pages",
+                   inv.tune.sample_pages);
+      }
+      if (inv.tune.max_workers < 0) {
+        return Err(ErrorCode::kInvalidArgument, "--max-workers {}: expected 1 or more",
+                   inv.tune.max_workers);
+      }
       auto budget = ParseDuration(tune_budget);
       if (!budget) return Err(ErrorCode::kInvalidArgument, "--budget: {}", budget.error().message);
       inv.tune.budget_s = *budget;

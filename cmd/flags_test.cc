@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 namespace forage::cmd {
@@ -35,7 +37,7 @@ TEST_CASE("run flags fill the config") {
   CHECK(c.chunking == engine::Chunking::kStatic);
 }
 
-TEST_CASE("workers: auto, 0 and numbers; anything else is an error") {
+TEST_CASE("workers: auto, 0 and numbers, anything else is an error") {
   auto base = std::vector<const char*>{"run", "--url", "http://h/{page}", "--pages", "1",
                                        "--items", "li", "--field", "a=b", "--workers"};
   auto with = [&](const char* w) {
@@ -58,7 +60,7 @@ TEST_CASE("a mistyped flag suggests the right one") {
   CHECK(SuggestFlag("--zzzzzzzz") == "");
 }
 
-TEST_CASE("each --field takes one value; a stray word is an error, not a field") {
+TEST_CASE("each --field takes one value, a stray word is an error, not a field") {
   auto inv = Parse({"run", "--url", "http://h/{page}", "--pages", "1", "--items", "li", "--field",
                     "a=b", "c=d"});
   REQUIRE_FALSE(inv.has_value());
@@ -74,6 +76,82 @@ TEST_CASE("missing pieces are named") {
   CHECK(Parse({"run", "--url", "http://h/{page}", "--pages", "1", "--field", "a=b"})
             .error()
             .message == "--items is required");
+}
+
+TEST_CASE("sizes: --max-body and --worker-max-rss take MiB or a unit, overflow is an error") {
+  auto base = std::vector<const char*>{"run", "--url", "http://h/{page}", "--pages", "1",
+                                       "--items", "li", "--field", "a=b"};
+  auto with = [&](std::vector<const char*> extra) {
+    auto a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return Parse(a);
+  };
+  CHECK(with({})->config.max_body_bytes == 16ull << 20);
+  CHECK(with({"--max-body", "32"})->config.max_body_bytes == 32ull << 20);
+  CHECK(with({"--max-body", "500KB"})->config.max_body_bytes == 500'000ull);
+  CHECK(with({})->config.worker_max_rss_bytes == 0);  // the engine's default
+  CHECK(with({"--worker-max-rss", "400MB"})->config.worker_max_rss_bytes == 400'000'000ull);
+  CHECK(with({"--worker-max-rss", "2GiB"})->config.worker_max_rss_bytes == 2ull << 30);
+  CHECK(with({"--worker-max-rss", "300"})->config.worker_max_rss_bytes == 300ull << 20);
+  // 2^44 MiB wrapped to 0 bytes: every page "too large".
+  auto overflow = with({"--max-body", "17592186044416"});
+  REQUIRE_FALSE(overflow.has_value());
+  CHECK(overflow.error().message.find("--max-body") == 0);
+  CHECK(overflow.error().message.find("too large") != std::string::npos);
+  CHECK(with({"--worker-max-rss", "lots"}).error().message.find("--worker-max-rss") == 0);
+  CHECK(with({"--worker-max-rss", "1KB"}).error().message.find("--worker-max-rss") == 0);
+}
+
+TEST_CASE("NaN, infinite and negative numbers and durations are refused, naming the flag") {
+  auto base = std::vector<const char*>{"run", "--url", "http://h/{page}", "--pages", "1",
+                                       "--items", "li", "--field", "a=b"};
+  struct Case {
+    std::vector<const char*> args;
+    const char* flag;
+  };
+  for (const Case& c : std::vector<Case>{{{"--rate", "nan"}, "--rate"},
+                                          {{"--rate", "inf"}, "--rate"},
+                                          {{"--rate", "-1"}, "--rate"},
+                                          {{"--delay", "nan"}, "--delay"},
+                                          {{"--timeout", "-1s"}, "--timeout"},
+                                          {{"--hang-timeout", "infs"}, "--hang-timeout"},
+                                          {{"--page-cpu-limit", "nan"}, "--page-cpu-limit"},
+                                          {{"--page-cpu-limit", "-2s"}, "--page-cpu-limit"},
+                                          {{"--cpu-burn", "1e999s"}, "--cpu-burn"},
+                                          {{"--max-body", "-1"}, "--max-body"},
+                                          {{"--max-body", "nan"}, "--max-body"},
+                                          {{"--timeout", "99999999999999999999h"}, "--timeout"}}) {
+    auto a = base;
+    a.insert(a.end(), c.args.begin(), c.args.end());
+    CAPTURE(c.args[0]);
+    CAPTURE(c.args[1]);
+    auto inv = Parse(a);
+    REQUIRE_FALSE(inv.has_value());
+    CHECK(inv.error().message.find(c.flag) != std::string::npos);
+  }
+  auto ok = Parse([&] {
+    auto a = base;
+    a.insert(a.end(), {"--page-cpu-limit", "0", "--rate", "2.5"});
+    return a;
+  }());
+  REQUIRE(ok.has_value());
+  CHECK(ok->config.page_cpu_limit_s == 0);
+  CHECK(ok->config.rate_per_host == 2.5);
+  CHECK(Parse(base)->config.page_cpu_limit_s == 10);
+}
+
+TEST_CASE("bench and tune refuse counts below 1, naming the flag") {
+  auto path = std::filesystem::temp_directory_path() / "forage_flags_test_bench.toml";
+  std::ofstream(path) << "url = \"http://h/{page}\"\npages = \"1\"\nitems = \"li\"\n"
+                         "[fields]\na = \"b\"\n";
+  std::string job = path.string();
+  CHECK(Parse({"bench", job.c_str(), "--repeat", "-1"}).error().message.find("--repeat") == 0);
+  CHECK(Parse({"bench", job.c_str(), "--repeat", "0"}).error().message.find("--repeat") == 0);
+  CHECK(Parse({"tune", job.c_str(), "--sample", "0"}).error().message.find("--sample") == 0);
+  CHECK(Parse({"tune", job.c_str(), "--max-workers", "-2"}).error().message.find("--max-workers") ==
+        0);
+  CHECK(Parse({"tune", job.c_str(), "--budget", "nan"}).error().message.find("--budget") == 0);
+  CHECK(Parse({"bench", job.c_str(), "--repeat", "2"})->bench.repeat == 2);
 }
 
 TEST_CASE("help and version exit 0 without running anything") {

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
+#include <vector>
 
 #include "cmd/flags.h"
 
@@ -18,7 +20,7 @@ std::string WriteJob(const std::string& name, const std::string& text) {
 
 TEST_SUITE("cmd.job_file") {
 
-TEST_CASE("keys become flags; fields keep the order of the file") {
+TEST_CASE("keys become flags, fields keep the order of the file") {
   std::string path = WriteJob("ok", R"TOML(
 url = "http://127.0.0.1:8080/shop/page/{page}/"
 pages = "1-48"
@@ -83,6 +85,35 @@ price = ".price"
   CHECK(inv->config.pages == "1-48");
   REQUIRE(inv->config.fields.size() == 1);  // --field replaces the file's fields
   CHECK(inv->config.fields[0].name == "title");
+}
+
+TEST_CASE("a job file's NaN, infinite or overflowing values are refused like the flags'") {
+  const std::string head =
+      "url = \"http://h/{page}\"\npages = \"1\"\nitems = \"li\"\n";
+  auto parse = [&](const std::string& name, const std::string& line) {
+    std::string path = WriteJob(name, head + line + "\n[fields]\nname = \"h2\"\n");
+    std::vector<const char*> argv = {"forage", "run", path.c_str()};
+    return ParseArgs(static_cast<int>(argv.size()), argv.data());
+  };
+  for (const auto& [name, line, flag] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"rate_nan", "rate = nan", "--rate"},
+           {"rate_inf", "rate = inf", "--rate"},
+           {"rate_neg", "rate = -3.0", "--rate"},
+           {"max_body_overflow", "max_body = 17592186044416", "--max-body"},
+           {"rss_bad", "worker_max_rss = \"-5GiB\"", "--worker-max-rss"},
+           {"cpu_nan", "page_cpu_limit = \"nan\"", "--page-cpu-limit"}}) {
+    CAPTURE(line);
+    auto inv = parse(name, line);
+    REQUIRE_FALSE(inv.has_value());
+    CHECK(inv.error().message.find(flag) != std::string::npos);
+  }
+  auto ok = parse("sizes_ok", "max_body = \"2GiB\"\nworker_max_rss = \"400MB\"\n"
+                              "page_cpu_limit = \"2s\"");
+  REQUIRE(ok.has_value());
+  CHECK(ok->config.max_body_bytes == 2ull << 30);
+  CHECK(ok->config.worker_max_rss_bytes == 400'000'000ull);
+  CHECK(ok->config.page_cpu_limit_s == 2.0);
 }
 
 }  // TEST_SUITE

@@ -53,6 +53,12 @@ struct Config {
   double cpu_burn_s = 0;
   // A worker silent this long while it holds pages is killed as hung.
   double hang_timeout_s = 30;
+  // CPU time a page may take in parse and extraction before it fails with
+  // "too slow" (not retried); 0 = no limit. --cpu-burn is not counted.
+  double page_cpu_limit_s = 10;
+  // A worker whose resident memory passes this after a page asks to be
+  // replaced (Retire). 0 = the default: half the RAM shared by the workers.
+  uint64_t worker_max_rss_bytes = 0;
   Order order = Order::kPage;
   Chunking chunking = Chunking::kDynamic;
   std::string user_agent;

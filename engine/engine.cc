@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -14,6 +13,7 @@
 #include "engine/supervisor.h"
 #include "parser/extract.h"
 #include "worker/cpu_clock.h"
+#include "worker/memory.h"
 #include "worker/worker.h"
 
 namespace forage::engine {
@@ -98,8 +98,12 @@ worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules*
   w.fetch.body = config.body;
   w.rules = rules;
   w.cpu_burn_s = config.cpu_burn_s;
-  if (const char* crash = std::getenv("FORAGE_TEST_CRASH_URL")) w.test_crash_url = crash;
-  if (const char* hang = std::getenv("FORAGE_TEST_HANG_URL")) w.test_hang_url = hang;
+  w.page_cpu_limit_s = config.page_cpu_limit_s;
+  // An in-process worker (--workers 0) is the master: it is never replaced.
+  if (config.workers > 0) {
+    w.max_rss_bytes = config.worker_max_rss_bytes > 0 ? config.worker_max_rss_bytes
+                                                      : worker::DefaultWorkerMaxRss(config.workers);
+  }
   return w;
 }
 

@@ -8,6 +8,7 @@
 #include <gumbo.h>
 #include <re2/re2.h>
 
+#include "parser/cpu_budget.h"
 #include "parser/field_value.h"
 #include "parser/html_document.h"
 #include "parser/node_walk.h"
@@ -214,6 +215,7 @@ ExtractResult Extract(const HtmlDocument& doc, const Rules& rules, std::string_v
   ExtractResult result;
   result.records.reserve(items.size());
   for (const GumboNode* item : items) {
+    if (CpuBudgetSpent()) break;  // --page-cpu-limit: the caller discards the result
     Record record;
     record.values.reserve(impl.fields.size());
     bool keep = true;

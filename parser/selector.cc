@@ -5,6 +5,7 @@
 #include <gumbo.h>
 
 #include "parser/ascii.h"
+#include "parser/cpu_budget.h"
 #include "parser/node_walk.h"
 #include "parser/selector_ast.h"
 #include "parser/selector_match.h"
@@ -67,6 +68,7 @@ void Selector::SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* 
   MatchContext context = ContextFor(scope);
   for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
        node = NextInPreOrder(node, scope)) {
+    if (CpuBudgetSpent()) return;  // --page-cpu-limit: the caller discards the result
     if (IsElement(node) && MatchesList(list_, node, context)) out->push_back(node);
   }
 }
@@ -75,6 +77,7 @@ const GumboNode* Selector::SelectFirst(const GumboNode* scope) const {
   MatchContext context = ContextFor(scope);
   for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
        node = NextInPreOrder(node, scope)) {
+    if (CpuBudgetSpent()) return nullptr;  // --page-cpu-limit
     if (IsElement(node) && MatchesList(list_, node, context)) return node;
   }
   return nullptr;

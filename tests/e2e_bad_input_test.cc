@@ -30,6 +30,11 @@ TEST_CASE("bad flags, URLs, ranges and selectors exit 2 before any request") {
       {{"--url", url, "--pages", "1", "--itmes", ".x"}, "unknown flag '--itmes' (did you mean --items?)"},
       {{"--url", url, "--pages", "1", "--timeout", "30"}, "duration '30': no unit"},
       {{"--url", url, "--pages", "1", "--workers", "many"}, "--workers 'many'"},
+      {{"--url", url, "--pages", "1", "--rate", "nan"}, "--rate 'nan'"},
+      {{"--url", url, "--pages", "1", "--rate", "inf"}, "--rate 'inf'"},
+      {{"--url", url, "--pages", "1", "--max-body", "17592186044416"}, "--max-body: size"},
+      {{"--url", url, "--pages", "1", "--worker-max-rss", "2GB!"}, "--worker-max-rss: size"},
+      {{"--url", url, "--pages", "1", "--page-cpu-limit", "-1s"}, "--page-cpu-limit: duration"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {ForageBin(), "run"};

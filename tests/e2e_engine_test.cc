@@ -3,6 +3,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <set>
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +25,12 @@ std::vector<std::string> WithOutput(std::vector<std::string> argv, const std::st
 }
 
 nlohmann::json Report(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
+
+int Restarts(const nlohmann::json& rep) {
+  int restarts = 0;
+  for (auto& w : rep["per_worker"]) restarts += w["restarts"].get<int>();
+  return restarts;
+}
 
 TEST_SUITE("e2e.engine") {
 
@@ -55,11 +64,12 @@ TEST_CASE("kill -9 of a worker mid-job: the 755 rows exactly once, in order, and
   CHECK(fx.Stat("requests") > 48);
 }
 
-TEST_CASE("a page that crashes its worker twice is failed; every other row is stored") {
+TEST_CASE("a page that crashes its worker twice is failed, every other row is stored") {
   Fixture fx;
   std::string dir = TempDir("crash_page");
   auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--report", dir + "/report.json", "--quiet"});
+  argv[0] = ForageTestHooksBin();  // a worker that crashes or hangs: test-only
   auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/shop/page/7/"}});
   INFO(r.err);
   CHECK(r.exit_code == 1);
@@ -84,6 +94,7 @@ TEST_CASE("when every page crashes its worker the run still ends, each page fail
   std::string dir = TempDir("crash_all");
   auto argv = WithOutput(SeedJob(fx, "1-3"), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--report", dir + "/report.json", "--quiet"});
+  argv[0] = ForageTestHooksBin();  // a worker that crashes or hangs: test-only
   auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/shop/page/"}});
   INFO(r.err);
   CHECK(r.exit_code == 1);
@@ -94,12 +105,28 @@ TEST_CASE("when every page crashes its worker the run still ends, each page fail
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1);  // the header alone
 }
 
+TEST_CASE("the shipped forage ignores the test hooks' variables: 755 rows, no crash") {
+  Fixture fx;
+  std::string dir = TempDir("no_hooks");
+  auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
+  argv.insert(argv.end(), {"--workers", "2", "--report", dir + "/report.json", "--quiet"});
+  auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/shop/page/"},
+                             {"FORAGE_TEST_HANG_URL", "/shop/page/"}});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["items"] == 755);
+  CHECK(Restarts(rep) == 0);
+}
+
 TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then failed") {
   Fixture fx;
   std::string dir = TempDir("hang_page");
   auto argv = WithOutput(SeedJob(fx, "1-8"), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--hang-timeout", "3s",
                            "--report", dir + "/report.json"});
+  argv[0] = ForageTestHooksBin();  // a worker that crashes or hangs: test-only
   auto r = RunProcess(argv, {{"FORAGE_TEST_HANG_URL", "/shop/page/3/"}});
   INFO(r.err);
   CHECK(r.exit_code == 1);
@@ -110,6 +137,151 @@ TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then f
   CHECK(rep["failures"][0]["url"] == fx.url() + "shop/page/3/");
   CHECK(rep["failures"][0]["reason"] == "worker hung while processing");
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 7 * 16);
+}
+
+TEST_CASE("a page whose records pass the 64 MiB frame limit is sent in several frames") {
+  // /huge/30 is a 30 MiB page; `html, body, ul` with ::html gives three
+  // records of about 30 MiB each: 90 MiB for one page, over the receiver's
+  // 64 MiB frame limit if sent as one frame.
+  Fixture fx;
+  std::string dir = TempDir("big_records");
+  auto r = RunProcess({ForageBin(), "run", "--url", fx.url() + "huge/{page}", "--pages", "30",
+                       "--items", "html, body, ul", "--field", "h=::html", "--max-body", "40",
+                       "--workers", "1", "--page-cpu-limit", "0", "-o", dir + "/out.csv",
+                       "--report", dir + "/report.json", "--quiet"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("exceeds the limit") == std::string::npos);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 1);
+  CHECK(rep["items"] == 3);
+  CHECK(Restarts(rep) == 0);
+  auto rows = ParseCsv(ReadFile(dir + "/out.csv"));
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[1][0].rfind("<html", 0) == 0);
+  CHECK(rows[2][0].rfind("<body", 0) == 0);
+  CHECK(rows[3][0].rfind("<ul", 0) == 0);
+  CHECK(rows[1][0].size() > (29u << 20));  // the page less its trailing spaces
+}
+
+TEST_CASE("a single record over the frame limit fails its page only: record too large") {
+  // Two ::html fields of a 34 MiB body: one record of 68 MiB.
+  Fixture fx;
+  std::string dir = TempDir("record_too_large");
+  WriteFile(dir + "/urls.txt", fx.url() + "huge/34\n" + fx.url() + "huge/1\n");
+  auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", "body",
+                       "--field", "a=::html", "--field", "b=::html", "--max-body", "40",
+                       "--workers", "1", "--page-cpu-limit", "0", "-o", dir + "/out.csv",
+                       "--report", dir + "/report.json", "--quiet"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 1);
+  CHECK(rep["pages_failed"] == 1);
+  REQUIRE(rep["failures"].size() == 1);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "huge/34");
+  CHECK(rep["failures"][0]["reason"] == "record too large");
+  CHECK(Restarts(rep) == 0);
+  CHECK(fx.Stat("requests") == 2);  // not retried
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 2);  // header + the 1 MiB page's body
+}
+
+TEST_CASE("a page over --page-cpu-limit fails 'too slow' at once, the others are ok") {
+  // li.row:has(~ li.nomatch) makes each of the 90,000 rows of /huge/8 scan
+  // every later sibling: about 18 s of CPU without a limit, well under the
+  // 30 s hang timeout, and the page would have been "ok" with no record.
+  Fixture fx;
+  std::string dir = TempDir("too_slow");
+  WriteFile(dir + "/urls.txt", fx.url() + "shop/page/1/\n" + fx.url() + "huge/8\n" + fx.url() +
+                                   "shop/page/2/\n" + fx.url() + "shop/page/3/\n");
+  auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items",
+                       ".product, li.row:has(~ li.nomatch)", "--field", "name=h2", "--workers",
+                       "1", "--page-cpu-limit", "1s", "-o", dir + "/out.csv", "--report",
+                       dir + "/report.json", "--quiet"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 3);
+  REQUIRE(rep["failures"].size() == 1);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "huge/8");
+  CHECK(rep["failures"][0]["reason"] == "too slow");
+  CHECK(Restarts(rep) == 0);
+  CHECK(fx.Stat("requests") == 4);  // not retried
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 3 * 16);
+}
+
+// Resident memory of `pid` in bytes (/proc/PID/status VmRSS); 0 once gone.
+uint64_t ResidentBytesOf(pid_t pid) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find("VmRSS:");
+  if (at == std::string::npos) return 0;
+  return std::stoull(status.substr(at + 6)) * 1024;
+}
+
+// Needs the master's side of Retire (lease no more, Stop once idle, start a
+// fresh worker in the slot: the engine helper's branch) and iterative walks
+// over Gumbo's tree (the parser helper's branch: today this page's 786,000
+// nested elements overflow the worker's stack). Enabled after both merge.
+TEST_CASE("the Gumbo leak page, again and again: the worker is replaced past --worker-max-rss, "
+          "every page ok, memory stays bounded" * doctest::skip()) {
+  // Gumbo 0.10.1 leaks about 70 MB on each 15 MiB page of
+  // <noscript><!DOCTYPE>: 12 of them would take a worker past 800 MB.
+  constexpr uint64_t kLimit = 200ull << 20;
+  Fixture fx;
+  std::string dir = TempDir("worker_max_rss");
+  std::string urls;
+  for (int i = 1; i <= 12; ++i) {
+    urls += fx.url() + "noscript-doctype/15?n=" + std::to_string(i) + "\n";
+  }
+  WriteFile(dir + "/urls.txt", urls);
+  Background forage({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", "p", "--field",
+                     "t=::text", "--workers", "1", "--worker-max-rss", "200MB", "-o",
+                     dir + "/out.csv", "--report", dir + "/report.json", "--quiet"});
+  // Sample the workers' memory until the run ends (a measurement, not a wait).
+  uint64_t peak = 0;
+  std::set<pid_t> workers;
+  WaitUntil(
+      [&] {
+        for (pid_t w : ChildPids(forage.pid())) {
+          workers.insert(w);
+          peak = std::max(peak, ResidentBytesOf(w));
+        }
+        return ProcessExited(forage.pid());
+      },
+      300);
+  auto r = forage.Wait();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 12);
+  CHECK(rep["items"] == 12);
+  CHECK(workers.size() >= 2);  // replaced at least once
+  // Past the limit a worker finishes the page in hand (one page's parse on
+  // top), then is replaced: never the 800 MB an unbounded worker reaches.
+  CHECK(peak < kLimit + (300ull << 20));
+  auto rows = ParseCsv(ReadFile(dir + "/out.csv"));
+  REQUIRE(rows.size() == 13);
+  for (size_t i = 1; i < rows.size(); ++i) CHECK(rows[i][0] == "ok");
+}
+
+TEST_CASE("out of file descriptors is named as such, not as a refused connection") {
+  // A hard limit of 30 descriptors (forage raises only its soft limit) and
+  // 48 transfers at once, each held 300 ms by the site: the worker's
+  // socket() calls fail with EMFILE.
+  Fixture fx({"--delay", "300"});
+  std::string dir = TempDir("out_of_fds");
+  std::vector<std::string> argv = {"/bin/sh", "-c", "ulimit -n 30 && exec \"$0\" \"$@\""};
+  auto job = WithOutput(SeedJob(fx), dir + "/out.csv");
+  argv.insert(argv.end(), job.begin(), job.end());
+  argv.insert(argv.end(), {"--workers", "1", "--concurrency", "48", "--retries", "0", "--report",
+                           dir + "/report.json", "--quiet"});
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"].get<int>() + rep["pages_failed"].get<int>() == 48);
+  REQUIRE(rep["pages_failed"].get<int>() > 0);
+  for (auto& f : rep["failures"]) CHECK(f["reason"] == "out of file descriptors");
 }
 
 TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once") {

@@ -82,6 +82,7 @@ size_t AppendBody(char* data, size_t size, size_t n, void* userp) {
 }  // namespace
 
 std::string ForageBin() { return std::string(FORAGE_BUILD_DIR) + "/forage"; }
+std::string ForageTestHooksBin() { return std::string(FORAGE_BUILD_DIR) + "/forage-testhooks"; }
 std::string FixtureBin() { return std::string(FORAGE_BUILD_DIR) + "/forage-fixture"; }
 std::string SourcePath(const std::string& relative) {
   return std::string(FORAGE_SOURCE_DIR) + "/" + relative;

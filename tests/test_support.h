@@ -13,6 +13,9 @@ namespace forage::testing {
 
 // Absolute paths of the built binaries.
 std::string ForageBin();
+// forage with test-only fault injection (FORAGE_TEST_CRASH_URL,
+// FORAGE_TEST_HANG_URL; tests/forage_testhooks_main.cc).
+std::string ForageTestHooksBin();
 std::string FixtureBin();
 std::string SourcePath(const std::string& relative);
 

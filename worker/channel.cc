@@ -45,7 +45,14 @@ Channel::~Channel() {
 
 void Channel::Send(const Message& msg) {
   if (closed_) return;
-  EncodeFrame(msg, &pending_);
+  if (!EncodeFrame(msg, &pending_)) {
+    // A sender's bug (records are split well under the limit): close with
+    // the reason rather than send a length the peer must refuse.
+    Error e = Err(ErrorCode::kTooLarge, "frame over the {}-byte limit not sent",
+                  kMaxFramePayloadBytes);
+    Fail(&e);
+    return;
+  }
   if (in_flight_ != nullptr) return;  // goes out with the next write
   // Nothing queued before this frame: write it now, without waiting for the
   // loop. A frame that reached the kernel survives a crash of this process a

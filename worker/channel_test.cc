@@ -72,6 +72,34 @@ TEST_CASE("garbage on the wire closes the channel with an error") {
   ch->reset();
 }
 
+TEST_CASE("a frame over the limit is never sent: the sender closes with the reason") {
+  UvLoop loop;
+  auto [a, b] = Pair();
+  std::string sender_error;
+  int received = 0;
+  std::string receiver_error = "open";
+  auto left = Channel::Open(
+      loop.get(), std::move(a), [](Message&&) {},
+      [&](const Error* e) { sender_error = e != nullptr ? e->message : "eof"; });
+  REQUIRE(left.has_value());
+  auto right = Channel::Open(
+      loop.get(), std::move(b), [&](Message&&) { ++received; },
+      [&](const Error* e) { receiver_error = e != nullptr ? e->message : "eof"; });
+  REQUIRE(right.has_value());
+  (*left)->Send(FetchedMsg{1});
+  PageRecordsMsg huge;
+  huge.page_id = 2;
+  huge.records.push_back(parser::Record{{std::string(kMaxFramePayloadBytes, 'x')}});
+  (*left)->Send(huge);
+  CHECK(sender_error.find("limit not sent") != std::string::npos);
+  CHECK((*left)->closed());
+  uv_run(loop.get(), UV_RUN_DEFAULT);
+  CHECK(received == 1);              // the frame before it arrived whole
+  CHECK(receiver_error == "eof");   // then a clean end, no oversized frame
+  left->reset();
+  right->reset();
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::worker

@@ -1,6 +1,9 @@
 #include "worker/fetcher.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <utility>
 
 namespace forage::worker {
@@ -11,6 +14,7 @@ struct Fetcher::Transfer {
   std::string body;
   uint64_t max_body_bytes = 0;
   bool too_large = false;
+  bool out_of_fds = false;  // socket() failed with EMFILE or ENFILE
   char error[CURL_ERROR_SIZE] = {};
 };
 
@@ -71,6 +75,8 @@ Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnCurlWrite);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnCurlOpenSocket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
@@ -219,6 +225,11 @@ void Fetcher::DrainCompleted() {
     }
     if (t->too_large) {
       r.error = "too large";
+    } else if (code != CURLE_OK && t->out_of_fds) {
+      // curl reports it as "Couldn't connect to server"; the site is not to
+      // blame, and the page may well succeed once transfers have ended.
+      r.error = "out of file descriptors";
+      r.retryable = true;
     } else if (code != CURLE_OK) {
       r.error = t->error[0] != '\0' ? t->error : curl_easy_strerror(code);
     }
@@ -262,6 +273,15 @@ int Fetcher::OnCurlSocket(CURL*, curl_socket_t s, int what, void* userp, void* s
 int Fetcher::OnCurlTimer(CURLM*, long timeout_ms, void* userp) noexcept {
   static_cast<Fetcher*>(userp)->HandleTimerChange(timeout_ms);
   return 0;
+}
+
+curl_socket_t Fetcher::OnCurlOpenSocket(void* clientp, curlsocktype,
+                                        curl_sockaddr* address) noexcept {
+  curl_socket_t s = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (s == CURL_SOCKET_BAD && (errno == EMFILE || errno == ENFILE)) {
+    static_cast<Transfer*>(clientp)->out_of_fds = true;
+  }
+  return s;
 }
 
 size_t Fetcher::OnCurlWrite(char* data, size_t size, size_t n, void* userp) noexcept {

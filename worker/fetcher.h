@@ -43,7 +43,8 @@ struct FetchResult {
   uint64_t id = 0;
   bool transport_ok = false;  // the transfer completed at the HTTP level
   long http_status = 0;       // 0 when no response arrived
-  std::string error;          // why the transfer failed; empty when transport_ok
+  std::string error;          // why the transfer failed ("out of file descriptors" for
+                              // EMFILE/ENFILE); empty when transport_ok
   bool too_large = false;     // the body exceeded max_body_bytes
   bool retryable = false;     // trying again may succeed (see Fetcher::IsRetryable)
   double retry_after_s = -1;  // the response's Retry-After (seconds or HTTP-date), -1 if none
@@ -84,6 +85,8 @@ class Fetcher {
   static int OnCurlSocket(CURL* easy, curl_socket_t s, int what, void* userp,
                           void* socketp) noexcept;
   static int OnCurlTimer(CURLM* multi, long timeout_ms, void* userp) noexcept;
+  static curl_socket_t OnCurlOpenSocket(void* clientp, curlsocktype purpose,
+                                        curl_sockaddr* address) noexcept;
   static size_t OnCurlWrite(char* data, size_t size, size_t n, void* userp) noexcept;
   static void OnUvPoll(uv_poll_t* h, int status, int events) noexcept;
   static void OnUvTimer(uv_timer_t* h) noexcept;

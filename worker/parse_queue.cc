@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "parser/cpu_budget.h"
 #include "parser/html_document.h"
 #include "worker/cpu_clock.h"
 
@@ -64,11 +65,29 @@ void ParseQueue::UpdateIdle() {
 bool ParseQueue::Advance(Job& job, double slice_end_s) {
   double start = ThreadCpuSeconds();
   if (!job.parsed) {
-    if (before_parse_) before_parse_(job.page_id);
+    if (before_parse_) before_parse_(job.url);
     auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type);
-    parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
-    job.out.records = std::move(extracted.records);
-    job.out.dropped = extracted.dropped;
+    if (page_cpu_limit_s_ > 0) {
+      const double deadline = start + page_cpu_limit_s_;
+      bool spent = ThreadCpuSeconds() > deadline;  // the parse alone took it all
+      if (!spent) {
+        parser::ScopedCpuBudget budget([deadline] { return ThreadCpuSeconds() > deadline; });
+        parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
+        spent = budget.spent();
+        if (!spent) {
+          job.out.records = std::move(extracted.records);
+          job.out.dropped = extracted.dropped;
+        }
+      }
+      if (spent) {
+        job.out.failure = "too slow";
+        job.burn_left_s = 0;
+      }
+    } else {
+      parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
+      job.out.records = std::move(extracted.records);
+      job.out.dropped = extracted.dropped;
+    }
     job.out.encoding = std::string(doc.encoding());
     job.body = std::string();
     job.parsed = true;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -28,13 +29,15 @@ struct ParsedPage {
   uint64_t dropped = 0;  // items without a `required` field
   std::string encoding;  // how the body was decoded ("UTF-8", "GBK", ...)
   double cpu_s = 0;  // CPU time spent on this page (parse, extract, burn)
+  std::string failure;  // non-empty: the page failed ("too slow"); no records
 };
 
 class ParseQueue {
  public:
   using DoneFn = std::function<void(ParsedPage&&)>;
-  // Runs just before a page is parsed (the worker's test-only fault hook).
-  using BeforeParseFn = std::function<void(uint64_t page_id)>;
+  // Runs just before a page is parsed, with its URL (the worker's test-only
+  // fault hook).
+  using BeforeParseFn = std::function<void(std::string_view url)>;
 
   // `rules` must outlive the queue.
   static Result<std::unique_ptr<ParseQueue>> Create(uv_loop_t* loop, const parser::Rules* rules,
@@ -48,6 +51,11 @@ class ParseQueue {
   void Push(uint64_t page_id, std::string body, std::string content_type, std::string url,
             const parser::Rules* rules = nullptr);
   void SetBeforeParse(BeforeParseFn fn) { before_parse_ = std::move(fn); }
+  // CPU time a page's parse and extraction may take (--page-cpu-limit; 0 =
+  // none). Extraction checks it as it goes (parser/cpu_budget.h); a page over
+  // it fails with "too slow". Gumbo's parse is one call: it is measured, not
+  // cut short. --cpu-burn is not counted.
+  void SetPageCpuLimit(double seconds) { page_cpu_limit_s_ = seconds; }
   // While paused no page is processed; queued pages wait.
   void Pause();
   void Resume();
@@ -78,6 +86,7 @@ class ParseQueue {
   const parser::Rules* rules_;
   double cpu_burn_s_;
   double slice_s_;
+  double page_cpu_limit_s_ = 0;
   DoneFn on_done_;
   BeforeParseFn before_parse_;
   UvHandle<uv_idle_t> idle_;

@@ -22,20 +22,34 @@ void EncodeRecord(const parser::Record& r, WireWriter& w) {
   }
 }
 
-parser::Record DecodeRecord(WireReader& r) {
+// Decodes one record, adding its footprint to `*footprint`; stops (an error)
+// once that passes kMaxDecodedFrameBytes.
+Result<parser::Record> DecodeRecord(WireReader& r, size_t* footprint) {
   parser::Record rec;
   uint32_t n = r.U32();
   // Each value takes at least one byte, so a count beyond what is left is a
   // malformed frame, not a reason to allocate.
+  if (n > r.remaining()) return Err(ErrorCode::kParse, "value count {} beyond the frame", n);
+  *footprint += sizeof(parser::Record);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    *footprint += sizeof(parser::FieldValue);
     if (r.U8() != 0) {
       rec.values.emplace_back(r.Str());
+      *footprint += rec.values.back()->size();
     } else {
       rec.values.emplace_back(std::nullopt);
+    }
+    if (*footprint > kMaxDecodedFrameBytes) {
+      return Err(ErrorCode::kTooLarge, "records frame would decode to more than {} bytes",
+                 kMaxDecodedFrameBytes);
     }
   }
   return rec;
 }
+
+// Minimum wire bytes of one lease item and one record.
+constexpr size_t kMinLeaseItemBytes = 8 + 4 + 1;
+constexpr size_t kMinRecordBytes = 4;
 
 MsgType TypeOf(const Message& msg) {
   return std::visit(Overloaded{
@@ -101,6 +115,9 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
     case MsgType::kLease: {
       LeaseMsg m;
       uint32_t n = r.U32();
+      if (n > r.remaining() / kMinLeaseItemBytes) {
+        return Err(ErrorCode::kParse, "lease count {} beyond the frame", n);
+      }
       for (uint32_t i = 0; i < n && r.ok(); ++i) {
         LeaseItem it;
         it.page_id = r.U64();
@@ -120,7 +137,15 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
       PageRecordsMsg m;
       m.page_id = r.U64();
       uint32_t n = r.U32();
-      for (uint32_t i = 0; i < n && r.ok(); ++i) m.records.push_back(DecodeRecord(r));
+      if (n > r.remaining() / kMinRecordBytes) {
+        return Err(ErrorCode::kParse, "record count {} beyond the frame", n);
+      }
+      size_t footprint = 0;
+      for (uint32_t i = 0; i < n && r.ok(); ++i) {
+        auto rec = DecodeRecord(r, &footprint);
+        if (!rec) return rec.error();
+        m.records.push_back(std::move(*rec));
+      }
       return Message{std::move(m)};
     }
     case MsgType::kPageDone: {
@@ -157,12 +182,49 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
 
 }  // namespace
 
-void EncodeFrame(const Message& msg, std::string* out) {
+size_t RecordFootprint(const parser::Record& r) {
+  size_t bytes = sizeof(parser::Record) + r.values.size() * sizeof(parser::FieldValue);
+  for (const auto& v : r.values) {
+    if (v) bytes += v->size();
+  }
+  return bytes;
+}
+
+Result<std::vector<PageRecordsMsg>> SplitPageRecords(uint64_t page_id,
+                                                     std::vector<parser::Record> records,
+                                                     size_t max_records, size_t target_bytes) {
+  std::vector<size_t> sizes;
+  sizes.reserve(records.size());
+  for (const auto& r : records) {
+    sizes.push_back(RecordFootprint(r));
+    if (sizes.back() > kMaxRecordBytes) return Err(ErrorCode::kTooLarge, "record too large");
+  }
+  std::vector<PageRecordsMsg> frames;
+  size_t frame_bytes = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    bool full = !frames.empty() && (frames.back().records.size() >= max_records ||
+                                    frame_bytes + sizes[i] > target_bytes);
+    if (frames.empty() || full) {
+      frames.push_back(PageRecordsMsg{page_id, {}});
+      frame_bytes = 0;
+    }
+    frames.back().records.push_back(std::move(records[i]));
+    frame_bytes += sizes[i];
+  }
+  return frames;
+}
+
+bool EncodeFrame(const Message& msg, std::string* out) {
   size_t start = out->size();
   out->append(kFrameHeaderBytes, '\0');
   WireWriter body(out);
   EncodeBody(msg, body);
-  uint32_t payload = static_cast<uint32_t>(out->size() - start - kFrameHeaderBytes);
+  size_t payload_bytes = out->size() - start - kFrameHeaderBytes;
+  if (payload_bytes > kMaxFramePayloadBytes) {
+    out->resize(start);
+    return false;
+  }
+  uint32_t payload = static_cast<uint32_t>(payload_bytes);
   std::string header;
   WireWriter h(&header);
   h.U32(payload);
@@ -171,6 +233,7 @@ void EncodeFrame(const Message& msg, std::string* out) {
   h.U8(0);
   h.U8(0);
   out->replace(start, kFrameHeaderBytes, header);
+  return true;
 }
 
 FrameHeader DecodeFrameHeader(std::string_view bytes) {

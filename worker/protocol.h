@@ -19,7 +19,17 @@ inline constexpr uint8_t kProtocolVersion = 1;
 inline constexpr size_t kFrameHeaderBytes = 8;
 // A frame larger than this is a bug on the sending side (records are sent in
 // batches well under it), so the receiver treats it as a broken channel.
+// Well under 4 GiB, so a payload length always fits the header's u32.
 inline constexpr uint32_t kMaxFramePayloadBytes = 64u << 20;
+// A decoded PageRecords frame may take at most this much memory, as
+// RecordFootprint counts it. A frame of nulls (1 byte on the wire, 40 in
+// memory) is refused when it passes this, before it is decoded further.
+inline constexpr size_t kMaxDecodedFrameBytes = size_t{2} * kMaxFramePayloadBytes;
+// The sender's target for one PageRecords frame (footprint of its records).
+inline constexpr size_t kRecordsFrameTargetBytes = 8u << 20;
+// A record whose footprint passes this is never sent: its page fails with
+// "record too large". Its frame then fits both limits above.
+inline constexpr size_t kMaxRecordBytes = kMaxFramePayloadBytes - 64;
 
 enum class MsgType : uint8_t {
   // master -> worker
@@ -108,8 +118,24 @@ struct RetireMsg {
 using Message = std::variant<LeaseMsg, StopMsg, HelloMsg, FetchedMsg, PageRecordsMsg,
                              PageDoneMsg, StatsMsg, RetireMsg>;
 
-// Appends one whole frame (header and payload) for `msg` to `out`.
-void EncodeFrame(const Message& msg, std::string* out);
+// Memory a decoded record takes: the Record, one FieldValue per value and
+// the values' bytes. Never less than the record's encoded size, so frames cut
+// by footprint are cut by wire size too.
+size_t RecordFootprint(const parser::Record& r);
+
+// A page's records as PageRecords frames of at most `max_records` records and
+// about `target_bytes` of footprint each (a record larger than the target
+// goes alone); none for a page without records. A record over
+// kMaxRecordBytes is an error (kTooLarge, "record too large"): the page
+// fails, and nothing of it is sent.
+Result<std::vector<PageRecordsMsg>> SplitPageRecords(uint64_t page_id,
+                                                     std::vector<parser::Record> records,
+                                                     size_t max_records, size_t target_bytes);
+
+// Appends one whole frame (header and payload) for `msg` to `out`. A payload
+// over kMaxFramePayloadBytes is a bug of the sender: nothing is appended and
+// the result is false.
+bool EncodeFrame(const Message& msg, std::string* out);
 
 struct FrameHeader {
   uint32_t payload_bytes = 0;

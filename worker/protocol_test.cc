@@ -2,12 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include "worker/wire.h"
+
 namespace forage::worker {
 namespace {
 
 Message RoundTrip(const Message& m) {
   std::string bytes;
-  EncodeFrame(m, &bytes);
+  REQUIRE(EncodeFrame(m, &bytes));
   FrameHeader h = DecodeFrameHeader(bytes);
   REQUIRE(h.payload_bytes + kFrameHeaderBytes == bytes.size());
   auto back = DecodePayload(h, std::string_view(bytes).substr(kFrameHeaderBytes));
@@ -63,7 +65,7 @@ TEST_CASE("every message survives encode and decode unchanged") {
 
 TEST_CASE("a wrong version, an unknown type or a short payload is an error") {
   std::string bytes;
-  EncodeFrame(FetchedMsg{5}, &bytes);
+  REQUIRE(EncodeFrame(FetchedMsg{5}, &bytes));
   FrameHeader h = DecodeFrameHeader(bytes);
   std::string_view payload = std::string_view(bytes).substr(kFrameHeaderBytes);
 
@@ -84,11 +86,112 @@ TEST_CASE("a wrong version, an unknown type or a short payload is an error") {
 
 TEST_CASE("a record count larger than the payload does not allocate or crash") {
   std::string bytes;
-  EncodeFrame(PageRecordsMsg{1, {}}, &bytes);
+  REQUIRE(EncodeFrame(PageRecordsMsg{1, {}}, &bytes));
   // Patch the record count (after u64 page id) to 2^32-1.
   for (int i = 0; i < 4; ++i) bytes[kFrameHeaderBytes + 8 + i] = '\xff';
   FrameHeader h = DecodeFrameHeader(bytes);
   CHECK_FALSE(DecodePayload(h, std::string_view(bytes).substr(kFrameHeaderBytes)).has_value());
+}
+
+TEST_CASE("a frame of nulls cannot decode to more memory than the bound") {
+  // 4 M null values in one record: a 4 MB payload that would take 160 MB
+  // as optional<string>s. The decoder stops at kMaxDecodedFrameBytes.
+  constexpr uint32_t kValues = 4u << 20;
+  std::string payload;
+  WireWriter w(&payload);
+  w.U64(1);   // page id
+  w.U32(1);   // one record
+  w.U32(kValues);
+  payload.append(kValues, '\0');  // every value absent
+  REQUIRE(kValues * sizeof(parser::FieldValue) > kMaxDecodedFrameBytes);
+  FrameHeader h{static_cast<uint32_t>(payload.size()),
+                static_cast<uint8_t>(MsgType::kPageRecords), kProtocolVersion};
+  auto msg = DecodePayload(h, payload);
+  REQUIRE_FALSE(msg.has_value());
+  CHECK(msg.error().message.find("decode to more than") != std::string::npos);
+}
+
+TEST_CASE("a value or lease count larger than the bytes left is refused at once") {
+  std::string payload;
+  WireWriter w(&payload);
+  w.U64(1);
+  w.U32(1);
+  w.U32(1000);  // 1000 values announced, 3 bytes follow
+  payload.append(3, '\0');
+  FrameHeader h{static_cast<uint32_t>(payload.size()),
+                static_cast<uint8_t>(MsgType::kPageRecords), kProtocolVersion};
+  auto msg = DecodePayload(h, payload);
+  REQUIRE_FALSE(msg.has_value());
+  CHECK(msg.error().message.find("count") != std::string::npos);
+
+  std::string lease;
+  WireWriter l(&lease);
+  l.U32(1000000);  // a million pages announced, none follow
+  FrameHeader lh{static_cast<uint32_t>(lease.size()), static_cast<uint8_t>(MsgType::kLease),
+                 kProtocolVersion};
+  auto lmsg = DecodePayload(lh, lease);
+  REQUIRE_FALSE(lmsg.has_value());
+  CHECK(lmsg.error().message.find("count") != std::string::npos);
+}
+
+TEST_CASE("a page's records are split into frames by size, each under the limit") {
+  std::vector<parser::Record> records;
+  for (int i = 0; i < 3; ++i) {
+    records.push_back(parser::Record{{std::string(30u << 20, static_cast<char>('a' + i))}});
+  }
+  auto frames = SplitPageRecords(7, std::move(records), 1000, kRecordsFrameTargetBytes);
+  REQUIRE(frames.has_value());
+  REQUIRE(frames->size() == 3);  // 90 MiB of records: one 30 MiB record a frame
+  for (size_t i = 0; i < frames->size(); ++i) {
+    const auto& f = (*frames)[i];
+    CHECK(f.page_id == 7);
+    REQUIRE(f.records.size() == 1);
+    CHECK((*f.records[0].values[0])[0] == static_cast<char>('a' + i));
+    std::string bytes;
+    REQUIRE(EncodeFrame(f, &bytes));
+    FrameHeader h = DecodeFrameHeader(bytes);
+    CHECK(h.payload_bytes <= kMaxFramePayloadBytes);
+    auto back = DecodePayload(h, std::string_view(bytes).substr(kFrameHeaderBytes));
+    REQUIRE(back.has_value());
+    CHECK(std::get<PageRecordsMsg>(*back).records[0].values[0]->size() == 30u << 20);
+  }
+
+  SUBCASE("small records share a frame up to the count and the size target") {
+    std::vector<parser::Record> small;
+    for (int i = 0; i < 2500; ++i) small.push_back(parser::Record{{std::string(100, 'x')}});
+    auto by_count = SplitPageRecords(1, small, 1000, kRecordsFrameTargetBytes);
+    REQUIRE(by_count.has_value());
+    REQUIRE(by_count->size() == 3);
+    CHECK((*by_count)[0].records.size() == 1000);
+    CHECK((*by_count)[2].records.size() == 500);
+    auto by_size = SplitPageRecords(1, small, 1000, 100 * RecordFootprint(small[0]));
+    REQUIRE(by_size.has_value());
+    CHECK(by_size->size() == 25);
+    CHECK((*by_size)[0].records.size() == 100);
+  }
+  SUBCASE("a page with no records has no frame") {
+    auto none = SplitPageRecords(1, {}, 1000, kRecordsFrameTargetBytes);
+    REQUIRE(none.has_value());
+    CHECK(none->empty());
+  }
+}
+
+TEST_CASE("a single record over the frame limit fails the page: record too large") {
+  std::vector<parser::Record> records;
+  records.push_back(parser::Record{{std::string("ok")}});
+  records.push_back(parser::Record{{std::string(40u << 20, 'a'), std::string(40u << 20, 'b')}});
+  auto frames = SplitPageRecords(7, std::move(records), 1000, kRecordsFrameTargetBytes);
+  REQUIRE_FALSE(frames.has_value());
+  CHECK(frames.error().message == "record too large");
+}
+
+TEST_CASE("EncodeFrame refuses a payload over the limit instead of truncating its length") {
+  PageRecordsMsg m;
+  m.page_id = 1;
+  m.records.push_back(parser::Record{{std::string(kMaxFramePayloadBytes, 'x')}});
+  std::string bytes = "before";
+  CHECK_FALSE(EncodeFrame(m, &bytes));
+  CHECK(bytes == "before");  // nothing appended
 }
 
 }  // TEST_SUITE

@@ -42,6 +42,9 @@ class WireReader {
   explicit WireReader(std::string_view in) : in_(in) {}
   bool ok() const { return ok_; }
   bool done() const { return ok_ && pos_ == in_.size(); }
+  size_t remaining() const { return ok_ ? in_.size() - pos_ : 0; }
+  // Marks the input malformed (a count it cannot hold, say).
+  void Fail() { ok_ = false; }
 
   uint8_t U8() {
     if (!Need(1)) return 0;

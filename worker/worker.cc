@@ -3,20 +3,27 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "worker/cpu_clock.h"
 #include "worker/curl_handles.h"
+#include "worker/memory.h"
 
 namespace forage::worker {
 namespace {
 constexpr uint64_t kLagProbeIntervalMs = 50;
 // Stats go to the master this often; they double as the worker's heartbeat.
 constexpr int kProbesPerHeartbeat = 20;
+
+FaultHook& InstalledFaultHook() {
+  static FaultHook hook;
+  return hook;
+}
 }  // namespace
+
+void InstallFaultHookForTesting(FaultHook hook) { InstalledFaultHook() = std::move(hook); }
 
 Worker::Worker(uv_loop_t* loop, const WorkerConfig& config, ExitFn on_exit)
     : loop_(loop), config_(config), on_exit_(std::move(on_exit)) {}
@@ -38,12 +45,8 @@ Status Worker::Init(UniqueFd channel) {
                                   [this](ParsedPage&& p) { HandleParsed(std::move(p)); });
   if (!queue) return queue.error();
   parse_queue_ = std::move(*queue);
-  if (!config_.test_crash_url.empty() || !config_.test_hang_url.empty()) {
-    parse_queue_->SetBeforeParse([this](uint64_t page_id) {
-      if (crash_pages_.count(page_id) != 0) std::abort();
-      while (hang_pages_.count(page_id) != 0) pause();
-    });
-  }
+  parse_queue_->SetPageCpuLimit(config_.page_cpu_limit_s);
+  if (InstalledFaultHook()) parse_queue_->SetBeforeParse(InstalledFaultHook());
 
   auto lag = UvHandle<uv_timer_t>::Create([&](uv_timer_t* t) { return uv_timer_init(loop_, t); });
   if (!lag) return lag.error();
@@ -84,14 +87,6 @@ void Worker::HandleChannelClosed(const Error* error) {
 void Worker::HandleLease(LeaseMsg&& lease) {
   for (auto& item : lease.items) {
     if (item.rules != 0) page_rules_[item.page_id] = item.rules;
-    if (!config_.test_crash_url.empty() &&
-        item.url.find(config_.test_crash_url) != std::string::npos) {
-      crash_pages_.insert(item.page_id);
-    }
-    if (!config_.test_hang_url.empty() &&
-        item.url.find(config_.test_hang_url) != std::string::npos) {
-      hang_pages_.insert(item.page_id);
-    }
     if (auto st = fetcher_->Start(item.page_id, item.url); !st) {
       channel_->Send(FetchedMsg{item.page_id});
       PageDoneMsg done;
@@ -127,27 +122,44 @@ void Worker::HandleFetched(FetchResult&& r) {
 }
 
 void Worker::HandleParsed(ParsedPage&& page) {
-  const auto& recs = page.records;
-  for (size_t i = 0; i < recs.size(); i += config_.records_per_frame) {
-    PageRecordsMsg m;
-    m.page_id = page.page_id;
-    size_t end = std::min(recs.size(), i + config_.records_per_frame);
-    m.records.assign(std::make_move_iterator(page.records.begin() + static_cast<long>(i)),
-                     std::make_move_iterator(page.records.begin() + static_cast<long>(end)));
-    channel_->Send(m);
+  const size_t items = page.records.size();
+  // Frames are cut by size as well as count, so no frame nears the
+  // receiver's limit; a record that alone would pass it fails its page.
+  auto frames = SplitPageRecords(page.page_id, std::move(page.records),
+                                 config_.records_per_frame, config_.frame_target_bytes);
+  if (!page.failure.empty() || !frames) {
+    PageDoneMsg done;
+    done.page_id = page.page_id;
+    done.http_status = 200;
+    done.reason = !page.failure.empty() ? std::move(page.failure) : frames.error().message;
+    SendPageFailed(std::move(done));  // not retryable: the same page fails the same way
+  } else {
+    for (const auto& m : *frames) channel_->Send(m);
+    PageDoneMsg done;
+    done.page_id = page.page_id;
+    done.ok = true;
+    done.http_status = 200;
+    done.attempts = 1;
+    done.items = items;
+    done.dropped = page.dropped;
+    channel_->Send(done);
+    ++pages_;
+    items_ += items;
   }
-  PageDoneMsg done;
-  done.page_id = page.page_id;
-  done.ok = true;
-  done.http_status = 200;
-  done.attempts = 1;
-  done.items = recs.size();
-  done.dropped = page.dropped;
-  channel_->Send(done);
-  ++pages_;
-  items_ += recs.size();
+  CheckMemory();
   CheckBackpressure();
   MaybeFinish();
+}
+
+// Memory a page left behind (Gumbo leaks on some hostile pages) stays with
+// the process: past --worker-max-rss the worker asks to be replaced, once,
+// and goes on finishing what it holds until the master sends Stop.
+void Worker::CheckMemory() {
+  if (config_.max_rss_bytes == 0 || retire_sent_ || finishing_) return;
+  uint64_t rss = ResidentBytes();
+  if (rss <= config_.max_rss_bytes) return;
+  retire_sent_ = true;
+  channel_->Send(RetireMsg{rss});
 }
 
 void Worker::SendPageFailed(PageDoneMsg done) {

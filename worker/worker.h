@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
+#include <string_view>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -32,13 +32,21 @@ struct WorkerConfig {
   double slice_s = 0.005;                // CPU time per loop turn for processing
   size_t max_outbox_bytes = 8u << 20;    // processing pauses while more is unsent
   size_t records_per_frame = 1000;
-  // Test-only fault: the worker process crashes (abort) when it starts to
-  // parse a page whose URL contains this. Set from FORAGE_TEST_CRASH_URL.
-  std::string test_crash_url;
-  // Test-only fault: the worker hangs (never returns to its loop) when it
-  // starts to parse a page whose URL contains this. FORAGE_TEST_HANG_URL.
-  std::string test_hang_url;
+  size_t frame_target_bytes = kRecordsFrameTargetBytes;  // footprint of one records frame
+  // After each page: resident memory above this sends Retire once (0 = never).
+  uint64_t max_rss_bytes = 0;
+  // CPU time a page's parse and extraction may take before it fails with
+  // "too slow" (--page-cpu-limit); 0 = no limit.
+  double page_cpu_limit_s = 0;
 };
+
+// A seam for fault injection in tests: called just before a page is parsed,
+// with the URL it was fetched from (it may crash or hang the process). The
+// shipped `forage` never installs one; the test-only `forage-testhooks`
+// binary (tests/forage_testhooks_main.cc) does, before anything runs, so
+// every worker (forked or in-process) inherits it.
+using FaultHook = std::function<void(std::string_view url)>;
+void InstallFaultHookForTesting(FaultHook hook);
 
 class Worker {
  public:
@@ -64,6 +72,7 @@ class Worker {
   void HandleParsed(ParsedPage&& page);
   void HandleLagProbe();
   void SendPageFailed(PageDoneMsg done);
+  void CheckMemory();
   void CheckBackpressure();
   void MaybeFinish();
   void Finish(int exit_code);
@@ -86,13 +95,12 @@ class Worker {
   int probes_ = 0;
   bool stopping_ = false;
   bool finishing_ = false;
+  bool retire_sent_ = false;
   int exit_code_ = 0;
   uint64_t pages_ = 0;
   uint64_t items_ = 0;
   uint64_t body_bytes_ = 0;
   std::unordered_map<uint64_t, uint8_t> page_rules_;  // leased pages: which rules
-  std::unordered_set<uint64_t> crash_pages_;  // test-only faults
-  std::unordered_set<uint64_t> hang_pages_;
 };
 
 // Process-wide state the worker's libraries need (libcurl's global init),

@@ -352,6 +352,11 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   extract->add_option("--field", extract_fields, "NAME=SELECTOR (repeatable)")
       ->allow_extra_args(false);
   extract->add_option("--base-url", inv.base_url, "the pages' URL, to resolve `url` fields");
+  // As run's --max-body: a larger file is refused (exit 2), not read.
+  uint64_t offline_max_body_mib = inv.config.max_body_bytes >> 20;
+  for (CLI::App* offline : {select, extract}) {
+    offline->add_option("--max-body", offline_max_body_mib, "refuse a larger file, in MiB (16)");
+  }
 
   try {
     app.parse(argc, argv);
@@ -391,6 +396,13 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     if (inv.config.output.empty()) inv.config.output = "products.csv";
     inv.action = Action::kDemo;
     return inv;
+  }
+  if (select->parsed() || extract->parsed()) {
+    if (offline_max_body_mib == 0 || offline_max_body_mib > (UINT64_MAX >> 20)) {
+      return Err(ErrorCode::kInvalidArgument, "--max-body {}: expected 1 to {} MiB",
+                 offline_max_body_mib, UINT64_MAX >> 20);
+    }
+    inv.config.max_body_bytes = offline_max_body_mib << 20;
   }
   if (select->parsed()) {
     inv.files = {select_file};

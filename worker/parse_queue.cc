@@ -65,7 +65,7 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
   double start = ThreadCpuSeconds();
   if (!job.parsed) {
     if (before_parse_) before_parse_(job.page_id);
-    auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type);
+    auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type, &arena_);
     parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
     job.out.records = std::move(extracted.records);
     job.out.dropped = extracted.dropped;

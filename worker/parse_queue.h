@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "parser/arena.h"
 #include "parser/extract.h"
 #include "worker/uv_handle.h"
 
@@ -85,6 +86,7 @@ class ParseQueue {
   bool paused_ = false;
   bool idle_running_ = false;
   double busy_s_ = 0;
+  parser::Arena arena_;  // each page's tree; reused, reset when the page is done
 };
 
 }  // namespace forage::worker

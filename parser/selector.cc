@@ -58,21 +58,27 @@ Selector::~Selector() = default;
 
 bool Selector::Matches(const GumboNode* node) const {
   if (!IsElement(node)) return false;
-  return MatchesList(list_, node, ContextFor(node));
+  return MatchesList(list_, node, ContextFor(node));  // one element: no counts worth keeping
 }
 
 // Testing each element once against the whole list, during one walk in
 // document order, gives document order and no duplicates without sorting.
-void Selector::SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* out) const {
+void Selector::SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* out,
+                         SiblingPositions* positions) const {
+  SiblingPositions own;
   MatchContext context = ContextFor(scope);
+  context.positions = positions != nullptr ? positions : &own;
   for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
        node = NextInPreOrder(node, scope)) {
     if (IsElement(node) && MatchesList(list_, node, context)) out->push_back(node);
   }
 }
 
-const GumboNode* Selector::SelectFirst(const GumboNode* scope) const {
+const GumboNode* Selector::SelectFirst(const GumboNode* scope,
+                                      SiblingPositions* positions) const {
+  SiblingPositions own;
   MatchContext context = ContextFor(scope);
+  context.positions = positions != nullptr ? positions : &own;
   for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
        node = NextInPreOrder(node, scope)) {
     if (IsElement(node) && MatchesList(list_, node, context)) return node;

@@ -76,6 +76,24 @@ TEST_CASE("forage select on a path it cannot read exits 2 with the reason, not 0
   CHECK(missing.err.find("No such file or directory") != std::string::npos);
 }
 
+TEST_CASE("selectors past a limit exit 2 with the position, before any work") {
+  std::string dir = TempDir("selector_limits");
+  WriteFile(dir + "/list.html", "<ul><li>a</li></ul>");
+  auto nth = RunProcess({ForageBin(), "select", dir + "/list.html", "li:nth-child(99999999999n)"});
+  CHECK(nth.exit_code == 2);
+  CHECK(nth.out.empty());
+  CHECK(nth.err.find("an+b value out of range (at most 2147483647 either way) at position 13") !=
+        std::string::npos);
+  std::string deep;
+  for (int i = 0; i < 40; ++i) deep += ":is(";
+  deep += "li" + std::string(40, ')');
+  auto nested = RunProcess({ForageBin(), "extract", dir + "/list.html", "--items", deep,
+                            "--field", "t=::text"});
+  CHECK(nested.exit_code == 2);
+  CHECK(nested.err.find("nested too deeply") != std::string::npos);
+  CHECK(nested.err.find("at position 128") != std::string::npos);
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::testing

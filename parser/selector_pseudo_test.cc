@@ -374,8 +374,8 @@ TEST_CASE("pseudo-class names are ASCII case-insensitive; errors point at them")
   for (int i = 0; i < 40; ++i) deep += ":not(";
   deep += "p";
   for (int i = 0; i < 40; ++i) deep += ")";
-  CHECK(CompileError(deep).find("selector nested too deeply at position 160") !=
-        std::string::npos);
+  CHECK(CompileError(deep).find("selector nested too deeply (more than 32 levels of functional "
+                                "pseudo-classes) at position 160") != std::string::npos);
 }
 
 TEST_CASE("Matches() and SelectFirst() see the same pseudo-classes") {

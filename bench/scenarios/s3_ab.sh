@@ -14,10 +14,18 @@ print_header "S3 A/B: $PAGES pages, 2 workers, c=32; old $OLD, new $BUILD"
 start_fixture --pages "$PAGES"
 NEW_FORAGE=$FORAGE
 rows=$WORK/rows.txt
+curl -s -o "$WORK/page.html" "${BASE}shop/page/$((PAGES / 2))/"
+bench_page() {
+  echo "-- parse_bench, page $((PAGES / 2)):"
+  [ -x "$OLD/bench/parse_bench" ] && "$OLD/bench/parse_bench" "$WORK/page.html" 300 | sed 's/^/   old /'
+  "$BUILD/bench/parse_bench" "$WORK/page.html" 300 | sed 's/^/   new /'
+}
+bench_page
 for i in $(seq "$RUNS"); do
   FORAGE=$OLD/forage run_forage "old #$i" --pages "1-$PAGES" --workers 2 --concurrency 32 | tee -a "$rows"
   FORAGE=$NEW_FORAGE run_forage "new #$i" --pages "1-$PAGES" --workers 2 --concurrency 32 | tee -a "$rows"
 done
+bench_page
 python3 - "$rows" <<'PY'
 import re, statistics, sys
 cpu = {"old": [], "new": []}

@@ -206,6 +206,23 @@ TEST_CASE("sibling counts do not outlive their document, nor their pass over it"
   }
 }
 
+TEST_CASE("counts for :nth-child(An+B of S) are per :scope when S names it") {
+  // Each item is the only element matching `:scope` among its 40 siblings, so
+  // each is :nth-child(1 of :scope) when it is the scope, and only then.
+  std::string html;
+  for (int i = 0; i < 40; ++i) html += "<section><span>s" + std::to_string(i) + "</span></section>";
+  HtmlDocument doc = HtmlDocument::Parse(std::move(html));
+  Result<Rules> rules = CompileRules("section", {{"t", ":nth-child(1 of :scope) > span"}});
+  REQUIRE(rules.has_value());
+  std::vector<Record> records = Extract(doc, *rules);
+  REQUIRE(records.size() == 40);
+  for (int i = 0; i < 40; ++i) {
+    INFO("record ", i);
+    REQUIRE(records[static_cast<size_t>(i)].values[0].has_value());
+    CHECK(*records[static_cast<size_t>(i)].values[0] == "s" + std::to_string(i));
+  }
+}
+
 // The heap's bytes in use: exact, unlike the resident size.
 size_t HeapInUse() { return mallinfo2().uordblks; }
 

@@ -471,7 +471,8 @@ const SiblingPositions::Matching* SiblingPositions::ForMatching(const GumboNode*
                                                                 const MatchContext& context) {
   const GumboVector* children = ChildrenOf(parent);
   if (children == nullptr || children->length <= kMinChildren) return nullptr;
-  auto [it, inserted] = matching_.try_emplace(std::make_tuple(parent, &of, context.anchor));
+  auto [it, inserted] =
+      matching_.try_emplace(std::make_tuple(parent, &of, context.anchor, context.scope));
   Matching& matching = it->second;
   if (!inserted) return &matching;
   matching.index.resize(children->length);

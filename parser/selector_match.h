@@ -64,7 +64,9 @@ class SiblingPositions {
 
  private:
   std::unordered_map<const GumboNode*, Counts> counts_;
-  std::map<std::tuple<const GumboNode*, const SelectorList*, const GumboNode*>, Matching>
+  // By parent, S, and the :has() anchor and :scope that S may refer to.
+  std::map<std::tuple<const GumboNode*, const SelectorList*, const GumboNode*, const GumboNode*>,
+           Matching>
       matching_;
 };
 

@@ -213,8 +213,14 @@ bool ContainsAny(const SimpleSelector& simple, const GumboNode* element, bool ow
   return false;
 }
 
-bool MatchesLang(const SimpleSelector& simple, const GumboNode* element) {
-  std::optional<std::string_view> language = LanguageOf(element);
+bool MatchesLang(const SimpleSelector& simple, const GumboNode* element,
+                 const MatchContext& context) {
+  const GumboNode* top = nullptr;
+  std::optional<std::string_view> language = DeclaredLanguage(element, &top);
+  if (!language) {
+    language = context.positions != nullptr ? context.positions->MetaLanguage(top)
+                                            : parser::MetaLanguage(top);
+  }
   if (!language) return false;
   for (const std::string& range : simple.texts) {
     if (LanguageMatches(range, *language)) return true;
@@ -286,7 +292,7 @@ bool MatchesPseudoClass(const SimpleSelector& simple, const GumboNode* element,
     case PseudoClass::kDefined:
       return IsDefined(element);
     case PseudoClass::kLang:
-      return MatchesLang(simple, element);
+      return MatchesLang(simple, element, context);
     case PseudoClass::kNever:
       return false;
   }
@@ -464,6 +470,12 @@ const SiblingPositions::Counts* SiblingPositions::For(const GumboNode* parent) {
     if (totals[i] != nullptr) counts.positions[i].type_count = *totals[i];
   }
   return &counts;
+}
+
+std::optional<std::string_view> SiblingPositions::MetaLanguage(const GumboNode* top) {
+  auto [it, inserted] = meta_language_.try_emplace(top);
+  if (inserted) it->second = parser::MetaLanguage(top);
+  return it->second;
 }
 
 const SiblingPositions::Matching* SiblingPositions::ForMatching(const GumboNode* parent,

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -59,11 +61,16 @@ class SiblingPositions {
 
   // Null when `parent` has too few children to be worth counting.
   const Counts* For(const GumboNode* parent);
+  // MetaLanguage (element_states.h) of the tree under `top`, looked up once:
+  // :lang() on a page without `lang` would otherwise walk the whole document
+  // for every element.
+  std::optional<std::string_view> MetaLanguage(const GumboNode* top);
   const Matching* ForMatching(const GumboNode* parent, const SelectorList& of,
                               const MatchContext& context);
 
  private:
   std::unordered_map<const GumboNode*, Counts> counts_;
+  std::unordered_map<const GumboNode*, std::optional<std::string_view>> meta_language_;
   // By parent, S, and the :has() anchor and :scope that S may refer to.
   std::map<std::tuple<const GumboNode*, const SelectorList*, const GumboNode*, const GumboNode*>,
            Matching>

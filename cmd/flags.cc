@@ -393,6 +393,12 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   extract->add_option("--field", extract_fields, "NAME=SELECTOR (repeatable)")
       ->allow_extra_args(false);
   extract->add_option("--base-url", inv.base_url, "the pages' URL, to resolve `url` fields");
+  // As run's --max-body: a larger file is refused (exit 2), not read.
+  std::string offline_max_body = "16";
+  for (CLI::App* offline : {select, extract}) {
+    offline->add_option("--max-body", offline_max_body,
+                        "refuse a larger file: MiB, or a size such as 200MB (16)");
+  }
 
   try {
     app.parse(argc, argv);
@@ -432,6 +438,14 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     if (inv.config.output.empty()) inv.config.output = "products.csv";
     inv.action = Action::kDemo;
     return inv;
+  }
+  if (select->parsed() || extract->parsed()) {
+    auto max_body = ParseSize(offline_max_body);
+    if (!max_body) {
+      return Err(ErrorCode::kInvalidArgument, "--max-body: {}", max_body.error().message);
+    }
+    if (*max_body == 0) return Err(ErrorCode::kInvalidArgument, "--max-body must be > 0");
+    inv.config.max_body_bytes = *max_body;
   }
   if (select->parsed()) {
     inv.files = {select_file};

@@ -143,16 +143,18 @@ bool LanguageMatches(std::string_view range, std::string_view tag) {
   return true;
 }
 
-// The element's language: the nearest lang (or xml:lang) attribute, else the
-// document's <meta http-equiv=content-language>; nullopt when unknown.
-std::optional<std::string_view> LanguageOf(const GumboNode* element) {
-  const GumboNode* top = element;
-  for (const GumboNode* a = element; a != nullptr; top = a, a = ParentElement(a)) {
+std::optional<std::string_view> DeclaredLanguage(const GumboNode* element, const GumboNode** top) {
+  *top = element;
+  for (const GumboNode* a = element; a != nullptr; *top = a, a = ParentElement(a)) {
     if (const GumboAttribute* lang = FindAttribute(a, "xml:lang")) return lang->value;
     if (const GumboAttribute* lang = FindAttribute(a, "lang"); lang != nullptr && IsHtml(a)) {
       return lang->value;
     }
   }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> MetaLanguage(const GumboNode* top) {
   for (const GumboNode* n = top; n != nullptr; n = NextInPreOrder(n, top)) {
     if (IsElement(n) && IsHtmlTag(n, GUMBO_TAG_META) &&
         AttributeEquals(n, "http-equiv", "content-language")) {

@@ -37,9 +37,13 @@ bool IsDefined(const GumboNode* element);
 // "de-Latn-DE"; "en" matches "en" and "en-GB"; "*-CH" matches "de-CH".
 bool LanguageMatches(std::string_view range, std::string_view tag);
 
-// The element's language: the nearest lang (or xml:lang) attribute, else the
-// document's <meta http-equiv=content-language>; nullopt when unknown. The
-// view points into the document.
-std::optional<std::string_view> LanguageOf(const GumboNode* element);
+// The element's language, for :lang(), in two steps so that a query can keep
+// the second: the nearest lang (or xml:lang) attribute of the element or its
+// ancestors, setting `*top` to the topmost element it climbed to; failing
+// that, the document's <meta http-equiv=content-language> (the tree under
+// `top`), which costs a walk over the whole document. nullopt when unknown.
+// The views point into the document.
+std::optional<std::string_view> DeclaredLanguage(const GumboNode* element, const GumboNode** top);
+std::optional<std::string_view> MetaLanguage(const GumboNode* top);
 
 }  // namespace forage::parser

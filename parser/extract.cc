@@ -13,6 +13,7 @@
 #include "parser/html_document.h"
 #include "parser/node_walk.h"
 #include "parser/selector.h"
+#include "parser/selector_match.h"
 #include "parser/text.h"
 #include "parser/url.h"
 
@@ -108,10 +109,11 @@ FieldValue Processed(FieldValue value, const CompiledField& field, std::string_v
 
 // Every match of the field below `scope`; the scope itself for a lone
 // pseudo-element.
-std::vector<const GumboNode*> Targets(const GumboNode* scope, const FieldSelector& selector) {
+std::vector<const GumboNode*> Targets(const GumboNode* scope, const FieldSelector& selector,
+                                      SiblingPositions* positions) {
   std::vector<const GumboNode*> targets;
   if (selector.selector) {
-    selector.selector->SelectAll(scope, &targets);
+    selector.selector->SelectAll(scope, &targets, positions);
   } else {
     targets.push_back(scope);
   }
@@ -120,9 +122,9 @@ std::vector<const GumboNode*> Targets(const GumboNode* scope, const FieldSelecto
 
 // An `all` field's values: missing ones dropped, the default if none is left.
 std::vector<FieldValue> AllValues(const GumboNode* scope, const CompiledField& field,
-                                  std::string_view base_url) {
+                                  std::string_view base_url, SiblingPositions* positions) {
   std::vector<FieldValue> values;
-  for (const GumboNode* target : Targets(scope, field.selector)) {
+  for (const GumboNode* target : Targets(scope, field.selector, positions)) {
     FieldValue value = Processed(RawValue(target, field.selector), field, base_url);
     if (value) values.push_back(std::move(value));
   }
@@ -146,14 +148,14 @@ FieldValue EncodedList(const std::vector<FieldValue>& values, FieldType type) {
 }
 
 FieldValue ExtractField(const GumboNode* item, const CompiledField& field,
-                        std::string_view base_url) {
+                        std::string_view base_url, SiblingPositions* positions) {
   if (field.options.all) {
-    std::vector<FieldValue> values = AllValues(item, field, base_url);
+    std::vector<FieldValue> values = AllValues(item, field, base_url, positions);
     if (values.empty() && field.options.required) return std::nullopt;
     return EncodedList(values, field.options.type);
   }
   const GumboNode* target =
-      field.selector.selector ? field.selector.selector->SelectFirst(item) : item;
+      field.selector.selector ? field.selector.selector->SelectFirst(item, positions) : item;
   FieldValue value;
   if (target != nullptr) value = Processed(RawValue(target, field.selector), field, base_url);
   return value ? value : field.default_value;
@@ -210,8 +212,10 @@ Result<Rules> CompileRules(std::string_view items, const std::vector<FieldSpec>&
 ExtractResult Extract(const HtmlDocument& doc, const Rules& rules, std::string_view page_url) {
   const auto& impl = ExtractAccess::Of(rules);
   std::string base_url = impl.resolves_urls ? DocumentBaseUrl(doc, page_url) : std::string();
+  // One document, one pass: sibling counts are made once for all queries.
+  SiblingPositions positions;
   std::vector<const GumboNode*> items;
-  impl.items.SelectAll(doc.document(), &items);
+  impl.items.SelectAll(doc.document(), &items, &positions);
   ExtractResult result;
   result.records.reserve(items.size());
   for (const GumboNode* item : items) {
@@ -220,7 +224,7 @@ ExtractResult Extract(const HtmlDocument& doc, const Rules& rules, std::string_v
     record.values.reserve(impl.fields.size());
     bool keep = true;
     for (const CompiledField& field : impl.fields) {
-      record.values.push_back(ExtractField(item, field, base_url));
+      record.values.push_back(ExtractField(item, field, base_url, &positions));
       if (field.options.required && !record.values.back()) {
         keep = false;
         break;
@@ -241,7 +245,7 @@ std::vector<Record> Extract(const HtmlDocument& doc, const Rules& rules) {
 
 std::vector<FieldValue> SelectValues(const HtmlDocument& doc, const FieldSelector& field) {
   std::vector<const GumboNode*> targets =
-      field.selector ? Targets(doc.document(), field) : std::vector{RootElement(doc)};
+      field.selector ? Targets(doc.document(), field, nullptr) : std::vector{RootElement(doc)};
   std::vector<FieldValue> values;
   values.reserve(targets.size());
   for (const GumboNode* target : targets) values.push_back(RawValue(target, field));
@@ -255,7 +259,7 @@ Result<std::vector<FieldValue>> SelectFieldValues(const HtmlDocument& doc, std::
   if (!field) return field.error();
   std::string base_url = field->options.url ? DocumentBaseUrl(doc, page_url) : std::string();
   const GumboNode* scope = field->selector.selector ? doc.document() : RootElement(doc);
-  return AllValues(scope, *field, base_url);
+  return AllValues(scope, *field, base_url, nullptr);
 }
 
 std::string DocumentBaseUrl(const HtmlDocument& doc, std::string_view page_url) {

@@ -7,48 +7,63 @@
 
 namespace forage::parser {
 
-void HtmlDocument::OutputDeleter::operator()(GumboOutput* output) const noexcept {
-  // Gumbo 0.10.1 (Debian 12) takes the options; 0.12+ drops that argument.
-  gumbo_destroy_output(&kGumboDefaultOptions, output);
-}
-
-HtmlDocument HtmlDocument::Parse(std::string body) {
-  auto owned = std::make_unique<const std::string>(std::move(body));
+HtmlDocument HtmlDocument::Parse(std::string body, Arena* arena) {
+  HtmlDocument doc;
+  doc.body_ = std::make_unique<const std::string>(std::move(body));
+  if (arena == nullptr) {
+    doc.own_arena_ = std::make_unique<Arena>();
+    arena = doc.own_arena_.get();
+  }
+  assert(arena->live_allocations() == 0);
+  doc.arena_ = arena;
   GumboOptions options = kGumboDefaultOptions;
+  options.allocator = &Arena::GumboAllocate;
+  options.deallocator = &Arena::GumboDeallocate;
+  options.userdata = arena;
   // We never read parse errors, and recording them allocates one object per
-  // error; real pages have hundreds. The deleter may still use the default
-  // options: they differ only in this field, not in the allocator.
+  // error; real pages have hundreds.
   options.max_errors = 0;
-  GumboOutput* output = gumbo_parse_with_options(&options, owned->data(), owned->size());
-  // Gumbo returns null only if its allocator fails, and the default one aborts.
-  assert(output != nullptr);
-  return HtmlDocument(std::move(owned), std::unique_ptr<GumboOutput, OutputDeleter>(output));
+  // Never gumbo_destroy_output: the arena's Reset frees the tree, leaks
+  // included, without Gumbo's recursive walk.
+  doc.output_ = gumbo_parse_with_options(&options, doc.body_->data(), doc.body_->size());
+  // Gumbo returns null only if its allocator fails, and the arena aborts.
+  assert(doc.output_ != nullptr);
+  return doc;
 }
 
-HtmlDocument HtmlDocument::Parse(std::string bytes, std::string_view content_type) {
+HtmlDocument HtmlDocument::Parse(std::string bytes, std::string_view content_type,
+                                 Arena* arena) {
   DecodedHtml decoded = DecodeHtml(std::move(bytes), content_type);
-  HtmlDocument doc = Parse(std::move(decoded.utf8));
+  HtmlDocument doc = Parse(std::move(decoded.utf8), arena);
   doc.encoding_ = decoded.encoding;
   doc.encoding_source_ = decoded.source;
   return doc;
 }
 
-HtmlDocument::HtmlDocument(std::unique_ptr<const std::string> body,
-                           std::unique_ptr<GumboOutput, OutputDeleter> output)
-    : body_(std::move(body)), output_(std::move(output)) {}
-
-HtmlDocument::HtmlDocument(HtmlDocument&&) noexcept = default;
+HtmlDocument::HtmlDocument(HtmlDocument&& other) noexcept { *this = std::move(other); }
 
 HtmlDocument& HtmlDocument::operator=(HtmlDocument&& other) noexcept {
-  // Release the old tree before the old bytes it points into.
-  output_ = std::move(other.output_);
+  if (this == &other) return *this;
+  Release();
   body_ = std::move(other.body_);
+  own_arena_ = std::move(other.own_arena_);
+  arena_ = std::exchange(other.arena_, nullptr);
+  output_ = std::exchange(other.output_, nullptr);
   encoding_ = other.encoding_;
   encoding_source_ = other.encoding_source_;
   return *this;
 }
 
-HtmlDocument::~HtmlDocument() = default;
+HtmlDocument::~HtmlDocument() { Release(); }
+
+// The tree first (it points into the bytes), then the bytes.
+void HtmlDocument::Release() noexcept {
+  if (arena_ != nullptr) arena_->Reset();
+  arena_ = nullptr;
+  output_ = nullptr;
+  own_arena_.reset();
+  body_.reset();
+}
 
 const GumboNode* HtmlDocument::document() const { return output_->document; }
 

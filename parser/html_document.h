@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "parser/arena.h"
 #include "parser/encoding.h"
 #include "parser/gumbo_fwd.h"
 
@@ -12,14 +13,20 @@ namespace forage::parser {
 
 // Owns a page's UTF-8 bytes and the Gumbo tree built from them. Gumbo nodes
 // point into the bytes (original_text, original_tag), so both live and die
-// together. Move-only; node pointers stay valid across moves and until the
-// document is destroyed. Immutable after Parse, so a const document may be
-// read from several threads.
+// together. The tree lives in an Arena (arena.h): the caller's, reused from
+// page to page, or one of the document's own; destroying the document resets
+// the arena, without walking the tree. Move-only; node pointers stay valid
+// across moves and until the document is destroyed. Immutable after Parse,
+// so a const document may be read from several threads.
 class HtmlDocument {
  public:
   // Parses `body` as UTF-8 HTML. Never fails: like a browser, Gumbo builds a
   // tree from any input, broken markup and binary garbage included.
-  static HtmlDocument Parse(std::string body);
+  //
+  // With `arena`, the tree is built there; the arena must be empty (no other
+  // document in it) and outlive the document, which resets it when
+  // destroyed. Without, the document has an arena of its own.
+  static HtmlDocument Parse(std::string body, Arena* arena = nullptr);
 
   // Parses raw response bytes: decodes them to UTF-8 first, finding the
   // encoding as the HTML standard says (byte order mark, then the charset of
@@ -27,7 +34,8 @@ class HtmlDocument {
   // <meta> prescan; then UTF-8 if the bytes are valid UTF-8, else
   // windows-1252). See DecodeHtml in encoding.h. Never fails; undecodable
   // bytes become U+FFFD.
-  static HtmlDocument Parse(std::string bytes, std::string_view content_type);
+  static HtmlDocument Parse(std::string bytes, std::string_view content_type,
+                            Arena* arena = nullptr);
 
   HtmlDocument(HtmlDocument&&) noexcept;
   HtmlDocument& operator=(HtmlDocument&&) noexcept;
@@ -46,18 +54,16 @@ class HtmlDocument {
   EncodingSource encoding_source() const { return encoding_source_; }
 
  private:
-  struct OutputDeleter {
-    void operator()(GumboOutput* output) const noexcept;
-  };
+  HtmlDocument() = default;
+  void Release() noexcept;
 
-  HtmlDocument(std::unique_ptr<const std::string> body,
-               std::unique_ptr<GumboOutput, OutputDeleter> output);
-
-  // Declared first: the tree points into it. Held by pointer because moving a
-  // short std::string copies its bytes (small-string optimisation), which
-  // would leave the tree pointing at the old buffer.
+  // The tree points into it. Held by pointer because moving a short
+  // std::string copies its bytes (small-string optimisation), which would
+  // leave the tree pointing at the old buffer.
   std::unique_ptr<const std::string> body_;
-  std::unique_ptr<GumboOutput, OutputDeleter> output_;
+  std::unique_ptr<Arena> own_arena_;  // when the caller gave none
+  Arena* arena_ = nullptr;            // holds the tree; reset by Release
+  const GumboOutput* output_ = nullptr;
   std::string_view encoding_ = "UTF-8";  // static data (encoding.h)
   EncodingSource encoding_source_ = EncodingSource::kCaller;
 };

@@ -59,13 +59,16 @@ Selector::~Selector() = default;
 
 bool Selector::Matches(const GumboNode* node) const {
   if (!IsElement(node)) return false;
-  return MatchesList(list_, node, ContextFor(node));
+  return MatchesList(list_, node, ContextFor(node));  // one element: no counts worth keeping
 }
 
 // Testing each element once against the whole list, during one walk in
 // document order, gives document order and no duplicates without sorting.
-void Selector::SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* out) const {
+void Selector::SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* out,
+                         SiblingPositions* positions) const {
+  SiblingPositions own;
   MatchContext context = ContextFor(scope);
+  context.positions = positions != nullptr ? positions : &own;
   for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
        node = NextInPreOrder(node, scope)) {
     if (CpuBudgetSpent()) return;  // --page-cpu-limit: the caller discards the result
@@ -73,8 +76,11 @@ void Selector::SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* 
   }
 }
 
-const GumboNode* Selector::SelectFirst(const GumboNode* scope) const {
+const GumboNode* Selector::SelectFirst(const GumboNode* scope,
+                                      SiblingPositions* positions) const {
+  SiblingPositions own;
   MatchContext context = ContextFor(scope);
+  context.positions = positions != nullptr ? positions : &own;
   for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
        node = NextInPreOrder(node, scope)) {
     if (CpuBudgetSpent()) return nullptr;  // --page-cpu-limit

@@ -35,10 +35,12 @@ namespace forage::parser {
 
 struct ComplexSelector;  // selector_ast.h
 struct FieldSelector;
+class SiblingPositions;  // selector_match.h
 
 // A compiled selector list. Immutable after Compile, so one Selector may be
 // matched from several threads. Matching never allocates except to grow the
-// caller's output vector.
+// caller's output vector, and for :nth-child() and its kin, to count the
+// children of a parent with many (SiblingPositions), once per query.
 class Selector {
  public:
   // Errors are kInvalidArgument, naming the selector and the 0-based byte
@@ -56,11 +58,17 @@ class Selector {
   // that matches, in document order, each once: scope.querySelectorAll().
   // The scope itself is never a candidate, but its ancestors may satisfy the
   // left side of a combinator, as in the DOM.
-  void SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* out) const;
+  //
+  // `positions`, when given, keeps sibling counts across the queries of one
+  // pass over one document (Extract's), so that a field's :nth-child() does
+  // not count a long list again for each item; without, each query counts
+  // afresh. Never share one between documents.
+  void SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* out,
+                 SiblingPositions* positions = nullptr) const;
 
   // The first match below `scope` in document order, or null:
   // scope.querySelector(). Stops at the first match.
-  const GumboNode* SelectFirst(const GumboNode* scope) const;
+  const GumboNode* SelectFirst(const GumboNode* scope, SiblingPositions* positions = nullptr) const;
 
   // Whether `node` itself matches (false for non-elements).
   bool Matches(const GumboNode* node) const;

@@ -134,18 +134,42 @@ int64_t SiblingIndex(const GumboNode* element, bool from_end, Counts counts) {
   return index;
 }
 
+// The element's SiblingPositions entry, or null when there is none (no
+// cache, a short sibling list, a parent that is not an element or document).
+const SiblingPositions::Counts* CountsFor(const GumboNode* element, const MatchContext& context) {
+  if (context.positions == nullptr || element->parent == nullptr) return nullptr;
+  return context.positions->For(element->parent);
+}
+
 bool MatchesNthChild(const SimpleSelector& simple, const GumboNode* element, bool from_end,
                      const MatchContext& context) {
   if (simple.selectors.empty()) {
+    if (const SiblingPositions::Counts* counts = CountsFor(element, context)) {
+      int64_t index = counts->positions[element->index_within_parent].index;
+      return MatchesNth(simple.nth, from_end ? counts->elements + 1 - index : index);
+    }
     return MatchesNth(simple.nth,
                       SiblingIndex(element, from_end, [](const GumboNode*) { return true; }));
   }
   if (!MatchesList(simple.selectors, element, context)) return false;
+  if (context.positions != nullptr && element->parent != nullptr) {
+    const SiblingPositions::Matching* matching =
+        context.positions->ForMatching(element->parent, simple.selectors, context);
+    if (matching != nullptr) {
+      int64_t index = matching->index[element->index_within_parent];
+      return MatchesNth(simple.nth, from_end ? matching->count + 1 - index : index);
+    }
+  }
   auto counts = [&](const GumboNode* s) { return MatchesList(simple.selectors, s, context); };
   return MatchesNth(simple.nth, SiblingIndex(element, from_end, counts));
 }
 
-bool MatchesNthOfType(const Nth& nth, const GumboNode* element, bool from_end) {
+bool MatchesNthOfType(const Nth& nth, const GumboNode* element, bool from_end,
+                      const MatchContext& context) {
+  if (const SiblingPositions::Counts* counts = CountsFor(element, context)) {
+    const SiblingPositions::Position& p = counts->positions[element->index_within_parent];
+    return MatchesNth(nth, from_end ? p.type_count + 1 - p.of_type : p.of_type);
+  }
   auto counts = [&](const GumboNode* s) { return SameType(s, element); };
   return MatchesNth(nth, SiblingIndex(element, from_end, counts));
 }
@@ -189,8 +213,14 @@ bool ContainsAny(const SimpleSelector& simple, const GumboNode* element, bool ow
   return false;
 }
 
-bool MatchesLang(const SimpleSelector& simple, const GumboNode* element) {
-  std::optional<std::string_view> language = LanguageOf(element);
+bool MatchesLang(const SimpleSelector& simple, const GumboNode* element,
+                 const MatchContext& context) {
+  const GumboNode* top = nullptr;
+  std::optional<std::string_view> language = DeclaredLanguage(element, &top);
+  if (!language) {
+    language = context.positions != nullptr ? context.positions->MetaLanguage(top)
+                                            : parser::MetaLanguage(top);
+  }
   if (!language) return false;
   for (const std::string& range : simple.texts) {
     if (LanguageMatches(range, *language)) return true;
@@ -214,16 +244,16 @@ bool MatchesPseudoClass(const SimpleSelector& simple, const GumboNode* element,
     case PseudoClass::kNthLastChild:
       return MatchesNthChild(simple, element, /*from_end=*/true, context);
     case PseudoClass::kNthOfType:
-      return MatchesNthOfType(simple.nth, element, /*from_end=*/false);
+      return MatchesNthOfType(simple.nth, element, /*from_end=*/false, context);
     case PseudoClass::kNthLastOfType:
-      return MatchesNthOfType(simple.nth, element, /*from_end=*/true);
+      return MatchesNthOfType(simple.nth, element, /*from_end=*/true, context);
     case PseudoClass::kFirstOfType:
-      return MatchesNthOfType(Nth{0, 1}, element, /*from_end=*/false);
+      return MatchesNthOfType(Nth{0, 1}, element, /*from_end=*/false, context);
     case PseudoClass::kLastOfType:
-      return MatchesNthOfType(Nth{0, 1}, element, /*from_end=*/true);
+      return MatchesNthOfType(Nth{0, 1}, element, /*from_end=*/true, context);
     case PseudoClass::kOnlyOfType:
-      return MatchesNthOfType(Nth{0, 1}, element, false) &&
-             MatchesNthOfType(Nth{0, 1}, element, true);
+      return MatchesNthOfType(Nth{0, 1}, element, false, context) &&
+             MatchesNthOfType(Nth{0, 1}, element, true, context);
     case PseudoClass::kEmpty:
       return IsEmpty(element);
     case PseudoClass::kRoot:
@@ -262,7 +292,7 @@ bool MatchesPseudoClass(const SimpleSelector& simple, const GumboNode* element,
     case PseudoClass::kDefined:
       return IsDefined(element);
     case PseudoClass::kLang:
-      return MatchesLang(simple, element);
+      return MatchesLang(simple, element, context);
     case PseudoClass::kNever:
       return false;
   }
@@ -406,7 +436,64 @@ bool MatchesHas(const SimpleSelector& simple, const GumboNode* element, const Ma
   return false;
 }
 
+// An element's type for :nth-of-type(): its tag and namespace, and for a tag
+// Gumbo has no enum for, its name as written, ASCII-lowercased.
+std::string TypeKey(const GumboNode* element) {
+  const GumboElement& e = element->v.element;
+  std::string key = std::to_string(static_cast<int>(e.tag)) + ':' +
+                    std::to_string(static_cast<int>(e.tag_namespace));
+  if (e.tag == GUMBO_TAG_UNKNOWN) key += ':' + AsciiLowered(SourceTagName(e));
+  return key;
+}
+
 }  // namespace
+
+const SiblingPositions::Counts* SiblingPositions::For(const GumboNode* parent) {
+  const GumboVector* children = ChildrenOf(parent);
+  if (children == nullptr || children->length <= kMinChildren) return nullptr;
+  auto [it, inserted] = counts_.try_emplace(parent);
+  Counts& counts = it->second;
+  if (!inserted) return &counts;
+  counts.positions.resize(children->length);
+  std::unordered_map<std::string, uint32_t> per_type;
+  std::vector<uint32_t*> totals(children->length, nullptr);
+  for (unsigned int i = 0; i < children->length; ++i) {
+    const GumboNode* child = ChildAt(children, i);
+    if (!IsElement(child)) continue;
+    Position& p = counts.positions[i];
+    p.index = ++counts.elements;
+    uint32_t& of_type = per_type[TypeKey(child)];
+    p.of_type = ++of_type;
+    totals[i] = &of_type;  // unordered_map keeps its values in place
+  }
+  for (unsigned int i = 0; i < children->length; ++i) {
+    if (totals[i] != nullptr) counts.positions[i].type_count = *totals[i];
+  }
+  return &counts;
+}
+
+std::optional<std::string_view> SiblingPositions::MetaLanguage(const GumboNode* top) {
+  auto [it, inserted] = meta_language_.try_emplace(top);
+  if (inserted) it->second = parser::MetaLanguage(top);
+  return it->second;
+}
+
+const SiblingPositions::Matching* SiblingPositions::ForMatching(const GumboNode* parent,
+                                                                const SelectorList& of,
+                                                                const MatchContext& context) {
+  const GumboVector* children = ChildrenOf(parent);
+  if (children == nullptr || children->length <= kMinChildren) return nullptr;
+  auto [it, inserted] =
+      matching_.try_emplace(std::make_tuple(parent, &of, context.anchor, context.scope));
+  Matching& matching = it->second;
+  if (!inserted) return &matching;
+  matching.index.resize(children->length);
+  for (unsigned int i = 0; i < children->length; ++i) {
+    const GumboNode* child = ChildAt(children, i);
+    if (IsElement(child) && MatchesList(of, child, context)) matching.index[i] = ++matching.count;
+  }
+  return &matching;
+}
 
 bool MatchesList(const SelectorList& list, const GumboNode* node, const MatchContext& context) {
   for (const ComplexSelector& complex : list) {

@@ -1,6 +1,7 @@
 #include "parser/selector_parser.h"
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 #include <gumbo.h>
@@ -27,6 +28,14 @@ namespace {
 // Deeper nesting of :not(:is(...)) is surely not meant, and the parser and
 // the matcher recurse once per level.
 constexpr int kMaxNesting = 32;
+
+// Compound selectors in one complex selector (`a > b c` has three). Real
+// selectors have a handful; the matcher recurses once per compound.
+constexpr size_t kMaxCompounds = 64;
+
+// The largest |A| and |B| of An+B: larger values are surely mistakes, and
+// would overflow the arithmetic of matching.
+constexpr int64_t kMaxNthValue = 2147483647;
 
 // Works in functions returning Status or Result<T>.
 #define FORAGE_RETURN_IF_ERROR(expr)             \
@@ -134,6 +143,7 @@ class SelectorParser {
   Status ParsePseudoClass(SimpleSelector* out);
   Status ParseFunctionArguments(PseudoClass pseudo, SimpleSelector* out);
   Status ParseNth(Nth* out);
+  Status ParseNthValues(Nth* out);
   Status ParseTexts(std::vector<std::string>* out);
   Status ParsePseudoElement(ParsedSelector* out);
   Status ExpectCloseParen();
@@ -154,6 +164,9 @@ class SelectorParser {
   size_t pos_ = 0;
   int nesting_ = 0;      // open functional pseudo-classes
   int has_nesting_ = 0;  // open :has(): it may not nest
+  // Set when a limit (nesting, compounds) was hit: an error even inside a
+  // forgiving :is() list, which would otherwise drop the item silently.
+  std::optional<Error> limit_error_;
 };
 
 Result<ParsedSelector> SelectorParser::Parse() {
@@ -211,6 +224,7 @@ Status SelectorParser::ParseForgivingList(SelectorList* out) {
       ok = Peek() == ',' || Peek() == ')';
       if (ok) out->push_back(std::move(complex));
     }
+    if (limit_error_) return *limit_error_;
     if (!ok) {
       pos_ = item_start;
       if (!SkipListItem()) return Fail(pos_, "expected ')'");
@@ -263,6 +277,11 @@ Status SelectorParser::ParseComplex(ComplexSelector* out) {
       next.combinator = Combinator::kDescendant;
     } else {
       return Fail(pos_, fmt::format("unexpected {}", Describe(pos_)));
+    }
+    if (out->compounds.size() >= kMaxCompounds) {
+      limit_error_ = Fail(pos_, fmt::format("more than {} compound selectors in a row",
+                                            kMaxCompounds));
+      return *limit_error_;
     }
     FORAGE_RETURN_IF_ERROR(ParseCompound(&next));
     out->compounds.push_back(std::move(next));
@@ -452,7 +471,12 @@ Status SelectorParser::ParsePseudoClass(SimpleSelector* out) {
   if (*pseudo == PseudoClass::kHas && has_nesting_ > 0) {
     return Fail(colon, "':has()' cannot be nested inside ':has()'");
   }
-  if (nesting_ >= kMaxNesting) return Fail(colon, "selector nested too deeply");
+  if (nesting_ >= kMaxNesting) {
+    limit_error_ = Fail(colon, fmt::format("selector nested too deeply (more than {} levels of "
+                                           "functional pseudo-classes)",
+                                           kMaxNesting));
+    return *limit_error_;
+  }
   ++pos_;  // '('
   *out = Pseudo(*pseudo);
   ++nesting_;
@@ -509,6 +533,17 @@ Status SelectorParser::ExpectCloseParen() {
 // `even`, `3`, `+5`, `-n+3`, `2n`, `2n+1`, `2n - 1`, `n- 1`. Whitespace may
 // separate the B part, but not a '+' from the 'n' after it.
 Status SelectorParser::ParseNth(Nth* out) {
+  size_t start = pos_;
+  Status parsed = ParseNthValues(out);
+  if (parsed && (out->a > kMaxNthValue || out->a < -kMaxNthValue || out->b > kMaxNthValue ||
+                 out->b < -kMaxNthValue)) {
+    return Fail(start, fmt::format("an+b value out of range (at most {} either way)",
+                                   kMaxNthValue));
+  }
+  return parsed;
+}
+
+Status SelectorParser::ParseNthValues(Nth* out) {
   size_t start = pos_;
   auto fail = [&] { return Fail(start, "invalid an+b expression"); };
   CssLexer::NthPrefix prefix;

@@ -71,7 +71,8 @@ TEST_CASE("an+b: every form of the microsyntax") {
   CHECK(Nth("n-2") == Nth("n"));
   CHECK(Nth("-0n+2") == "l2");
   CHECK(Nth("+0n+2") == "l2");
-  CHECK(Nth("99999999999") == "");
+  CHECK(Nth("2147483647") == "");
+  CHECK(Nth("-2147483647n+2147483647") == "");
 
   SUBCASE("whitespace as CSS Syntax allows it") {
     CHECK(Nth(" 2n + 1 ") == "l1 l3 l5 l7 l9");
@@ -107,6 +108,58 @@ TEST_CASE("an+b: what CSS Syntax rejects") {
   CHECK(error("2px") == "selector 'li:nth-child(2px)': invalid an+b expression at position 13");
   CHECK(error("-n - -3") ==
         "selector 'li:nth-child(-n - -3)': invalid an+b expression at position 13");
+}
+
+TEST_CASE("an+b: values past 2^31 - 1 either way are rejected, with the position") {
+  CHECK(CompileError("li:nth-child(99999999999)") ==
+        "selector 'li:nth-child(99999999999)': an+b value out of range (at most 2147483647 "
+        "either way) at position 13");
+  CHECK(CompileError("li:nth-child(2147483648n+1)").find("out of range") != std::string::npos);
+  CHECK(CompileError("li:nth-child(-2147483648n)").find("out of range") != std::string::npos);
+  CHECK(CompileError("li:nth-child(n - 2147483648)").find("out of range") != std::string::npos);
+  CHECK(CompileError("li:nth-child(2n+99999999999999999999999)").find("out of range") !=
+        std::string::npos);
+  CHECK(CompileError("a, li:nth-last-of-type( 3000000000n)") ==
+        "selector 'a, li:nth-last-of-type( 3000000000n)': an+b value out of range (at most "
+        "2147483647 either way) at position 24");
+  CHECK(CompileError("li:nth-child(1 of :nth-child(-9999999999n))").find("at position 29") !=
+        std::string::npos);
+}
+
+std::string Nested(std::string_view open, int depth, std::string_view inner = "li") {
+  std::string out;
+  for (int i = 0; i < depth; ++i) out += open;
+  out += inner;
+  out += std::string(static_cast<size_t>(depth), ')');
+  return out;
+}
+
+TEST_CASE("selector limits: nesting deeper than 32, more than 64 compounds, :has() in :has()") {
+  const char* html = "<ul><li id=a><b></b></li></ul>";
+  CHECK(Select(html, Nested(":not(", 32)) == "a");  // an even number of :not()
+  CHECK(Select(html, Nested(":is(", 32)) == "a");
+  CHECK(CompileError(Nested(":not(", 33)) ==
+        "selector '" + Nested(":not(", 33) +
+            "': selector nested too deeply (more than 32 levels of functional pseudo-classes) "
+            "at position 160");
+  // :is() forgives an item that does not parse, but not one past a limit.
+  CHECK(CompileError(Nested(":is(", 33)).find("nested too deeply") != std::string::npos);
+  CHECK(CompileError(":is(a, " + Nested(":where(", 40) + ")").find("at position 224") !=
+        std::string::npos);
+  CHECK(CompileError(Nested(":not(:is(", 17, "li") + std::string(17, ')'))
+            .find("nested too deeply") != std::string::npos);
+  CHECK(CompileError("li:has(b:has(i))") ==
+        "selector 'li:has(b:has(i))': ':has()' cannot be nested inside ':has()' at position 8");
+  CHECK(CompileError("li:has(:not(:has(i)))").find("cannot be nested") != std::string::npos);
+
+  std::string chain64 = "*";
+  for (int i = 1; i < 64; ++i) chain64 += i % 2 ? " > *" : " *";
+  CHECK(Select(html, chain64) == "");
+  CHECK(CompileError(chain64 + " b") == "selector '" + chain64 +
+                                           " b': more than 64 compound selectors in a row at "
+                                           "position " +
+                                           std::to_string(chain64.size() + 1));
+  CHECK(CompileError("li:is(" + chain64 + " + b)").find("more than 64") != std::string::npos);
 }
 
 TEST_CASE(":nth-child(An+B of S) counts only the siblings that match S") {
@@ -321,8 +374,8 @@ TEST_CASE("pseudo-class names are ASCII case-insensitive; errors point at them")
   for (int i = 0; i < 40; ++i) deep += ":not(";
   deep += "p";
   for (int i = 0; i < 40; ++i) deep += ")";
-  CHECK(CompileError(deep).find("selector nested too deeply at position 160") !=
-        std::string::npos);
+  CHECK(CompileError(deep).find("selector nested too deeply (more than 32 levels of functional "
+                                "pseudo-classes) at position 160") != std::string::npos);
 }
 
 TEST_CASE("Matches() and SelectFirst() see the same pseudo-classes") {

@@ -166,8 +166,9 @@ void SplitPathQueryFragment(std::string_view s, Url* url) {
 // Forbidden host code points: a host containing one is a parse failure.
 bool IsValidHost(std::string_view host) {
   for (char c : host) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == '#' || c == '/' || c == '<' || c == '>' ||
-        c == '?' || c == '@' || c == '\\' || c == '^' || c == '|' || c == 0x7F) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == '#' || c == '/' || c == ':' || c == '<' ||
+        c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' || c == ']' || c == '^' ||
+        c == '|' || c == 0x7F) {
       return false;
     }
   }

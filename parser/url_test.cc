@@ -84,6 +84,14 @@ TEST_CASE("failures: no usable base, bad ports, empty hosts") {
   CHECK(Resolve("http://a<b/") == "FAIL");
 }
 
+TEST_CASE("a host containing ':' fails, also when the port after it is empty") {
+  CHECK(Resolve("http://a:b:/p") == "FAIL");  // was http://a:b/p, which it then refused
+  CHECK(Resolve("http://a:b:80/p") == "FAIL");
+  CHECK(Resolve("/p", "http://x.test:/") == "http://x.test/p");  // an empty port is fine
+  CHECK(Resolve("http://a]b/") == "FAIL");
+  CHECK(Resolve("http://[::1]:8080/p") == "http://[::1]:8080/p");
+}
+
 TEST_CASE("file URLs keep an empty host") {
   CHECK(Resolve("file:///tmp/a/../b") == "file:///tmp/b");
   CHECK(Resolve("c.html", "file:///tmp/page.html") == "file:///tmp/c.html");

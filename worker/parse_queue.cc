@@ -66,7 +66,7 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
   double start = ThreadCpuSeconds();
   if (!job.parsed) {
     if (before_parse_) before_parse_(job.url);
-    auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type);
+    auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type, &arena_);
     if (page_cpu_limit_s_ > 0) {
       const double deadline = start + page_cpu_limit_s_;
       bool spent = ThreadCpuSeconds() > deadline;  // the parse alone took it all

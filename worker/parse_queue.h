@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "parser/arena.h"
 #include "parser/extract.h"
 #include "worker/uv_handle.h"
 
@@ -94,6 +95,7 @@ class ParseQueue {
   bool paused_ = false;
   bool idle_running_ = false;
   double busy_s_ = 0;
+  parser::Arena arena_;  // each page's tree; reused, reset when the page is done
 };
 
 }  // namespace forage::worker

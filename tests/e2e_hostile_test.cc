@@ -62,7 +62,7 @@ TEST_CASE("forage select and extract refuse a file over --max-body (16 MiB by de
 
   auto zero = RunProcess({ForageBin(), "select", "--max-body", "0", dir + "/small.html", "p"});
   CHECK(zero.exit_code == 2);
-  CHECK(zero.err.find("--max-body 0") != std::string::npos);
+  CHECK(zero.err.find("--max-body must be > 0") != std::string::npos);
 }
 
 TEST_CASE("forage select on a path it cannot read exits 2 with the reason, not 0 with nothing") {

@@ -93,16 +93,16 @@ TEST_CASE("the SQLite sink: a table named after the job, a column per field, pag
   std::string db_path = (dir / "out.sqlite").string();
   auto sink = OpenSink(Options(db_path, {"id", "na\"me"}, "shop"));
   REQUIRE(sink.has_value());
-  for (int i = 0; i < 12000; ++i) {  // more than one transaction
+  for (int i = 0; i < 12000; ++i) {
     REQUIRE((*sink)->Write(parser::Record{{std::to_string(i), std::nullopt}}, kPage));
   }
-  CHECK_FALSE(std::filesystem::exists(db_path));
-  REQUIRE((*sink)->Finish(true));
-  CHECK_FALSE(std::filesystem::exists(db_path + ".part"));
-  CHECK_FALSE(std::filesystem::exists(db_path + ".part-wal"));
-
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  // Until the job completes its rows are under another name, uncommitted.
+  CHECK(sqlite3_exec(db, "SELECT 1 FROM shop", nullptr, nullptr, nullptr) != SQLITE_OK);
+  REQUIRE((*sink)->Finish(true));
+  CHECK_FALSE(std::filesystem::exists(db_path + ".part"));
+
   sqlite3_stmt* q = nullptr;
   REQUIRE(sqlite3_prepare_v2(db,
                              "SELECT count(*), min(CAST(id AS INTEGER)), max(page_number), "
@@ -151,6 +151,9 @@ TEST_CASE("a file sink resumes from its last checkpoint: later bytes are cut, pa
 
   auto other = Options(csv, {"v"}, "r", ResumeMode::kFresh);
   other.fingerprint = "another job";
+  // The finished output is not replaced unless asked.
+  REQUIRE_FALSE(OpenSink(other).has_value());
+  other.overwrite = true;
   REQUIRE(OpenSink(other).has_value());
   std::filesystem::remove_all(dir);
 }

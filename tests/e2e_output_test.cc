@@ -5,7 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include <set>
+#include <algorithm>
+#include <cstdio>
 
 #include <sqlite3.h>
 
@@ -72,6 +73,32 @@ struct Db {
     return out;
   }
 };
+
+// The rows of `sql`, each as its fields.
+std::vector<std::vector<std::string>> RowsOf(const Db& db, const std::string& sql) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& row : db.Rows(sql)) {
+    std::vector<std::string> fields;
+    size_t start = 0;
+    for (size_t end; (end = row.find('\x1f', start)) != std::string::npos; start = end + 1) {
+      fields.push_back(row.substr(start, end - start));
+    }
+    out.push_back(std::move(fields));
+  }
+  return out;
+}
+
+// The job's table `out` as CSV text, header first (as GoldenShopCsv, parsed).
+std::string ShopRows(const Db& db) {
+  auto rows = RowsOf(db, "SELECT id, name, price, url FROM out ORDER BY rowid");
+  rows.insert(rows.begin(), {"id", "name", "price", "url"});
+  std::string out;
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) out += (i > 0 ? "," : "") + r[i];
+    out += "\n";
+  }
+  return out;
+}
 
 // What an unfinished run of the job `out` has committed to `path`: the rows
 // (-1 if none yet), and how many of them belong to pages the committed state
@@ -152,6 +179,287 @@ TEST_CASE("SQLite: 19,187 rows, kill -9 of the process group four times mid-run,
   CHECK(db.Long("SELECT count(*) FROM sqlite_master WHERE name LIKE '\\_forage%' ESCAPE '\\'") == 0);
 }
 
+// The seed's job (48 pages, 755 records) into `out` with 2 workers.
+std::vector<std::string> Job(const Fixture& fx, const std::string& out,
+                             std::vector<std::string> extra = {}) {
+  auto argv = SeedJob(fx);
+  argv.insert(argv.end(), {"--workers", "2", "--concurrency", "2", "-o", out});
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+// A run of the seed's job stopped by SIGINT part-way: `out` holds some of
+// the records and `out`.state the pages they came from. Needs a fixture
+// slow enough to stop mid-run (--delay 50 --max-inflight 2).
+void Interrupted(const Fixture& fx, const std::string& out) {
+  Background run(Job(fx, out));
+  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 12; }));
+  run.Signal(SIGINT);
+  auto r = run.Wait();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 130);
+  REQUIRE(FileExists(out));
+  REQUIRE(FileExists(out + ".state"));
+}
+
+// An existing SQLite database with one table `name` of one row.
+void SqliteWithTable(const std::string& path, const std::string& name) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  std::string sql = "CREATE TABLE " + name + " (note TEXT); INSERT INTO " + name +
+                    " VALUES ('keep me');";
+  REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
+std::string Csv(const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) out += (i > 0 ? "," : "") + r[i];
+    out += "\n";
+  }
+  return out;
+}
+
+TEST_CASE("resume checks before it touches: another job's state is refused, both untouched") {
+  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  std::string dir = TempDir("output_foreign_state");
+  std::string a = dir + "/a.jsonl";
+  Interrupted(fx, a);
+  const std::string a_bytes = ReadFile(a), state_bytes = ReadFile(a + ".state");
+  std::string b = dir + "/b.jsonl";
+  auto r = RunProcess(Job(fx, b, {"--resume", "--state", a + ".state"}));
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("is the state of the output '" + a + "'") != std::string::npos);
+  CHECK(ReadFile(a) == a_bytes);
+  CHECK(ReadFile(a + ".state") == state_bytes);
+  CHECK_FALSE(FileExists(b));
+  CHECK_FALSE(FileExists(b + ".part"));
+  // The other job's own resume still completes it.
+  auto own = RunProcess(Job(fx, a, {"--resume"}));
+  INFO(own.err);
+  CHECK(own.exit_code == 0);
+  const std::string done = ReadFile(a);
+  CHECK(std::count(done.begin(), done.end(), '\n') == 755);
+}
+
+TEST_CASE("resume checks before it touches: a missing output is an error, the state untouched") {
+  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  std::string dir = TempDir("output_missing");
+  std::string out = dir + "/out.csv";
+  Interrupted(fx, out);
+  const std::string state_bytes = ReadFile(out + ".state");
+  REQUIRE(std::remove(out.c_str()) == 0);
+  const long requests = fx.Stat("requests");
+  auto r = RunProcess(Job(fx, out, {"--resume"}));
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("the output is gone") != std::string::npos);
+  CHECK(r.err.find("--force") != std::string::npos);
+  CHECK_FALSE(FileExists(out));
+  CHECK_FALSE(FileExists(out + ".part"));
+  CHECK(ReadFile(out + ".state") == state_bytes);
+  CHECK(fx.Stat("requests") == requests);
+}
+
+TEST_CASE("resume checks before it touches: a shortened or changed output is an error, "
+          "nothing modified") {
+  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  std::string dir = TempDir("output_changed");
+  std::string out = dir + "/out.jsonl";
+  Interrupted(fx, out);
+  const std::string full = ReadFile(out), state_bytes = ReadFile(out + ".state");
+  REQUIRE(full.size() > 100);
+  std::string changed;
+  SUBCASE("shortened") { changed = full.substr(0, full.size() / 2); }
+  SUBCASE("same length, other bytes") {
+    changed = full;
+    changed[changed.size() / 2] ^= 1;
+  }
+  WriteFile(out, changed);
+  auto r = RunProcess(Job(fx, out, {"--resume"}));
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("changed after the run stopped") != std::string::npos);
+  CHECK(ReadFile(out) == changed);
+  CHECK_FALSE(FileExists(out + ".part"));
+  CHECK(ReadFile(out + ".state") == state_bytes);
+}
+
+TEST_CASE("never clobber: an existing output under every sink stops the run before any fetch") {
+  Fixture fx;
+  std::string dir = TempDir("output_exists");
+  for (const char* name : {"out.csv", "out.jsonl", "out.sqlite"}) {
+    CAPTURE(name);
+    std::string out = dir + "/" + name;
+    if (std::string(name) == "out.sqlite") {
+      SqliteWithTable(out, "out");  // the job's table
+    } else {
+      WriteFile(out, "an earlier run's records\n");
+    }
+    const std::string before = ReadFile(out);
+    auto r = RunProcess(Job(fx, out));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--overwrite") != std::string::npos);
+    CHECK(r.err.find("--append") != std::string::npos);
+    CHECK(ReadFile(out) == before);
+    CHECK_FALSE(FileExists(out + ".part"));
+    CHECK_FALSE(FileExists(out + ".state"));
+  }
+  CHECK(fx.Stat("requests") == 0);
+}
+
+TEST_CASE("never clobber: --overwrite with the site down keeps the old output") {
+  Fixture fx;
+  std::string dir = TempDir("output_overwrite_down");
+  std::string good = dir + "/out.csv";
+  REQUIRE(RunProcess(Job(fx, good)).exit_code == 0);
+  const std::string before = ReadFile(good);
+  REQUIRE(before == GoldenShopCsv(fx));
+  // The same job against a port nothing listens on: every page fails.
+  std::string down = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/shop/page/{page}/";
+  auto argv = Job(fx, good, {"--overwrite", "--retries", "0"});
+  argv[3] = down;  // --url's value
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(ReadFile(good) == before);
+  CHECK_FALSE(FileExists(good + ".part"));
+  CHECK_FALSE(FileExists(good + ".state"));
+  // A run that stores records replaces it.
+  auto two = SeedJob(fx, "1-2");
+  two.insert(two.end(), {"-o", good, "--overwrite", "--workers", "1"});
+  REQUIRE(RunProcess(two).exit_code == 0);
+  auto golden = ParseCsv(GoldenShopCsv(fx));
+  CHECK(ParseCsv(ReadFile(good)) == decltype(golden)(golden.begin(), golden.begin() + 1 + 32));
+}
+
+TEST_CASE("--append adds the records after the existing ones, under every sink") {
+  Fixture fx;
+  std::string dir = TempDir("output_append");
+  auto run = [&](const std::string& pages, const std::string& out, bool append) {
+    auto argv = SeedJob(fx, pages);
+    argv.insert(argv.end(), {"-o", out, "--workers", "2"});
+    if (append) argv.push_back("--append");
+    auto r = RunProcess(argv);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  };
+  for (const char* ext : {".csv", ".jsonl"}) {
+    CAPTURE(ext);
+    std::string whole = dir + "/whole" + ext, out = dir + "/out" + ext;
+    run("1-48", whole, false);
+    run("1-20", out, false);
+    run("21-48", out, true);
+    // One header (CSV), then every record once, in order.
+    CHECK(ReadFile(out) == ReadFile(whole));
+    CHECK_FALSE(FileExists(out + ".state"));
+  }
+  std::string db = dir + "/out.sqlite";
+  SqliteWithTable(db, "notes");
+  run("1-20", db, false);
+  run("21-48", db, true);
+  Db d(db);
+  CHECK(ShopRows(d) ==
+        Csv(ParseCsv(GoldenShopCsv(fx))));
+  CHECK(d.Long("SELECT count(*) FROM notes") == 1);
+  CHECK(d.Long("SELECT count(*) FROM sqlite_master WHERE name LIKE '\\_forage%' ESCAPE '\\'") == 0);
+}
+
+TEST_CASE("SQLite: a database holding other tables keeps them; --overwrite replaces the job's "
+          "table only") {
+  Fixture fx;
+  std::string dir = TempDir("output_sqlite_other");
+  std::string db = dir + "/out.sqlite";
+  SqliteWithTable(db, "notes");
+  auto r = RunProcess(Job(fx, db));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto golden = Csv(ParseCsv(GoldenShopCsv(fx)));
+  {
+    Db d(db);
+    CHECK(ShopRows(d) == golden);
+    CHECK(d.Rows("SELECT note FROM notes") == std::vector<std::string>{"keep me\x1f"});
+  }
+  // Again: the job's table exists now.
+  CHECK(RunProcess(Job(fx, db)).exit_code == 2);
+  auto o = RunProcess(Job(fx, db, {"--overwrite"}));
+  INFO(o.err);
+  REQUIRE(o.exit_code == 0);
+  Db d(db);
+  CHECK(ShopRows(d) == golden);
+  CHECK(d.Rows("SELECT note FROM notes") == std::vector<std::string>{"keep me\x1f"});
+}
+
+TEST_CASE("disk full (RLIMIT_FSIZE): exit 3 naming the file and errno, PATH.part kept, --resume "
+          "repairs it") {
+  Fixture fx({"--delay", "20", "--max-inflight", "2"});
+  std::string dir = TempDir("output_fsize");
+  std::string out = dir + "/out.csv";
+  // The file-size limit stops the CSV (~75 kB) part-way; the state stays small.
+  auto argv = Job(fx, out);
+  argv.insert(argv.begin(), {"/usr/bin/prlimit", "--fsize=30000:30000"});
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("write output '" + out + ".part': File too large (EFBIG)") !=
+        std::string::npos);
+  CHECK_FALSE(FileExists(out));
+  CHECK(FileExists(out + ".part"));
+  CHECK(FileExists(out + ".state"));
+  auto resumed = RunProcess(Job(fx, out, {"--resume"}));
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(ReadFile(out) == GoldenShopCsv(fx));
+  CHECK_FALSE(FileExists(out + ".part"));
+  CHECK_FALSE(FileExists(out + ".state"));
+}
+
+TEST_CASE("SQLite: a field named page_url or page_number is refused before anything is written") {
+  Fixture fx;
+  std::string dir = TempDir("output_page_url");
+  for (const char* field : {"page_url=h2", "Page_Number=.price"}) {
+    CAPTURE(field);
+    std::string db = dir + "/out.sqlite";
+    auto argv = Job(fx, db, {"--field", field});
+    auto r = RunProcess(argv);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("a SQLite output has a column of that name") != std::string::npos);
+    CHECK_FALSE(FileExists(db));
+    CHECK_FALSE(FileExists(db + ".part"));
+  }
+  CHECK(fx.Stat("requests") == 0);
+}
+
+TEST_CASE("forage demo runs twice; its printed command, copied after its site stopped, keeps "
+          "products.csv") {
+  std::string dir = TempDir("output_demo");
+  std::string out = dir + "/products.csv";
+  auto demo = [&] {
+    auto r = RunProcess({ForageBin(), "demo", "-o", out, "--workers", "2"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(ParseCsv(ReadFile(out)).size() == 756);
+    return r.err;
+  };
+  demo();
+  const std::string err = demo();
+  const std::string before = ReadFile(out);
+  const std::string prefix = "forage demo: forage run ";
+  size_t at = err.find(prefix);
+  REQUIRE(at != std::string::npos);
+  std::string line = err.substr(at + prefix.size(), err.find('\n', at) - at - prefix.size());
+  CHECK(line.find("--overwrite") != std::string::npos);
+  auto r = RunProcess({"/bin/sh", "-c", "'" + ForageBin() + "' run " + line + " --retries 0"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);  // every page failed: the demo's site is gone
+  CHECK(ReadFile(out) == before);
+  CHECK_FALSE(FileExists(out + ".part"));
+  CHECK_FALSE(FileExists(out + ".state"));
+}
+
 }  // TEST_SUITE
+
 }  // namespace
 }  // namespace forage::testing

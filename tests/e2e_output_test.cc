@@ -335,6 +335,23 @@ TEST_CASE("never clobber: --overwrite with the site down keeps the old output") 
   CHECK(ParseCsv(ReadFile(good)) == decltype(golden)(golden.begin(), golden.begin() + 1 + 32));
 }
 
+TEST_CASE("never clobber: --force replaces the partial output of the run it drops, not a "
+          "finished one") {
+  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  std::string dir = TempDir("output_force");
+  std::string out = dir + "/out.csv";
+  Interrupted(fx, out);
+  auto forced = RunProcess(Job(fx, out, {"--force"}));
+  INFO(forced.err);
+  REQUIRE(forced.exit_code == 0);
+  CHECK(ReadFile(out) == GoldenShopCsv(fx));
+  CHECK_FALSE(FileExists(out + ".state"));
+  // Now finished: --force has no unfinished run to drop, the file is not its.
+  auto again = RunProcess(Job(fx, out, {"--force"}));
+  CHECK(again.exit_code == 2);
+  CHECK(again.err.find("--overwrite") != std::string::npos);
+}
+
 TEST_CASE("--append adds the records after the existing ones, under every sink") {
   Fixture fx;
   std::string dir = TempDir("output_append");

@@ -228,32 +228,45 @@ class Output {
                  o.path);
     }
     const bool append = o.append && exists;
+    uint64_t size = 0;
     if (append) {
-      if (auto st = CheckAppendable(o.path, header); !st) return st;
-      if (auto st = Rename(o.path, part_); !st) return st;
-      owned_.Reset(::open(part_.c_str(), O_WRONLY | O_CLOEXEC));
+      auto appendable = CheckAppendable(o.path, header);
+      if (!appendable) return appendable.error();
+      size = *appendable;
     } else {
       owned_.Reset(::open(part_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (!owned_.valid()) {
+        return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", part_, ErrnoText(errno));
+      }
     }
-    if (!owned_.valid()) {
-      return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", part_, ErrnoText(errno));
-    }
-    fd_ = owned_.get();
-    off_t size = lseek(fd_, 0, SEEK_END);
-    if (size < 0) return Err(ErrorCode::kIo, "seek '{}': {}", part_, ErrnoText(errno));
-    written_ = static_cast<uint64_t>(size);
-    if (written_ == 0) buf_ = header;
-    base_ = written_ + buf_.size();
+    written_ = size;
+    if (size == 0) buf_ = header;
+    base_ = size + buf_.size();
+    // With --append the state comes before the file is taken over (renamed to
+    // PATH.part): a crash in between leaves a run --resume continues, never
+    // the user's file under PATH.part with nothing that says whose it is.
     StateMeta meta{o.fingerprint, identity, append, base_, written_, written_, hash_.HexDigest()};
     auto state = StateStore::Create(state_path, meta, /*overwrite=*/true);
     if (!state) return state.error();
     state_ = std::move(*state);
+    if (append) {
+      if (auto st = Rename(o.path, part_); !st) return st;
+      owned_.Reset(::open(part_.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!owned_.valid()) {
+        return Err(ErrorCode::kIo, "open output '{}': {}", part_, ErrnoText(errno));
+      }
+      if (lseek(owned_.get(), static_cast<off_t>(size), SEEK_SET) < 0) {
+        return Err(ErrorCode::kIo, "seek '{}': {}", part_, ErrnoText(errno));
+      }
+    }
+    fd_ = owned_.get();
     return OkStatus();
   }
 
   // --append: the file must end with a whole line, and a CSV must begin
   // with this job's header (else the columns would not match).
-  static Status CheckAppendable(const std::string& path, const std::string& header) {
+  // Returns the file's size.
+  static Result<uint64_t> CheckAppendable(const std::string& path, const std::string& header) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) {
       return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", path, ErrnoText(errno));
@@ -262,7 +275,7 @@ class Output {
     if (fstat(fd.get(), &st) != 0) {
       return Err(ErrorCode::kIo, "stat '{}': {}", path, ErrnoText(errno));
     }
-    if (st.st_size == 0) return OkStatus();
+    if (st.st_size == 0) return uint64_t{0};
     char last = 0;
     if (pread(fd.get(), &last, 1, st.st_size - 1) != 1 || last != '\n') {
       return Err(ErrorCode::kInvalidArgument,
@@ -277,7 +290,7 @@ class Output {
                  "--append: '{}' does not begin with this job's header ({})", path,
                  header.substr(0, header.size() - 2));
     }
-    return OkStatus();
+    return static_cast<uint64_t>(st.st_size);
   }
 
   // --resume: the state must be this job's and this output's, and the

@@ -307,6 +307,9 @@ TEST_CASE("never clobber: an existing output under every sink stops the run befo
     CHECK_FALSE(FileExists(out + ".part"));
     CHECK_FALSE(FileExists(out + ".state"));
   }
+  auto both = RunProcess(Job(fx, dir + "/new.csv", {"--overwrite", "--append"}));
+  CHECK(both.exit_code == 2);
+  CHECK(both.err.find("--overwrite and --append exclude each other") != std::string::npos);
   CHECK(fx.Stat("requests") == 0);
 }
 

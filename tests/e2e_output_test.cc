@@ -2,6 +2,7 @@
 // clobber an existing output, resume that checks before it touches, disk full.
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <doctest/doctest.h>
 
@@ -285,6 +286,45 @@ TEST_CASE("resume checks before it touches: a shortened or changed output is an 
   CHECK(ReadFile(out) == changed);
   CHECK_FALSE(FileExists(out + ".part"));
   CHECK(ReadFile(out + ".state") == state_bytes);
+}
+
+TEST_CASE("resume checks before it touches: SQLite rows changed since the stop are an error") {
+  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  std::string dir = TempDir("output_sqlite_changed");
+  std::string out = dir + "/out.sqlite";
+  {
+    Background run(Job(fx, out));
+    REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 12; }));
+    run.Signal(SIGINT);
+    REQUIRE(run.Wait().exit_code == 130);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(out.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DELETE FROM _forage_part_out WHERE rowid = 1", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  const long rows = Db(out).Long("SELECT count(*) FROM _forage_part_out");
+  auto r = RunProcess(Job(fx, out, {"--resume"}));
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("the table was changed after the run stopped") != std::string::npos);
+  CHECK(Db(out).Long("SELECT count(*) FROM _forage_part_out") == rows);
+}
+
+TEST_CASE("never clobber: a FIFO is written as it is, not an existing output") {
+  Fixture fx;
+  std::string dir = TempDir("output_fifo");
+  std::string fifo = dir + "/out.jsonl";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  Background reader({"/bin/sh", "-c", "cat '" + fifo + "' > '" + dir + "/copy.jsonl'"});
+  auto r = RunProcess(Job(fx, fifo));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(reader.Wait().exit_code == 0);
+  const std::string copy = ReadFile(dir + "/copy.jsonl");
+  CHECK(std::count(copy.begin(), copy.end(), '\n') == 755);
+  CHECK_FALSE(FileExists(fifo + ".part"));
+  CHECK_FALSE(FileExists(fifo + ".state"));
 }
 
 TEST_CASE("never clobber: an existing output under every sink stops the run before any fetch") {

@@ -4,6 +4,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -204,6 +206,11 @@ class SqliteSink : public Sink {
       // Rows after the last checkpoint go: their pages are not marked, and
       // a resumed run fetches them again.
       (void)sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      if (broken_) {
+        (void)Close();
+        return Err(ErrorCode::kIo, "output '{}' failed earlier; its rows since the last "
+                   "checkpoint were rolled back", path_);
+      }
       return Close();
     }
     std::string sql;
@@ -244,8 +251,20 @@ class SqliteSink : public Sink {
     }
     return OkStatus();
   }
+  // With the errno of the system call that failed, if one did (disk full).
+  // SQLite's unix VFS does not record it for every write
+  // (sqlite3_system_errno() stays 0), so errno as the failing call left it.
   Error Failed(const std::string& what) {
-    return Err(ErrorCode::kIo, "sqlite '{}': {}: {}", path_, what, sqlite3_errmsg(db_.get()));
+    const int saved = errno;
+    std::string why = sqlite3_errmsg(db_.get());
+    const int code = sqlite3_errcode(db_.get());
+    int e = sqlite3_system_errno(db_.get());
+    if (e == 0 && (code == SQLITE_IOERR || code == SQLITE_FULL)) e = saved;
+    if (e != 0 && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN)) {
+      const char* name = strerrorname_np(e);
+      why += fmt::format(": {} ({})", std::strerror(e), name != nullptr ? name : "?");
+    }
+    return Err(ErrorCode::kIo, "sqlite '{}': {}: {}", path_, what, why);
   }
   Error Broke(const std::string& what) {
     broken_ = true;

@@ -166,9 +166,9 @@ class Output {
   }
 
   Status Publish(bool complete) {
-    // After a write error the output stays PATH.part with its state: the
-    // error is the run's, and --resume cuts the file back to its checkpoint.
-    if (broken_) return OkStatus();
+    // After a write error the output stays PATH.part with its state, and
+    // --resume cuts the file back to its checkpoint.
+    if (broken_) return Broken();
     if (auto st = Flush(); !st) return st;
     if (part_.empty()) return CloseOwned();
     if (fdatasync(fd_) != 0) {

@@ -476,6 +476,26 @@ TEST_CASE("disk full (RLIMIT_FSIZE): exit 3 naming the file and errno, PATH.part
   CHECK_FALSE(FileExists(out + ".state"));
 }
 
+TEST_CASE("disk full (RLIMIT_FSIZE), SQLite: exit 3 naming the file and errno, --resume "
+          "completes the rows once") {
+  Fixture fx({"--delay", "20", "--max-inflight", "2"});
+  std::string dir = TempDir("output_fsize_sqlite");
+  std::string out = dir + "/out.sqlite";
+  auto argv = Job(fx, out);
+  argv.insert(argv.begin(), {"/usr/bin/prlimit", "--fsize=40000:40000"});
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("sqlite '" + out + "'") != std::string::npos);
+  CHECK(r.err.find("File too large (EFBIG)") != std::string::npos);
+  CHECK(Db(out).Long("SELECT count(*) FROM out") == -1);  // not published
+  auto resumed = RunProcess(Job(fx, out, {"--resume"}));
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  Db d(out);
+  CHECK(ShopRows(d) == Csv(ParseCsv(GoldenShopCsv(fx))));
+}
+
 TEST_CASE("SQLite: a field named page_url or page_number is refused before anything is written") {
   Fixture fx;
   std::string dir = TempDir("output_page_url");

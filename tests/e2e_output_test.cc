@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 
 #include <sqlite3.h>
 
@@ -23,7 +24,8 @@ constexpr long kBigRows = 19187;
 
 std::vector<std::string> BigJob(const Fixture& fx, const std::string& out) {
   auto argv = SeedJob(fx, kBigPages);
-  argv.insert(argv.end(), {"--workers", "2", "-o", out});
+  // 4 transfers of >= 20 ms (the fixture's --delay): at most 200 pages a second.
+  argv.insert(argv.end(), {"--workers", "2", "--concurrency", "4", "-o", out});
   return argv;
 }
 
@@ -122,9 +124,48 @@ Committed CommittedRows(const std::string& path) {
 
 TEST_SUITE("e2e.output") {
 
+// Runs the 1,200-page job into `out` four times, each killed by kill -9 of
+// its process group once `progress()` reaches k/8 of `total` (or once
+// `kill_now()` holds), with --resume from the second run on. After each kill
+// `unfinished()` must hold: the kill landed mid-run.
+void KillFourTimes(const Fixture& fx, const std::string& out, const std::function<long()>& progress,
+                   long total, const std::function<bool()>& kill_now,
+                   const std::function<bool()>& unfinished) {
+  for (int k = 1; k <= 4; ++k) {
+    CAPTURE(k);
+    auto argv = BigJob(fx, out);
+    if (k > 1) argv.push_back("--resume");
+    const long before = progress();
+    Background run(InOwnGroup(argv));
+    // Past this run's own first checkpoint (so it is well under way, in its
+    // own process group) and past k/8 of the job. At most 200 pages a second
+    // (BigJob), a checkpoint covers at most 1/6 of the job, so the last
+    // run is still killed mid-run.
+    bool mid_run = WaitUntil([&] {
+      if (ProcessExited(run.pid())) return true;
+      const long now = progress();
+      return kill_now() || (now > before && now >= k * total / 8);
+    }, 120);
+    REQUIRE(mid_run);
+    if (ProcessExited(run.pid())) {
+      auto early = run.Wait();
+      FAIL("the run ended before it could be killed mid-run: exit " << early.exit_code << ", "
+                                                                     << early.err);
+    }
+    REQUIRE(kill(-run.pid(), SIGKILL) == 0);
+    CHECK(run.Wait().exit_code == 128 + SIGKILL);
+    REQUIRE(unfinished());
+  }
+  auto argv = BigJob(fx, out);
+  argv.push_back("--resume");
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
 TEST_CASE("SQLite: 19,187 rows, kill -9 of the process group four times mid-run, --resume "
           "between: every row exactly once, as a clean run") {
-  Fixture fx({"--pages", "1200", "--delay", "5"});
+  Fixture fx({"--pages", "1200", "--delay", "20"});
   std::string dir = TempDir("output_sqlite_kill");
   std::string clean = dir + "/clean.sqlite";
   auto c = RunProcess(BigJob(fx, clean));
@@ -136,40 +177,21 @@ TEST_CASE("SQLite: 19,187 rows, kill -9 of the process group four times mid-run,
 
   std::string out = dir + "/out.sqlite";
   long orphans_seen = 0;
-  int kills = 0;
-  for (int k = 1; k <= 4; ++k) {
-    auto argv = BigJob(fx, out);
-    if (k > 1) argv.push_back("--resume");
-    Background run(InOwnGroup(argv));
-    // Mid-run: once the committed rows pass k/6 of the job (or, the defect
-    // this holds against, once committed rows belong to unrecorded pages).
-    bool mid_run = WaitUntil([&] {
-      if (ProcessExited(run.pid())) return true;
-      Committed now = CommittedRows(out);
-      orphans_seen += now.orphans > 0 ? now.orphans : 0;
-      return now.orphans > 0 || now.rows >= k * kBigRows / 6;
-    }, 120);
-    REQUIRE(mid_run);
-    if (ProcessExited(run.pid())) {
-      auto early = run.Wait();
-      FAIL("the run ended before it could be killed mid-run: exit " << early.exit_code << ", "
-                                                                     << early.err);
-    }
-    REQUIRE(kill(-run.pid(), SIGKILL) == 0);
-    CHECK(run.Wait().exit_code == 128 + SIGKILL);
-    // Killed before the job completed: its rows are still under construction.
-    REQUIRE(CommittedRows(out).rows >= 0);
-    ++kills;
-  }
-  CHECK(kills == 4);
+  Committed now;
+  KillFourTimes(
+      fx, out,
+      [&] {
+        now = CommittedRows(out);
+        orphans_seen += now.orphans > 0 ? now.orphans : 0;
+        return now.rows;
+      },
+      kBigRows,
+      // The defect this holds against: committed rows of unrecorded pages.
+      [&] { return now.orphans > 0; },
+      // Killed before the job completed: its rows are still under construction.
+      [&] { return CommittedRows(out).rows >= 0; });
   // Committed rows always belonged to committed page marks.
   CHECK(orphans_seen == 0);
-
-  auto argv = BigJob(fx, out);
-  argv.push_back("--resume");
-  auto r = RunProcess(argv);
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
   Db db(out);
   CHECK(db.Long("SELECT count(*) FROM out") == kBigRows);
   CHECK(db.Long("SELECT count(*) FROM (SELECT DISTINCT id, name, price, url FROM out)") ==
@@ -178,6 +200,39 @@ TEST_CASE("SQLite: 19,187 rows, kill -9 of the process group four times mid-run,
         want);
   // A completed job leaves no state behind.
   CHECK(db.Long("SELECT count(*) FROM sqlite_master WHERE name LIKE '\\_forage%' ESCAPE '\\'") == 0);
+}
+
+// CSV and JSONL: the same four kills; progress is the byte count the state
+// recorded. The result must equal the clean run's file byte for byte.
+void FileSinkKilled(const std::string& ext) {
+  Fixture fx({"--pages", "1200", "--delay", "20"});
+  std::string dir = TempDir("output_kill" + ext);
+  std::string clean = dir + "/clean" + ext;
+  auto c = RunProcess(BigJob(fx, clean));
+  INFO(c.err);
+  REQUIRE(c.exit_code == 0);
+  const std::string want = ReadFile(clean);
+  std::string out = dir + "/out" + ext;
+  KillFourTimes(
+      fx, out,
+      [&] { return Db(out + ".state").Long("SELECT value FROM meta WHERE key = 'bytes'"); },
+      static_cast<long>(want.size()), [] { return false; },
+      [&] { return FileExists(out + ".state"); });
+  const std::string got = ReadFile(out);
+  CHECK(std::count(got.begin(), got.end(), '\n') == kBigRows + (ext == ".csv" ? 1 : 0));
+  CHECK(got == want);
+  CHECK_FALSE(FileExists(out + ".state"));
+  CHECK_FALSE(FileExists(out + ".part"));
+}
+
+TEST_CASE("CSV: 19,187 records, kill -9 of the process group four times mid-run, --resume "
+          "between: byte-identical to a clean run") {
+  FileSinkKilled(".csv");
+}
+
+TEST_CASE("JSONL: 19,187 records, kill -9 of the process group four times mid-run, --resume "
+          "between: byte-identical to a clean run") {
+  FileSinkKilled(".jsonl");
 }
 
 // The seed's job (48 pages, 755 records) into `out` with 2 workers.

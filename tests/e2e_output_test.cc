@@ -425,6 +425,19 @@ TEST_CASE("never clobber: --overwrite with the site down keeps the old output") 
   CHECK(ReadFile(good) == before);
   CHECK_FALSE(FileExists(good + ".part"));
   CHECK_FALSE(FileExists(good + ".state"));
+  // SQLite: the job's table stays as it was.
+  std::string db = dir + "/out.sqlite";
+  SqliteWithTable(db, "out");
+  auto sq = Job(fx, db, {"--overwrite", "--retries", "0"});
+  sq[3] = down;
+  auto r2 = RunProcess(sq);
+  INFO(r2.err);
+  CHECK(r2.exit_code == 1);
+  {
+    Db d(db);
+    CHECK(d.Rows("SELECT note FROM out") == std::vector<std::string>{"keep me\x1f"});
+    CHECK(d.Long("SELECT count(*) FROM sqlite_master WHERE name LIKE '%forage%'") == 0);
+  }
   // A run that stores records replaces it.
   auto two = SeedJob(fx, "1-2");
   two.insert(two.end(), {"-o", good, "--overwrite", "--workers", "1"});

@@ -30,8 +30,11 @@ class Sink {
   // Makes everything written so far durable and records `pages` (stored
   // since the last checkpoint) in the job's state, in that order.
   virtual Status Checkpoint(const std::vector<PageMark>& pages) = 0;
-  // Flushes and publishes the output (PATH.part -> PATH). `complete`: every
-  // page was handled, so the state goes; otherwise it stays for --resume.
+  // Flushes and publishes the output (PATH.part -> PATH; SQLite: the job's
+  // table under its name). `complete`: every page was handled, so the state
+  // goes; otherwise it stays for --resume, and SQLite rolls back the rows no
+  // checkpoint covered. After a failed write the output is not published
+  // and the error is returned again.
   virtual Status Finish(bool complete) = 0;
 };
 

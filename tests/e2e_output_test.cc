@@ -292,6 +292,12 @@ TEST_CASE("resume checks before it touches: another job's state is refused, both
   CHECK(ReadFile(a + ".state") == state_bytes);
   CHECK_FALSE(FileExists(b));
   CHECK_FALSE(FileExists(b + ".part"));
+  // Another job (one more field) on the same output: refused as well.
+  auto other = RunProcess(Job(fx, a, {"--resume", "--field", "title=h3"}));
+  CHECK(other.exit_code == 2);
+  CHECK(other.err.find("belongs to a different job") != std::string::npos);
+  CHECK(ReadFile(a) == a_bytes);
+  CHECK(ReadFile(a + ".state") == state_bytes);
   // The other job's own resume still completes it.
   auto own = RunProcess(Job(fx, a, {"--resume"}));
   INFO(own.err);

@@ -105,12 +105,18 @@ Result<engine::Summary> RunDemo(const engine::Config& overrides) {
   job.workers = overrides.workers;
   job.output = overrides.output;
   job.quiet = overrides.quiet;
+  // The demo's output is the demo's own file: running the demo again
+  // replaces it (and keeps it if the run stores nothing).
+  job.overwrite = true;
   if (!job.quiet) {
     fmt::print(stderr, "forage demo: test site at {}\nforage demo: forage run --url '{}' --pages {} "
                        "--items '{}'",
                fixture->url(), job.url_template, job.pages, job.items);
     for (const auto& f : job.fields) fmt::print(stderr, " --field '{}={}'", f.name, f.selector);
-    fmt::print(stderr, " -o {}\n", job.output);
+    // --overwrite: without it the copied command stops (exit 2) because the
+    // demo's file exists; with it, a run that stores no record (the demo's
+    // site is gone once the demo ends) leaves the file as it is.
+    fmt::print(stderr, " -o {} --overwrite\n", job.output);
   }
   return engine::Run(job);
 }

@@ -24,7 +24,7 @@ const std::vector<std::string>& KnownFlags() {
       "--cpu-burn", "--hang-timeout", "--page-cpu-limit", "--worker-max-rss", "--order",
       "--rate", "--delay", "--retries",
       "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",
-      "--state", "--resume", "--force", "--key", "--follow", "--detail-items", "--detail-field",
+      "--state", "--resume", "--force", "--overwrite", "--append", "--key", "--follow", "--detail-items", "--detail-field",
       "--depth",   "--chunking",    "--user-agent", "--output", "--report",
       "--quiet",   "--help",     "--version"};
   return flags;
@@ -121,6 +121,9 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
   run->add_flag("--force", c->force, "start over even if an unfinished run's state exists");
+  run->add_flag("--overwrite", c->overwrite,
+                "replace an existing output (kept if the run stores no record)");
+  run->add_flag("--append", c->append, "add the records after an existing output's own");
   run->add_flag("-q,--quiet", c->quiet, "no report and no progress on stderr");
 }
 

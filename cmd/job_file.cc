@@ -56,6 +56,8 @@ constexpr std::array kKeys = {
     Key{"report", "--report", Kind::kString},
     Key{"quiet", "--quiet", Kind::kBool},
     Key{"state", "--state", Kind::kString},
+    Key{"overwrite", "--overwrite", Kind::kBool},
+    Key{"append", "--append", Kind::kBool},
     Key{"key", "--key", Kind::kStrings},
     Key{"follow", "--follow", Kind::kString},
     Key{"detail_items", "--detail-items", Kind::kString},

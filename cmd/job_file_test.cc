@@ -116,6 +116,19 @@ TEST_CASE("a job file's NaN, infinite or overflowing values are refused like the
   CHECK(ok->config.page_cpu_limit_s == 2.0);
 }
 
+TEST_CASE("overwrite = true and append = true set --overwrite and --append") {
+  for (const char* key : {"overwrite", "append"}) {
+    CAPTURE(key);
+    std::string path = WriteJob(key, "url = \"http://h/{page}\"\npages = \"1\"\nitems = \"p\"\n" +
+                                         std::string(key) + " = true\n[fields]\nname = \"h2\"\n");
+    std::vector<const char*> argv = {"forage", "run", path.c_str()};
+    auto inv = ParseArgs(static_cast<int>(argv.size()), argv.data());
+    REQUIRE(inv.has_value());
+    CHECK(inv->config.overwrite == (std::string(key) == "overwrite"));
+    CHECK(inv->config.append == (std::string(key) == "append"));
+  }
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::cmd

@@ -76,6 +76,8 @@ struct Config {
   std::string state_path;  // empty: OUTPUT.state
   bool resume = false;     // continue the unfinished run whose state exists
   bool force = false;      // start over even if a state exists
+  bool overwrite = false;  // replace an existing output (kept if the run stores no record)
+  bool append = false;     // add the records after an existing output's own
   bool quiet = false;
 };
 

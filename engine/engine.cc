@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -197,9 +198,14 @@ Result<Summary> Run(const Config& input) {
   sink_options.table = JobName(config, output);
   sink_options.state_path = config.state_path;
   sink_options.fingerprint = Fingerprint(config, *plan);
+  sink_options.overwrite = config.overwrite;
+  sink_options.append = config.append;
   sink_options.mode = config.resume  ? ResumeMode::kResume
                       : config.force ? ResumeMode::kForce
                                      : ResumeMode::kFresh;
+  // A write past RLIMIT_FSIZE must fail with EFBIG, reported with the
+  // output's name, rather than kill the master with SIGXFSZ.
+  signal(SIGXFSZ, SIG_IGN);
   std::vector<PageMark> resumed;
   auto sink = config.discard_output ? Result<std::unique_ptr<Sink>>(DiscardSink())
                                     : OpenSink(sink_options, &resumed);

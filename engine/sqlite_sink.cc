@@ -1,20 +1,18 @@
 #include "engine/sqlite_sink.h"
 
 #include <sqlite3.h>
-
+#include <strings.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <optional>
 #include <utility>
 
 #include "engine/store.h"
 
 namespace forage::engine {
 namespace {
-
-// Rows per transaction: large enough that commits cost nothing per row,
-// small enough that a crash loses little.
-constexpr int kRowsPerTransaction = 5000;
 
 struct DbCloser {
   void operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
@@ -25,24 +23,30 @@ struct StmtFinalizer {
 using Db = std::unique_ptr<sqlite3, DbCloser>;
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
-constexpr const char* kStateSchema =
-    "CREATE TABLE _forage_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE _forage_pages (page INTEGER PRIMARY KEY, ok INTEGER NOT NULL);";
-
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
-// The fingerprint of the unfinished run whose state `db` holds; empty if it
-// holds none (a finished job's output).
-std::string StateFingerprint(sqlite3* db) {
-  std::string out;
-  sqlite3_stmt* q = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT value FROM _forage_meta WHERE key = 'fingerprint'", -1, &q,
-                         nullptr) == SQLITE_OK &&
-      sqlite3_step(q) == SQLITE_ROW) {
-    out = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+// `text` as an SQL string literal ('it''s').
+std::string SqlString(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
   }
-  sqlite3_finalize(q);
-  return out;
+  return out + "'";
+}
+
+// The job's tables inside the database, as SQL identifiers.
+struct Tables {
+  std::string name;   // the job's table, unquoted (T)
+  std::string table;  // T: the finished rows
+  std::string part;   // _forage_part_T: the rows while the job runs (not with --append)
+  std::string pages;  // _forage_pages_T: the state, which pages are stored
+  std::string meta;   // _forage_meta_T: the state, the job's fingerprint and counts
+};
+
+Tables TablesFor(const std::string& t) {
+  return Tables{t, SqlIdentifier(t), SqlIdentifier("_forage_part_" + t),
+                SqlIdentifier("_forage_pages_" + t), SqlIdentifier("_forage_meta_" + t)};
 }
 
 Result<Db> OpenDb(const std::string& file, int flags) {
@@ -53,68 +57,104 @@ Result<Db> OpenDb(const std::string& file, int flags) {
     return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", file,
                raw != nullptr ? sqlite3_errmsg(raw) : "out of memory");
   }
+  // A reader of the database (sqlite3 in another terminal) may hold a lock a moment.
+  sqlite3_busy_timeout(raw, 10000);
   return db;
 }
 
-// Whether `file` is a database holding an unfinished run's state.
-bool HoldsState(const std::string& file) {
-  if (!Exists(file)) return false;
-  auto db = OpenDb(file, SQLITE_OPEN_READONLY);
-  return db && !StateFingerprint(db->get()).empty();
+// The rows `sql` yields, each column as text (NULL as empty).
+Result<std::vector<std::vector<std::string>>> Query(sqlite3* db, const std::string& sql,
+                                                    const std::string& file) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+    return Err(ErrorCode::kInvalidArgument, "'{}': {}", file, sqlite3_errmsg(db));
+  }
+  Stmt q(raw);
+  std::vector<std::vector<std::string>> rows;
+  int rc;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int c = 0; c < sqlite3_column_count(q.get()); ++c) {
+      auto* t = sqlite3_column_text(q.get(), c);
+      row.emplace_back(t != nullptr ? reinterpret_cast<const char*>(t) : "");
+    }
+    rows.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) {
+    return Err(ErrorCode::kInvalidArgument, "'{}': {}", file, sqlite3_errmsg(db));
+  }
+  return rows;
 }
 
+// Whether the table `name` (unquoted) exists; an error if `db` is not a database.
+Result<bool> HasTable(sqlite3* db, const std::string& name, const std::string& file) {
+  auto rows =
+      Query(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = " + SqlString(name),
+            file);
+  if (!rows) {
+    return Err(ErrorCode::kInvalidArgument, "output {}; it is not a SQLite database this job "
+               "can write into", rows.error().message);
+  }
+  return !rows->empty();
+}
+
+// The state's meta values of an unfinished run.
+struct Meta {
+  std::string fingerprint;
+  bool append = false;
+  uint64_t rows = 0;        // rows the last checkpoint committed
+  int64_t base_rowid = 0;   // --append: the table's last rowid before the run
+};
+
+Result<Meta> ReadMeta(sqlite3* db, const Tables& t, const std::string& file) {
+  auto rows = Query(db, "SELECT key, value FROM " + t.meta, file);
+  if (!rows) return rows.error();
+  Meta m;
+  for (const auto& r : *rows) {
+    if (r[0] == "fingerprint") m.fingerprint = r[1];
+    if (r[0] == "append") m.append = r[1] == "1";
+    if (r[0] == "rows") m.rows = std::strtoull(r[1].c_str(), nullptr, 10);
+    if (r[0] == "base_rowid") m.base_rowid = std::strtoll(r[1].c_str(), nullptr, 10);
+  }
+  return m;
+}
 
 class SqliteSink : public Sink {
  public:
-  SqliteSink(std::string path, std::string part, Db db)
-      : path_(std::move(path)), part_(std::move(part)), db_(std::move(db)) {}
+  SqliteSink(std::string path, Tables tables, Db db, bool append, uint64_t rows)
+      : path_(std::move(path)),
+        t_(std::move(tables)),
+        db_(std::move(db)),
+        append_(append),
+        rows_(rows),
+        committed_rows_(rows) {}
 
   ~SqliteSink() override {
     insert_.reset();
     mark_.reset();
-    db_.reset();
+    db_.reset();  // an open transaction is rolled back
   }
 
-  // `fresh`: create the tables; otherwise they exist (--resume).
-  Status Prepare(const std::vector<std::string>& fields,
-                 const std::vector<parser::ValueFormat>& formats, const std::string& table,
-                 const std::string& fingerprint, bool fresh) {
-    std::string create = "CREATE TABLE " + SqlIdentifier(table) + " (";
-    std::string insert = "INSERT INTO " + SqlIdentifier(table) + " VALUES (";
-    for (size_t i = 0; i < fields.size(); ++i) {
-      // NUMERIC affinity stores number text ("1234.5") as a number.
-      bool number = i < formats.size() && formats[i] == parser::ValueFormat::kNumber;
-      create += SqlIdentifier(fields[i]) + (number ? " NUMERIC, " : " TEXT, ");
-      insert += "?, ";
-    }
-    create += "page_url TEXT NOT NULL, page_number INTEGER NOT NULL)";
+  Status Prepare(size_t fields) {
+    std::string insert = "INSERT INTO " + (append_ ? t_.table : t_.part) + " VALUES (";
+    for (size_t i = 0; i < fields; ++i) insert += "?, ";
     insert += "?, ?)";
-    if (auto st = Exec("PRAGMA journal_mode=WAL"); !st) return st;
-    if (auto st = Exec("PRAGMA synchronous=FULL"); !st) return st;
-    if (fresh) {
-      if (auto st = Exec(create); !st) return st;
-      if (auto st = Exec(std::string(kStateSchema)); !st) return st;
-      if (auto st = Exec("INSERT INTO _forage_meta VALUES ('fingerprint', '" + fingerprint + "')");
-          !st) {
-        return st;
-      }
-    }
-    sqlite3_stmt* mark = nullptr;
-    if (sqlite3_prepare_v2(db_.get(), "INSERT OR REPLACE INTO _forage_pages VALUES (?, ?)", -1,
-                           &mark, nullptr) != SQLITE_OK) {
-      return Failed("prepare page marks");
-    }
-    mark_.reset(mark);
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db_.get(), insert.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
       return Failed("prepare insert");
     }
     insert_.reset(raw);
-    fields_ = static_cast<int>(fields.size());
+    if (sqlite3_prepare_v2(db_.get(), ("INSERT OR REPLACE INTO " + t_.pages + " VALUES (?, ?)").c_str(),
+                           -1, &raw, nullptr) != SQLITE_OK) {
+      return Failed("prepare page marks");
+    }
+    mark_.reset(raw);
+    fields_ = static_cast<int>(fields);
     return Exec("BEGIN");
   }
 
   Status Write(const parser::Record& r, const PageTask& page) override {
+    if (broken_) return Failed("write after an error");
     sqlite3_stmt* s = insert_.get();
     for (int i = 0; i < fields_; ++i) {
       const auto& v = static_cast<size_t>(i) < r.values.size() ? r.values[i] : std::nullopt;
@@ -129,66 +169,189 @@ class SqliteSink : public Sink {
     sqlite3_bind_int64(s, fields_ + 2, static_cast<sqlite3_int64>(page.page_number));
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
-    if (rc != SQLITE_DONE) return Failed("insert a row");
-    if (++rows_in_transaction_ >= kRowsPerTransaction) {
-      rows_in_transaction_ = 0;
-      if (auto st = Exec("COMMIT"); !st) return st;
-      return Exec("BEGIN");
-    }
+    if (rc != SQLITE_DONE) return Broke("insert a row");
+    ++rows_;
     return OkStatus();
   }
 
-  // The page marks go in the same transaction as the rows they describe.
+  // The only commit while the job runs: the rows since the last checkpoint
+  // and the marks of the pages they came from, together.
   Status Checkpoint(const std::vector<PageMark>& pages) override {
+    if (broken_) return Failed("checkpoint after an error");
     for (const PageMark& m : pages) {
       sqlite3_bind_int64(mark_.get(), 1, static_cast<sqlite3_int64>(m.page));
       sqlite3_bind_int(mark_.get(), 2, m.ok ? 1 : 0);
       int rc = sqlite3_step(mark_.get());
       sqlite3_reset(mark_.get());
-      if (rc != SQLITE_DONE) return Failed("record a page");
+      if (rc != SQLITE_DONE) return Broke("record a page");
     }
-    rows_in_transaction_ = 0;
-    if (auto st = Exec("COMMIT"); !st) return st;
+    if (auto st = Exec("UPDATE " + t_.meta + " SET value = '" + std::to_string(rows_) +
+                       "' WHERE key = 'rows'");
+        !st) {
+      broken_ = true;
+      return st;
+    }
+    if (auto st = Exec("COMMIT"); !st) {
+      broken_ = true;
+      return st;
+    }
+    committed_rows_ = rows_;
     return Exec("BEGIN");
   }
 
   Status Finish(bool complete) override {
-    if (auto st = Exec("COMMIT"); !st) return st;
-    mark_.reset();
-    if (complete) {
-      if (auto st = Exec("DROP TABLE _forage_pages; DROP TABLE _forage_meta"); !st) return st;
-    }
     insert_.reset();
-    // Closing the last connection checkpoints the WAL into the database
-    // file and removes PATH.part-wal, so the rename moves everything.
-    if (sqlite3_close(db_.release()) != SQLITE_OK) {
-      return Err(ErrorCode::kIo, "close output '{}'", part_);
+    mark_.reset();
+    if (broken_ || !complete) {
+      // Rows after the last checkpoint go: their pages are not marked, and
+      // a resumed run fetches them again.
+      (void)sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      if (broken_) {
+        (void)Close();
+        return Err(ErrorCode::kIo, "output '{}' failed earlier; its rows since the last "
+                   "checkpoint were rolled back", path_);
+      }
+      return Close();
     }
-    if (std::rename(part_.c_str(), path_.c_str()) != 0) {
-      return Err(ErrorCode::kIo, "rename '{}' to '{}'", part_, path_);
+    std::string sql;
+    if (!append_) {
+      // --overwrite and not one row stored (the site was down?): the old table stays.
+      auto had = HasTable(db_.get(), t_.name, path_);
+      if (!had) return had.error();
+      if (rows_ == 0 && *had) {
+        sql += "DROP TABLE " + t_.part + ";";
+      } else {
+        // legacy_alter_table: a view over the old table must not stop the rename.
+        sql += "PRAGMA legacy_alter_table = ON; DROP TABLE IF EXISTS " + t_.table + "; ALTER TABLE " +
+               t_.part + " RENAME TO " + t_.table + ";";
+      }
     }
-    return OkStatus();
+    sql += "DROP TABLE " + t_.pages + "; DROP TABLE " + t_.meta + "; COMMIT;";
+    if (auto st = Exec(sql); !st) {
+      (void)sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      (void)Close();
+      return st;
+    }
+    return Close();
   }
 
  private:
+  Status Close() {
+    sqlite3* db = db_.release();
+    if (sqlite3_close(db) != SQLITE_OK) {
+      Error e = Err(ErrorCode::kIo, "close output '{}': {}", path_, sqlite3_errmsg(db));
+      sqlite3_close_v2(db);
+      return e;
+    }
+    return OkStatus();
+  }
   Status Exec(const std::string& sql) {
     if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
       return Failed(sql);
     }
     return OkStatus();
   }
+  // With the errno of the system call that failed, if one did (disk full).
+  // SQLite's unix VFS does not record it for every write
+  // (sqlite3_system_errno() stays 0), so errno as the failing call left it.
   Error Failed(const std::string& what) {
-    return Err(ErrorCode::kIo, "sqlite '{}': {}: {}", part_, what, sqlite3_errmsg(db_.get()));
+    const int saved = errno;
+    std::string why = sqlite3_errmsg(db_.get());
+    const int code = sqlite3_errcode(db_.get());
+    int e = sqlite3_system_errno(db_.get());
+    if (e == 0 && (code == SQLITE_IOERR || code == SQLITE_FULL)) e = saved;
+    if (e != 0 && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN)) {
+      const char* name = strerrorname_np(e);
+      why += fmt::format(": {} ({})", std::strerror(e), name != nullptr ? name : "?");
+    }
+    return Err(ErrorCode::kIo, "sqlite '{}': {}: {}", path_, what, why);
+  }
+  Error Broke(const std::string& what) {
+    broken_ = true;
+    return Failed(what);
   }
 
   std::string path_;
-  std::string part_;
+  Tables t_;
   Db db_;
   Stmt insert_;
   Stmt mark_;
+  bool append_;
   int fields_ = 0;
-  int rows_in_transaction_ = 0;
+  uint64_t rows_;            // rows of this job in the database, committed or not
+  uint64_t committed_rows_;  // of those, committed
+  bool broken_ = false;      // a statement failed: no more writes, no publishing
 };
+
+std::string CreateTable(const std::string& name, const std::vector<std::string>& fields,
+                        const std::vector<parser::ValueFormat>& formats) {
+  std::string create = "CREATE TABLE " + name + " (";
+  for (size_t i = 0; i < fields.size(); ++i) {
+    // NUMERIC affinity stores number text ("1234.5") as a number.
+    bool number = i < formats.size() && formats[i] == parser::ValueFormat::kNumber;
+    create += SqlIdentifier(fields[i]) + (number ? " NUMERIC, " : " TEXT, ");
+  }
+  return create + "page_url TEXT NOT NULL, page_number INTEGER NOT NULL);";
+}
+
+// --append into an existing table: its columns must be this job's.
+Status CheckColumns(sqlite3* db, const Tables& t, const std::vector<std::string>& fields,
+                    const std::string& file) {
+  auto cols = Query(db, "PRAGMA table_info(" + t.table + ")", file);
+  if (!cols) return cols.error();
+  std::vector<std::string> want = fields, have;
+  want.insert(want.end(), {"page_url", "page_number"});
+  for (const auto& c : *cols) have.push_back(c[1]);
+  if (have != want) {
+    return Err(ErrorCode::kInvalidArgument,
+               "--append: table '{}' in '{}' has other columns than this job's fields", t.name,
+               file);
+  }
+  return OkStatus();
+}
+
+// The columns page_url and page_number are the sink's own.
+Status CheckFieldNames(const std::vector<std::string>& fields) {
+  for (const auto& f : fields) {
+    if (strcasecmp(f.c_str(), "page_url") == 0 || strcasecmp(f.c_str(), "page_number") == 0) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "field '{}': a SQLite output has a column of that name already (the page's "
+                 "URL and number); give the field another name",
+                 f);
+    }
+  }
+  return OkStatus();
+}
+
+Status Exec(sqlite3* db, const std::string& sql, const std::string& file) {
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Err(ErrorCode::kIo, "sqlite '{}': {}", file, sqlite3_errmsg(db));
+  }
+  return OkStatus();
+}
+
+// A new run: the job's tables (the rows', the state's) in one transaction.
+// `stale`: the state of an unfinished run --force drops.
+Status CreateJob(sqlite3* db, const SinkOptions& o, const Tables& t, const std::optional<Meta>& stale,
+                 bool has_table) {
+  std::string sql = "BEGIN;";
+  if (stale) {
+    if (stale->append) {
+      sql += "DELETE FROM " + t.table + " WHERE rowid > " + std::to_string(stale->base_rowid) + ";";
+    }
+    sql += "DROP TABLE IF EXISTS " + t.part + "; DROP TABLE IF EXISTS " + t.pages +
+           "; DROP TABLE IF EXISTS " + t.meta + ";";
+  }
+  if (!o.append) sql += CreateTable(t.part, o.field_names, o.formats);
+  if (o.append && !has_table) sql += CreateTable(t.table, o.field_names, o.formats);
+  sql += "CREATE TABLE " + t.meta + " (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+  sql += "CREATE TABLE " + t.pages + " (page INTEGER PRIMARY KEY, ok INTEGER NOT NULL);";
+  sql += "INSERT INTO " + t.meta + " VALUES ('fingerprint', " + SqlString(o.fingerprint) +
+         "), ('append', '" + (o.append ? "1" : "0") + "'), ('rows', '0'), ('base_rowid', " +
+         (o.append && has_table ? "(SELECT coalesce(max(rowid), 0) FROM " + t.table + ")" : "0") +
+         ");";
+  return Exec(db, sql + "COMMIT;", o.path);
+}
 
 }  // namespace
 
@@ -203,55 +366,87 @@ std::string SqlIdentifier(const std::string& name) {
 
 Result<std::unique_ptr<Sink>> OpenSqliteSink(const SinkOptions& o,
                                              std::vector<PageMark>* resumed) {
-  const std::string part = o.path + ".part";
-  const bool unfinished = HoldsState(part) || HoldsState(o.path);
-  if (o.mode == ResumeMode::kFresh && unfinished) {
+  if (auto st = CheckFieldNames(o.field_names); !st) return st.error();
+  const Tables t = TablesFor(o.table);
+  const bool exists = Exists(o.path);
+  if (o.mode == ResumeMode::kResume && !exists) {
     return Err(ErrorCode::kInvalidArgument,
-               "'{}' holds an unfinished run of a job; add --resume to continue it, or --force "
-               "to start over",
-               Exists(part) ? part : o.path);
+               "--resume: no unfinished run to resume: '{}' does not exist", o.path);
   }
-  if (o.mode == ResumeMode::kResume) {
-    if (!unfinished) {
-      return Err(ErrorCode::kInvalidArgument, "--resume: no unfinished run in '{}' to resume",
-                 o.path);
-    }
-    // An interrupted run published what it had; take it back.
-    if (!Exists(part)) std::rename(o.path.c_str(), part.c_str());
-  } else {
-    // A fresh or forced run: a stale PATH.part (and its journal) is ours to replace.
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::remove((part + suffix).c_str());
-    }
-  }
-  auto db = OpenDb(part, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  // Everything is checked before the first change to the database.
+  auto db = OpenDb(o.path, SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE));
   if (!db) return db.error();
+  auto has_table = HasTable(db->get(), t.name, o.path);
+  if (!has_table) return has_table.error();
+  auto has_state = HasTable(db->get(), "_forage_meta_" + t.name, o.path);
+  if (!has_state) return has_state.error();
+  std::optional<Meta> meta;
+  if (*has_state) {
+    auto m = ReadMeta(db->get(), t, o.path);
+    if (!m) return m.error();
+    meta = *m;
+  }
+  if (o.mode == ResumeMode::kFresh && meta) {
+    return Err(ErrorCode::kInvalidArgument,
+               "'{}' holds an unfinished run of the job '{}'; add --resume to continue it, or "
+               "--force to start over",
+               o.path, t.name);
+  }
   if (o.mode == ResumeMode::kResume) {
-    if (StateFingerprint(db->get()) != o.fingerprint) {
+    if (!meta) {
       return Err(ErrorCode::kInvalidArgument,
-                 "'{}' holds a run of a different job (other pages, fields or output); use "
-                 "--force to start over",
-                 part);
+                 "--resume: '{}' holds no unfinished run of the job '{}' to resume", o.path,
+                 t.name);
     }
-    // Rows of pages after the last checkpoint were never committed: SQLite
-    // rolled them back. What the page marks say is exactly what is stored.
-    sqlite3_stmt* q = nullptr;
-    sqlite3_prepare_v2(db->get(), "SELECT page, ok FROM _forage_pages ORDER BY page", -1, &q,
-                       nullptr);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-      if (resumed != nullptr) {
-        resumed->push_back(PageMark{static_cast<uint64_t>(sqlite3_column_int64(q, 0)),
-                                    sqlite3_column_int(q, 1) != 0});
+    if (meta->fingerprint != o.fingerprint) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "'{}' holds a run of a different job '{}' (other pages, fields or order); "
+                 "nothing was changed; use --force to start over",
+                 o.path, t.name);
+    }
+    auto count = Query(db->get(),
+                       "SELECT count(*) FROM " + (meta->append ? t.table : t.part) +
+                           " WHERE rowid > " + std::to_string(meta->append ? meta->base_rowid : 0),
+                       o.path);
+    if (!count || count->empty() ||
+        std::strtoull((*count)[0][0].c_str(), nullptr, 10) != meta->rows) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--resume: the rows of the job '{}' in '{}' are not those its state recorded "
+                 "({} rows): the table was changed after the run stopped; nothing was changed; "
+                 "use --force to start over",
+                 t.name, o.path, meta->rows);
+    }
+    auto marks = Query(db->get(), "SELECT page, ok FROM " + t.pages + " ORDER BY page", o.path);
+    if (!marks) return marks.error();
+    if (resumed != nullptr) {
+      for (const auto& m : *marks) {
+        resumed->push_back(PageMark{std::strtoull(m[0].c_str(), nullptr, 10), m[1] == "1"});
       }
     }
-    sqlite3_finalize(q);
+  } else {
+    if (*has_table && !o.overwrite && !o.append) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "output '{}' has a table '{}' already; add --overwrite to replace it, or "
+                 "--append to add the rows after its own",
+                 o.path, t.name);
+    }
+    if (o.append && *has_table) {
+      if (auto st = CheckColumns(db->get(), t, o.field_names, o.path); !st) return st.error();
+    }
   }
-  auto sink = std::make_unique<SqliteSink>(o.path, part, std::move(*db));
-  if (auto st = sink->Prepare(o.field_names, o.formats, o.table, o.fingerprint,
-                              o.mode != ResumeMode::kResume);
-      !st) {
-    return st.error();
+  // Checked. A database this run creates gets the WAL journal (readers and
+  // the writer do not block each other); one that existed keeps its own.
+  if (!exists) {
+    if (auto st = Exec(db->get(), "PRAGMA journal_mode=WAL", o.path); !st) return st.error();
   }
+  if (auto st = Exec(db->get(), "PRAGMA synchronous=FULL", o.path); !st) return st.error();
+  const bool append = o.mode == ResumeMode::kResume ? meta->append : o.append;
+  const uint64_t rows = o.mode == ResumeMode::kResume ? meta->rows : 0;
+  if (o.mode != ResumeMode::kResume) {
+    if (auto st = CreateJob(db->get(), o, t, meta, *has_table); !st) return st.error();
+  }
+  auto sink = std::make_unique<SqliteSink>(o.path, t, std::move(*db), append, rows);
+  if (auto st = sink->Prepare(o.field_names.size()); !st) return st.error();
   return std::unique_ptr<Sink>(std::move(sink));
 }
 

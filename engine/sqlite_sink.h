@@ -1,10 +1,13 @@
 #pragma once
-// The SQLite sink: one table named after the job, a TEXT column per field
-// plus page_url and page_number. Rows go in batched transactions (WAL
-// journal); the database is built as PATH.part and renamed to PATH at the end.
-// Its resume state lives in the same database (tables _forage_pages and
-// _forage_meta), written in the same transaction as the rows it describes,
-// and dropped when the job completes.
+// The SQLite sink: one table named after the job (T), a column per field
+// plus page_url and page_number, built inside the database PATH (created if
+// missing; other tables in it are never touched). The rows go to
+// _forage_part_T and are renamed to T in the transaction that completes the
+// job (--append: straight into T). The resume state lives in the same
+// database (_forage_pages_T, _forage_meta_T), and a checkpoint commits the
+// rows and the marks of their pages in one transaction: nothing else ever
+// commits, so a crash loses at most the rows since the last checkpoint and
+// never keeps a row whose page a resumed run fetches again.
 
 #include <memory>
 #include <string>

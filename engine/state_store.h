@@ -4,8 +4,10 @@
 //
 // The state moves in step with the output: the sink makes its bytes durable
 // (flush, fdatasync) and only then records, in one transaction, the pages
-// those bytes hold and the output's length. A resumed run truncates the
-// output to that length and fetches only the pages not recorded. Master-only.
+// those bytes hold, the output's length and a hash of its bytes. A resumed
+// run first checks that the output still holds exactly those bytes (Read
+// touches nothing), then truncates it to that length and fetches only the
+// pages not recorded. Master-only.
 
 #include <cstdint>
 #include <memory>
@@ -23,34 +25,54 @@ struct PageMark {
   bool ok = false;    // stored with its records, or failed for good
 };
 
+// What the state says about its job and its output.
+struct StateMeta {
+  std::string fingerprint;  // the job (pages, rules, order)
+  std::string output;       // the output's absolute path
+  bool append = false;      // the run adds to a file that existed before it
+  uint64_t base = 0;        // bytes before the first record (header, or the appended-to file)
+  uint64_t bytes = 0;       // bytes the last checkpoint made durable
+  uint64_t hash_from = 0;   // the hash covers bytes [hash_from, bytes)
+  std::string hash;         // SHA-256 (hex) of those bytes
+};
+
+struct StateSnapshot {
+  StateMeta meta;
+  std::vector<PageMark> pages;
+};
+
 class StateStore {
  public:
-  // Creates a new state for the job `fingerprint`; an existing file is an
-  // error (kInvalidArgument) unless `overwrite`.
+  // Creates a new state; an existing file is an error (kInvalidArgument)
+  // unless `overwrite`.
   static Result<std::unique_ptr<StateStore>> Create(const std::string& path,
-                                                    const std::string& fingerprint,
-                                                    bool overwrite);
-  // Opens the state of an unfinished run; it must belong to `fingerprint`.
+                                                    const StateMeta& meta, bool overwrite);
+  // Reads a state without changing it (read-only): kInvalidArgument if it is
+  // missing or is not a state.
+  static Result<StateSnapshot> Read(const std::string& path);
+  // Opens an existing state for further checkpoints (after Read checked it).
   static Result<std::unique_ptr<StateStore>> Open(const std::string& path,
-                                                  const std::string& fingerprint);
+                                                  const StateMeta& meta);
   ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
 
-  uint64_t output_bytes() const { return output_bytes_; }
-  const std::vector<PageMark>& pages() const { return pages_; }
+  const StateMeta& meta() const { return meta_; }
 
-  // Records `pages` as stored and the output as `output_bytes` long.
-  Status Save(const std::vector<PageMark>& pages, uint64_t output_bytes);
+  // Records `pages` as stored and the output as `output_bytes` long with
+  // SHA-256 `hash` of bytes [hash_from, output_bytes), in one transaction.
+  Status Save(const std::vector<PageMark>& pages, uint64_t output_bytes, const std::string& hash);
   // The job is complete: the state goes.
   Status Remove();
 
  private:
-  StateStore(std::string path, sqlite3* db);
+  StateStore(std::string path, sqlite3* db, StateMeta meta);
   Status Exec(const std::string& sql);
+  Status SetMeta(const char* key, const std::string& value);
 
   std::string path_;
   sqlite3* db_;
-  uint64_t output_bytes_ = 0;
-  std::vector<PageMark> pages_;
+  StateMeta meta_;
 };
 
 // True if a state file exists at `path`.

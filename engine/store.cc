@@ -1,13 +1,16 @@
 #include "engine/store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "base/unique_fd.h"
+#include "engine/sha256.h"
 #include "engine/sqlite_sink.h"
 
 namespace forage::engine {
@@ -15,77 +18,120 @@ namespace {
 
 constexpr size_t kFlushBytes = 1 << 20;
 
+// "No space left on device (ENOSPC)": what happened and which errno it was.
+std::string ErrnoText(int e) {
+  const char* name = strerrorname_np(e);
+  return fmt::format("{} ({})", std::strerror(e), name != nullptr ? name : std::to_string(e));
+}
+
 Status WriteAll(int fd, std::string_view bytes, const std::string& name) {
   while (!bytes.empty()) {
     ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EPIPE) return Err(ErrorCode::kClosed, "output '{}' closed by its reader", name);
-      return Err(ErrorCode::kIo, "write output '{}': {}", name, std::strerror(errno));
+      return Err(ErrorCode::kIo, "write output '{}': {}", name, ErrnoText(errno));
     }
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return OkStatus();
 }
 
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+Status Rename(const std::string& from, const std::string& to) {
+  if (std::rename(from.c_str(), to.c_str()) != 0) {
+    return Err(ErrorCode::kIo, "rename '{}' to '{}': {}", from, to, ErrnoText(errno));
+  }
+  return OkStatus();
+}
+
+// Makes a rename in the directory of `path` durable.
+Status SyncDirOf(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = std::filesystem::path(".");
+  const std::string dir = parent.string();
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Err(ErrorCode::kIo, "open directory '{}': {}", dir, ErrnoText(errno));
+  // Some file systems cannot sync a directory (EINVAL); they have nothing to sync.
+  if (fsync(fd.get()) != 0 && errno != EINVAL) {
+    return Err(ErrorCode::kIo, "sync directory '{}': {}", dir, ErrnoText(errno));
+  }
+  if (::close(fd.Release()) != 0) {
+    return Err(ErrorCode::kIo, "close directory '{}': {}", dir, ErrnoText(errno));
+  }
+  return OkStatus();
+}
+
+// The name a state records for its output: absolute, so a state can tell
+// its own output from another file of the same name elsewhere.
+std::string Identity(const std::string& path) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path, ec);
+  return ec ? path : abs.lexically_normal().string();
+}
+
+// Feeds bytes [from, to) of `fd` to `hash`; false if the file ends first.
+Result<bool> HashRange(int fd, uint64_t from, uint64_t to, Sha256* hash, const std::string& name) {
+  std::string buf(1 << 20, '\0');
+  while (from < to) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), to - from));
+    ssize_t n = pread(fd, buf.data(), want, static_cast<off_t>(from));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Err(ErrorCode::kIo, "read '{}': {}", name, ErrnoText(errno));
+    if (n == 0) return false;
+    hash->Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+    from += static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+constexpr const char* kStartOver = "nothing was changed; use --force to start over";
+
 // Buffered output to a file (via PATH.part, with its state) or to stdout.
 class Output {
  public:
-  // Opens the output; with a state, `*header_needed` says whether the file
-  // is new (a resumed one already holds its header).
-  static Result<Output> Open(const SinkOptions& o, std::vector<PageMark>* resumed,
-                             bool* header_needed) {
+  // Opens the output. `header` goes first into a file that starts empty
+  // (a CSV header; empty for JSONL).
+  static Result<Output> Open(const SinkOptions& o, const std::string& header,
+                             std::vector<PageMark>* resumed) {
     Output out;
     out.path_ = o.path;
-    *header_needed = true;
+    out.name_ = o.path;
     if (o.path == "-") {
       if (o.mode == ResumeMode::kResume) {
         return Err(ErrorCode::kInvalidArgument, "--resume needs an output file, not stdout");
       }
       out.fd_ = STDOUT_FILENO;
+      out.buf_ = header;
+      return out;
+    }
+    struct stat st {};
+    const bool exists = ::stat(o.path.c_str(), &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
+      // A device or a pipe (/dev/stdout, a FIFO): written as it is, not an
+      // output to keep or resume.
+      if (o.mode == ResumeMode::kResume) {
+        return Err(ErrorCode::kInvalidArgument, "--resume needs a regular file; '{}' is not one",
+                   o.path);
+      }
+      out.owned_.Reset(::open(o.path.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!out.owned_.valid()) {
+        return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", o.path,
+                   ErrnoText(errno));
+      }
+      out.fd_ = out.owned_.get();
+      out.buf_ = header;
       return out;
     }
     out.part_ = o.path + ".part";
-    std::string state_path = o.state_path.empty() ? o.path + ".state" : o.state_path;
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
-    if (o.mode == ResumeMode::kResume) {
-      auto state = StateStore::Open(state_path, o.fingerprint);
-      if (!state) return state.error();
-      out.state_ = std::move(*state);
-      // An interrupted run published what it had; take it back.
-      if (access(out.part_.c_str(), F_OK) != 0 && access(o.path.c_str(), F_OK) == 0) {
-        std::rename(o.path.c_str(), out.part_.c_str());
-      }
-      // A run that died before its first checkpoint left no header either.
-      *header_needed = out.state_->output_bytes() == 0;
-      if (resumed != nullptr) *resumed = out.state_->pages();
-    } else {
-      // Checked before the output is touched: the partial output of an
-      // unfinished run is not ours to truncate.
-      if (o.mode == ResumeMode::kFresh && StateExists(state_path)) {
-        return StateStore::Create(state_path, o.fingerprint, false).error();
-      }
-      flags |= O_TRUNC;
-    }
-    int fd = ::open(out.part_.c_str(), flags, 0644);
-    if (fd < 0) {
-      return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", out.part_,
-                 std::strerror(errno));
-    }
-    out.owned_.Reset(fd);
-    out.fd_ = fd;
-    if (!out.state_) {
-      auto state = StateStore::Create(state_path, o.fingerprint, true);
-      if (!state) return state.error();
-      out.state_ = std::move(*state);
-    }
-    // Bytes past the last checkpoint belong to pages that will be fetched again.
-    uint64_t keep = out.state_->output_bytes();
-    if (o.mode == ResumeMode::kResume && ftruncate(fd, static_cast<off_t>(keep)) != 0) {
-      return Err(ErrorCode::kIo, "truncate '{}': {}", out.part_, std::strerror(errno));
-    }
-    lseek(fd, 0, SEEK_END);
-    out.written_ = keep;
+    out.name_ = out.part_;
+    out.overwrite_ = o.overwrite;
+    const std::string state_path = o.state_path.empty() ? o.path + ".state" : o.state_path;
+    Status started = o.mode == ResumeMode::kResume
+                         ? out.Resume(o, state_path, resumed, header)
+                         : out.Start(o, state_path, header, exists);
+    if (!started) return started.error();
     return out;
   }
 
@@ -94,10 +140,15 @@ class Output {
   Status MaybeFlush() { return buf_.size() >= kFlushBytes ? Flush() : OkStatus(); }
 
   Status Flush() {
-    auto st = WriteAll(fd_, buf_, path_);
+    if (broken_) return Broken();
+    if (auto st = WriteAll(fd_, buf_, name_); !st) {
+      broken_ = true;
+      return st;
+    }
+    hash_.Update(buf_);
     written_ += buf_.size();
     buf_.clear();
-    return st;
+    return OkStatus();
   }
 
   Status Checkpoint(const std::vector<PageMark>& pages) {
@@ -106,29 +157,226 @@ class Output {
     // The bytes first, then the record of them: a crash in between leaves
     // bytes the state does not count, and a resumed run cuts them off.
     if (fdatasync(fd_) != 0) {
-      return Err(ErrorCode::kIo, "sync output '{}': {}", part_, std::strerror(errno));
+      broken_ = true;
+      return Err(ErrorCode::kIo, "sync output '{}': {}", part_, ErrnoText(errno));
     }
-    return state_->Save(pages, written_);
+    auto st = state_->Save(pages, written_, hash_.HexDigest());
+    if (!st) broken_ = true;
+    return st;
   }
 
   Status Publish(bool complete) {
+    // After a write error the output stays PATH.part with its state, and
+    // --resume cuts the file back to its checkpoint.
+    if (broken_) return Broken();
     if (auto st = Flush(); !st) return st;
-    if (part_.empty()) return OkStatus();
-    owned_.Reset();
-    if (std::rename(part_.c_str(), path_.c_str()) != 0) {
-      return Err(ErrorCode::kIo, "rename '{}' to '{}': {}", part_, path_, std::strerror(errno));
+    if (part_.empty()) return CloseOwned();
+    if (fdatasync(fd_) != 0) {
+      broken_ = true;
+      return Err(ErrorCode::kIo, "sync output '{}': {}", part_, ErrnoText(errno));
     }
+    if (auto st = CloseOwned(); !st) return st;
+    if (overwrite_ && written_ == base_ && Exists(path_)) {
+      // Not one record stored (the site was down?): the old output stays.
+      if (!complete) return OkStatus();  // PATH.part and the state wait for --resume
+      if (unlink(part_.c_str()) != 0) {
+        return Err(ErrorCode::kIo, "remove '{}': {}", part_, ErrnoText(errno));
+      }
+      return state_ ? state_->Remove() : OkStatus();
+    }
+    if (auto st = Rename(part_, path_); !st) return st;
+    if (auto st = SyncDirOf(path_); !st) return st;
     if (complete && state_) return state_->Remove();
     return OkStatus();
   }
 
  private:
+  Error Broken() const {
+    return Err(ErrorCode::kIo, "output '{}' failed earlier; nothing more is written", name_);
+  }
+
+  Status CloseOwned() {
+    if (!owned_.valid()) return OkStatus();
+    fd_ = -1;
+    if (::close(owned_.Release()) != 0) {
+      broken_ = true;
+      return Err(ErrorCode::kIo, "close output '{}': {}", name_, ErrnoText(errno));
+    }
+    return OkStatus();
+  }
+
+  // A new run (fresh, or --force over an unfinished one). Every check comes
+  // before the first change.
+  Status Start(const SinkOptions& o, const std::string& state_path, const std::string& header,
+               bool exists) {
+    const std::string identity = Identity(o.path);
+    bool ours = false;  // PATH is the partial output of the run --force drops
+    if (StateExists(state_path)) {
+      if (o.mode == ResumeMode::kFresh) {
+        return Err(ErrorCode::kInvalidArgument,
+                   "state '{}' exists: an earlier run of this job did not finish; add --resume "
+                   "to continue it, or --force to start over",
+                   state_path);
+      }
+      auto snap = StateStore::Read(state_path);
+      ours = snap && snap->meta.output == identity && !snap->meta.append;
+    }
+    if (exists && !o.overwrite && !o.append && !ours) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "output '{}' exists; add --overwrite to replace it, or --append to add the "
+                 "records after its own",
+                 o.path);
+    }
+    const bool append = o.append && exists;
+    uint64_t size = 0;
+    if (append) {
+      auto appendable = CheckAppendable(o.path, header);
+      if (!appendable) return appendable.error();
+      size = *appendable;
+    } else {
+      owned_.Reset(::open(part_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (!owned_.valid()) {
+        return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", part_, ErrnoText(errno));
+      }
+    }
+    written_ = size;
+    if (size == 0) buf_ = header;
+    base_ = size + buf_.size();
+    // With --append the state comes before the file is taken over (renamed to
+    // PATH.part): a crash in between leaves a run --resume continues, never
+    // the user's file under PATH.part with nothing that says whose it is.
+    StateMeta meta{o.fingerprint, identity, append, base_, written_, written_, hash_.HexDigest()};
+    auto state = StateStore::Create(state_path, meta, /*overwrite=*/true);
+    if (!state) return state.error();
+    state_ = std::move(*state);
+    if (append) {
+      if (auto st = Rename(o.path, part_); !st) return st;
+      owned_.Reset(::open(part_.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!owned_.valid()) {
+        return Err(ErrorCode::kIo, "open output '{}': {}", part_, ErrnoText(errno));
+      }
+      if (lseek(owned_.get(), static_cast<off_t>(size), SEEK_SET) < 0) {
+        return Err(ErrorCode::kIo, "seek '{}': {}", part_, ErrnoText(errno));
+      }
+    }
+    fd_ = owned_.get();
+    return OkStatus();
+  }
+
+  // --append: the file must end with a whole line, and a CSV must begin
+  // with this job's header (else the columns would not match).
+  // Returns the file's size.
+  static Result<uint64_t> CheckAppendable(const std::string& path, const std::string& header) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", path, ErrnoText(errno));
+    }
+    struct stat st {};
+    if (fstat(fd.get(), &st) != 0) {
+      return Err(ErrorCode::kIo, "stat '{}': {}", path, ErrnoText(errno));
+    }
+    if (st.st_size == 0) return uint64_t{0};
+    char last = 0;
+    if (pread(fd.get(), &last, 1, st.st_size - 1) != 1 || last != '\n') {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--append: '{}' does not end with a line end (its last record is cut off)",
+                 path);
+    }
+    std::string head(header.size(), '\0');
+    if (!header.empty() &&
+        (pread(fd.get(), head.data(), head.size(), 0) != static_cast<ssize_t>(head.size()) ||
+         head != header)) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--append: '{}' does not begin with this job's header ({})", path,
+                 header.substr(0, header.size() - 2));
+    }
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  // --resume: the state must be this job's and this output's, and the
+  // output must hold exactly the bytes the state recorded. Every check
+  // comes before the first change.
+  Status Resume(const SinkOptions& o, const std::string& state_path,
+                std::vector<PageMark>* resumed, const std::string& header) {
+    auto snap = StateStore::Read(state_path);
+    if (!snap) return snap.error();
+    const StateMeta& m = snap->meta;
+    if (m.fingerprint != o.fingerprint) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "state '{}' belongs to a different job (other pages, fields or order); {}",
+                 state_path, kStartOver);
+    }
+    const std::string identity = Identity(o.path);
+    if (m.output != identity) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "state '{}' is the state of the output '{}', not of '{}'; nothing was changed",
+                 state_path, m.output, identity);
+    }
+    // Where the earlier run left its output: PATH.part, or PATH once published.
+    const std::string source = Exists(part_) ? part_ : o.path;
+    UniqueFd fd(::open(source.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd.valid()) {
+      if (errno == ENOENT) {
+        return Err(ErrorCode::kInvalidArgument,
+                   "--resume: the output is gone (neither '{}' nor '{}' exists), so the state "
+                   "'{}' cannot be resumed; {}",
+                   o.path, part_, state_path, kStartOver);
+      }
+      return Err(ErrorCode::kInvalidArgument, "open output '{}': {}", source, ErrnoText(errno));
+    }
+    Sha256 hash;
+    auto whole = HashRange(fd.get(), m.hash_from, m.bytes, &hash, source);
+    if (!whole) return whole.error();
+    if (!*whole) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--resume: '{}' is shorter than the {} bytes the state '{}' recorded: it was "
+                 "changed after the run stopped; {}",
+                 source, m.bytes, state_path, kStartOver);
+    }
+    if (hash.HexDigest() != m.hash) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--resume: the first {} bytes of '{}' are not those the state '{}' recorded: "
+                 "it was changed after the run stopped; {}",
+                 m.bytes, source, state_path, kStartOver);
+    }
+    // Checked. From here on the output and its state are ours to change.
+    if (source != part_) {
+      if (auto st = Rename(source, part_); !st) return st;
+    }
+    // Bytes past the last checkpoint belong to pages that will be fetched again.
+    if (ftruncate(fd.get(), static_cast<off_t>(m.bytes)) != 0) {
+      return Err(ErrorCode::kIo, "truncate '{}': {}", part_, ErrnoText(errno));
+    }
+    if (lseek(fd.get(), static_cast<off_t>(m.bytes), SEEK_SET) < 0) {
+      return Err(ErrorCode::kIo, "seek '{}': {}", part_, ErrnoText(errno));
+    }
+    auto state = StateStore::Open(state_path, m);
+    if (!state) return state.error();
+    state_ = std::move(*state);
+    owned_ = std::move(fd);
+    fd_ = owned_.get();
+    hash_ = std::move(hash);
+    written_ = m.bytes;
+    base_ = m.base;
+    // A run that died before its first checkpoint left no header either.
+    if (written_ == 0) buf_ = header;
+    // The run that started this output was allowed to replace what PATH holds.
+    overwrite_ = true;
+    if (resumed != nullptr) *resumed = snap->pages;
+    return OkStatus();
+  }
+
   std::string path_;
   std::string part_;
+  std::string name_;  // what messages call the file written: PATH.part, PATH or "-"
   UniqueFd owned_;
   int fd_ = -1;
   std::string buf_;
   uint64_t written_ = 0;  // bytes in the file, flushed
+  uint64_t base_ = 0;     // bytes before the first record
+  bool overwrite_ = false;
+  bool broken_ = false;  // a write, sync or close failed: nothing more, no publishing
+  Sha256 hash_;          // of the bytes from the state's hash_from on
   std::unique_ptr<StateStore> state_;
 };
 
@@ -138,17 +386,8 @@ parser::ValueFormat FormatOf(const std::vector<parser::ValueFormat>& formats, si
 
 class CsvSink : public Sink {
  public:
-  CsvSink(Output out, const std::vector<std::string>& fields,
-          std::vector<parser::ValueFormat> formats, bool header)
-      : out_(std::move(out)), formats_(std::move(formats)) {
-    if (!header) return;
-    std::string& b = out_.buffer();
-    for (size_t i = 0; i < fields.size(); ++i) {
-      if (i > 0) b += ',';
-      AppendCsvField(fields[i], &b);
-    }
-    b += "\r\n";
-  }
+  CsvSink(Output out, std::vector<parser::ValueFormat> formats)
+      : out_(std::move(out)), formats_(std::move(formats)) {}
   Status Write(const parser::Record& r, const PageTask&) override {
     std::string& b = out_.buffer();
     for (size_t i = 0; i < r.values.size(); ++i) {
@@ -215,12 +454,22 @@ Result<SinkFormat> SinkFormatFor(std::string_view path) {
 Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& o, std::vector<PageMark>* resumed) {
   auto format = SinkFormatFor(o.path);
   if (!format) return format.error();
+  if (o.overwrite && o.append) {
+    return Err(ErrorCode::kInvalidArgument, "--overwrite and --append exclude each other");
+  }
   if (*format == SinkFormat::kSqlite) return OpenSqliteSink(o, resumed);
-  bool header = true;
-  auto out = Output::Open(o, resumed, &header);
+  std::string header;
+  if (*format == SinkFormat::kCsv) {
+    for (size_t i = 0; i < o.field_names.size(); ++i) {
+      if (i > 0) header += ',';
+      AppendCsvField(o.field_names[i], &header);
+    }
+    header += "\r\n";
+  }
+  auto out = Output::Open(o, header, resumed);
   if (!out) return out.error();
   if (*format == SinkFormat::kCsv) {
-    return std::unique_ptr<Sink>(new CsvSink(std::move(*out), o.field_names, o.formats, header));
+    return std::unique_ptr<Sink>(new CsvSink(std::move(*out), o.formats));
   }
   return std::unique_ptr<Sink>(new JsonlSink(std::move(*out), o.field_names, o.formats));
 }

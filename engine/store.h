@@ -2,10 +2,13 @@
 // Output sinks: where records go, one at a time, as the merger releases them.
 //
 // A file sink writes to PATH.part and renames it to PATH in Finish(), so a
-// reader never sees a half-written file under the final name. Writes are
-// buffered in memory and flushed in large blocks. CSV and JSONL files keep
-// a StateStore beside them (PATH.state) so an unfinished run can be resumed.
-// Master-only.
+// reader never sees a half-written file under the final name; after a write
+// error (disk full, file-size limit) it stays PATH.part. Writes are buffered
+// in memory and flushed in large blocks. CSV and JSONL files keep a
+// StateStore beside them (PATH.state) so an unfinished run can be resumed.
+// An existing output is never replaced unless asked (--overwrite), and a run
+// that stored no record leaves it in place even then. docs/output.md lists
+// the promises and the tests that hold them. Master-only.
 
 #include <memory>
 #include <string>
@@ -27,8 +30,11 @@ class Sink {
   // Makes everything written so far durable and records `pages` (stored
   // since the last checkpoint) in the job's state, in that order.
   virtual Status Checkpoint(const std::vector<PageMark>& pages) = 0;
-  // Flushes and publishes the output (PATH.part -> PATH). `complete`: every
-  // page was handled, so the state goes; otherwise it stays for --resume.
+  // Flushes and publishes the output (PATH.part -> PATH; SQLite: the job's
+  // table under its name). `complete`: every page was handled, so the state
+  // goes; otherwise it stays for --resume, and SQLite rolls back the rows no
+  // checkpoint covered. After a failed write the output is not published
+  // and the error is returned again.
   virtual Status Finish(bool complete) = 0;
 };
 
@@ -49,6 +55,10 @@ struct SinkOptions {
   std::string state_path;         // empty: PATH.state
   std::string fingerprint;        // identifies the job for --resume
   ResumeMode mode = ResumeMode::kFresh;
+  // An existing output (file; SQLite: the job's table) is an error unless
+  // one of these is set: replace it, or add the records after its own.
+  bool overwrite = false;
+  bool append = false;
 };
 
 enum class SinkFormat { kCsv, kJsonl, kSqlite };
@@ -57,8 +67,11 @@ enum class SinkFormat { kCsv, kJsonl, kSqlite };
 Result<SinkFormat> SinkFormatFor(std::string_view path);
 
 // Opens the sink; fails (kInvalidArgument) if the place is not writable, if
-// a state exists for a fresh run, or if there is none to resume. With
-// kResume, `resumed` receives the pages the earlier runs stored.
+// the output exists (without overwrite or append), if a state exists for a
+// fresh run, or if there is none to resume or it does not describe the
+// output as it is (missing, shorter, other bytes, another job's); every
+// check comes before anything is changed. With kResume, `resumed` receives
+// the pages the earlier runs stored.
 Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& options,
                                        std::vector<PageMark>* resumed = nullptr);
 

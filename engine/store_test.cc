@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -93,16 +96,16 @@ TEST_CASE("the SQLite sink: a table named after the job, a column per field, pag
   std::string db_path = (dir / "out.sqlite").string();
   auto sink = OpenSink(Options(db_path, {"id", "na\"me"}, "shop"));
   REQUIRE(sink.has_value());
-  for (int i = 0; i < 12000; ++i) {  // more than one transaction
+  for (int i = 0; i < 12000; ++i) {
     REQUIRE((*sink)->Write(parser::Record{{std::to_string(i), std::nullopt}}, kPage));
   }
-  CHECK_FALSE(std::filesystem::exists(db_path));
-  REQUIRE((*sink)->Finish(true));
-  CHECK_FALSE(std::filesystem::exists(db_path + ".part"));
-  CHECK_FALSE(std::filesystem::exists(db_path + ".part-wal"));
-
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  // Until the job completes its rows are under another name, uncommitted.
+  CHECK(sqlite3_exec(db, "SELECT 1 FROM shop", nullptr, nullptr, nullptr) != SQLITE_OK);
+  REQUIRE((*sink)->Finish(true));
+  CHECK_FALSE(std::filesystem::exists(db_path + ".part"));
+
   sqlite3_stmt* q = nullptr;
   REQUIRE(sqlite3_prepare_v2(db,
                              "SELECT count(*), min(CAST(id AS INTEGER)), max(page_number), "
@@ -151,7 +154,95 @@ TEST_CASE("a file sink resumes from its last checkpoint: later bytes are cut, pa
 
   auto other = Options(csv, {"v"}, "r", ResumeMode::kFresh);
   other.fingerprint = "another job";
+  // The finished output is not replaced unless asked.
+  REQUIRE_FALSE(OpenSink(other).has_value());
+  other.overwrite = true;
   REQUIRE(OpenSink(other).has_value());
+  std::filesystem::remove_all(dir);
+}
+
+long Count(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  long n = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW) {
+    n = sqlite3_column_int64(q, 0);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return n;
+}
+
+TEST_CASE("the SQLite sink commits rows only with their page marks; Finish(false) rolls back") {
+  auto dir = std::filesystem::temp_directory_path() / "forage_sqlite_once_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string db = (dir / "out.sqlite").string();
+  {
+    auto sink = OpenSink(Options(db, {"v"}, "r", ResumeMode::kFresh));
+    REQUIRE(sink.has_value());
+    for (int i = 0; i < 3; ++i) REQUIRE((*sink)->Write(parser::Record{{std::string("a")}}, kPage));
+    REQUIRE((*sink)->Checkpoint({{0, true}}));
+    // 6,000 rows of a page not yet recorded: more than any batch size.
+    for (int i = 0; i < 6000; ++i) {
+      REQUIRE((*sink)->Write(parser::Record{{std::string("b")}}, kPage));
+    }
+    CHECK(Count(db, "SELECT count(*) FROM _forage_part_r") == 3);
+    REQUIRE((*sink)->Finish(false));
+  }
+  CHECK(Count(db, "SELECT count(*) FROM _forage_part_r") == 3);
+  std::vector<PageMark> resumed;
+  auto sink = OpenSink(Options(db, {"v"}, "r", ResumeMode::kResume), &resumed);
+  REQUIRE(sink.has_value());
+  REQUIRE(resumed.size() == 1);
+  CHECK(resumed[0].page == 0);
+  REQUIRE((*sink)->Write(parser::Record{{std::string("c")}}, kPage));
+  REQUIRE((*sink)->Checkpoint({{1, true}}));
+  REQUIRE((*sink)->Finish(true));
+  CHECK(Count(db, "SELECT count(*) FROM r") == 4);
+  CHECK(Count(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%forage%'") == 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a file sink's write error keeps PATH.part and its state; --resume cuts back to the "
+          "checkpoint") {
+  auto dir = std::filesystem::temp_directory_path() / "forage_write_error_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string csv = (dir / "out.csv").string();
+  {
+    auto sink = OpenSink(Options(csv, {"v"}, "r", ResumeMode::kFresh));
+    REQUIRE(sink.has_value());
+    REQUIRE((*sink)->Write(parser::Record{{std::string("a")}}, kPage));
+    REQUIRE((*sink)->Checkpoint({{0, true}}));
+    REQUIRE((*sink)->Write(parser::Record{{std::string(5000, 'b')}}, kPage));
+    // A file-size limit just past what is written: the next write fails (EFBIG).
+    rlimit old{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    auto old_handler = signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old;
+    small.rlim_cur = 1000;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    auto st = (*sink)->Checkpoint({{1, true}});
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    signal(SIGXFSZ, old_handler);
+    REQUIRE_FALSE(st.has_value());
+    CHECK(st.error().code == ErrorCode::kIo);
+    CHECK(st.error().message.find("out.csv.part': File too large (EFBIG)") != std::string::npos);
+    CHECK_FALSE((*sink)->Finish(false).has_value());  // still the write error
+  }
+  CHECK_FALSE(std::filesystem::exists(csv));
+  CHECK(std::filesystem::file_size(csv + ".part") == 1000);
+  std::vector<PageMark> resumed;
+  auto sink = OpenSink(Options(csv, {"v"}, "r", ResumeMode::kResume), &resumed);
+  REQUIRE(sink.has_value());
+  CHECK(resumed.size() == 1);
+  CHECK(std::filesystem::file_size(csv + ".part") == 6);  // "v\r\na\r\n"
+  REQUIRE((*sink)->Write(parser::Record{{std::string("c")}}, kPage));
+  REQUIRE((*sink)->Finish(true));
+  CHECK(Slurp(csv) == "v\r\na\r\nc\r\n");
   std::filesystem::remove_all(dir);
 }
 

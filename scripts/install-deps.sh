@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config python3
   libuv1-dev libcurl4-openssl-dev libgumbo-dev libfmt-dev doctest-dev
-  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev zlib1g-dev libre2-dev curl
+  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libssl-dev zlib1g-dev libre2-dev curl
   ccache clang libfuzzer-14-dev
 )
 

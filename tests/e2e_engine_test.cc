@@ -378,7 +378,8 @@ TEST_CASE("static and dynamic chunking, page and arrival order: the same records
       CAPTURE(order);
       auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
       argv.insert(argv.end(), {"--workers", "3", "--chunking", chunking, "--order", order,
-                               "--concurrency", "7", "--quiet"});
+                               "--concurrency", "7", "--quiet",
+                               "--overwrite"});  // each run replaces the last one's file
       REQUIRE(RunProcess(argv).exit_code == 0);
       auto rows = ParseCsv(ReadFile(dir + "/out.csv"));
       if (std::string(order) == "page") {

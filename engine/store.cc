@@ -143,6 +143,7 @@ class Output {
     if (broken_) return Broken();
     if (auto st = WriteAll(fd_, buf_, name_); !st) {
       broken_ = true;
+      broken_code_ = st.error().code;  // kClosed: the reader went away
       return st;
     }
     hash_.Update(buf_);
@@ -192,6 +193,9 @@ class Output {
 
  private:
   Error Broken() const {
+    if (broken_code_ == ErrorCode::kClosed) {
+      return Err(ErrorCode::kClosed, "output '{}' closed by its reader", name_);
+    }
     return Err(ErrorCode::kIo, "output '{}' failed earlier; nothing more is written", name_);
   }
 
@@ -376,6 +380,7 @@ class Output {
   uint64_t base_ = 0;     // bytes before the first record
   bool overwrite_ = false;
   bool broken_ = false;  // a write, sync or close failed: nothing more, no publishing
+  ErrorCode broken_code_ = ErrorCode::kIo;
   Sha256 hash_;          // of the bytes from the state's hash_from on
   std::unique_ptr<StateStore> state_;
 };

@@ -23,12 +23,21 @@ const char* FaultName(Fault f) {
   return "?";
 }
 
+const char* JobKindName(JobKind k) {
+  switch (k) {
+    case JobKind::kList: return "list";
+    case JobKind::kFollow: return "follow";
+    case JobKind::kDense: return "dense";
+  }
+  return "?";
+}
+
 bool JobShape::operator<(const JobShape& o) const {
-  return std::tie(sink, follow, arrival) < std::tie(o.sink, o.follow, o.arrival);
+  return std::tie(sink, kind, arrival) < std::tie(o.sink, o.kind, o.arrival);
 }
 
 std::string JobShape::Name() const {
-  return fmt::format("{} {} {}", SinkName(sink), follow ? "follow" : "list",
+  return fmt::format("{} {} {}", SinkName(sink), JobKindName(kind),
                      arrival ? "arrival" : "page");
 }
 
@@ -67,7 +76,7 @@ Plan DrawPlan(uint64_t iteration_seed, int max_delay_ms) {
   Rng r(iteration_seed);
   Plan p;
   p.shape.sink = static_cast<Sink>(r.Below(3));
-  p.shape.follow = r.Below(2) == 1;
+  p.shape.kind = static_cast<JobKind>(r.Below(3));
   p.shape.arrival = r.Below(2) == 1;
   p.workers = 1 + static_cast<int>(r.Below(3));
   static constexpr int kConcurrency[] = {4, 8, 16};

@@ -42,9 +42,16 @@ struct FaultEvent {
   int delay_ms = 0;
 };
 
+// The jobs: the seed's shop list (16 records a page); a two-stage crawl
+// (--follow, one record a product page); and a dense one (every element of
+// pages/16 list pages, ~650 records a page), whose rows pass the SQLite
+// sink's 5,000-row transactions between two checkpoints.
+enum class JobKind { kList, kFollow, kDense };
+const char* JobKindName(JobKind k);
+
 struct JobShape {
   Sink sink = Sink::kCsv;
-  bool follow = false;
+  JobKind kind = JobKind::kList;
   bool arrival = false;  // --order arrival
   bool operator<(const JobShape& o) const;
   std::string Name() const;  // "csv follow arrival"

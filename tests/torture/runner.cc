@@ -65,20 +65,30 @@ Runner::Runner(const Options& options, const std::string& work_dir)
 
 std::vector<std::string> Runner::JobArgv(const JobShape& shape, int workers, int concurrency,
                                          const std::string& out) const {
+  const std::string url = fixture_.url() + "shop/page/{page}/";
+  const std::string few_pages = fmt::format("1-{}", std::max(1, options_.pages / 16));
   std::vector<std::string> argv;
-  if (shape.follow) {
-    // Detail records carry the product page's whole markup (::html), so a
-    // follow job's output is as large as a plain one's and holds CR, LF,
-    // quotes and commas in its fields.
-    int lists = std::max(1, options_.pages / 16);
-    argv = {testing::ForageBin(), "run", "--url", fixture_.url() + "shop/page/{page}/",
-            "--pages", fmt::format("1-{}", lists), "--items", ".product",
-            "--field", "name=h2", "--field", "price=.price",
-            "--follow", ".woocommerce-loop-product__link::attr(href)",
-            "--detail-field", "title=h1.product_title", "--detail-field", "sku=.sku",
-            "--detail-field", "body=::html"};
-  } else {
-    argv = testing::SeedJob(fixture_, fmt::format("1-{}", options_.pages));
+  switch (shape.kind) {
+    case JobKind::kList:
+      argv = testing::SeedJob(fixture_, fmt::format("1-{}", options_.pages));
+      break;
+    case JobKind::kFollow:
+      // Detail records carry the product page's whole markup (::html), so a
+      // follow job's output is as large as a plain one's and holds CR, LF,
+      // quotes and commas in its fields.
+      argv = {testing::ForageBin(), "run", "--url", url, "--pages", few_pages,
+              "--items", ".product", "--field", "name=h2", "--field", "price=.price",
+              "--follow", ".woocommerce-loop-product__link::attr(href)",
+              "--detail-field", "title=h1.product_title", "--detail-field", "sku=.sku",
+              "--detail-field", "body=::html"};
+      break;
+    case JobKind::kDense:
+      // Every element of the page: many small records, some fields missing
+      // (empty in CSV, null in JSONL, NULL in SQLite).
+      argv = {testing::ForageBin(), "run", "--url", url, "--pages", few_pages,
+              "--items", "*", "--field", "class=::attr(class)", "--field", "id=::attr(id)",
+              "--field", "href=::attr(href)", "--field", "text=::text"};
+      break;
   }
   argv.insert(argv.end(), {"--workers", std::to_string(workers), "--concurrency",
                            std::to_string(concurrency), "--order",
@@ -148,7 +158,11 @@ void Runner::RunStage(Iteration& it, int stage) {
                                   : label;
   const std::string err_path = fmt::format("{}/stage-{}.err", it.dir, stage);
   JobProcess proc(argv, err_path, file_size_limit);
-  const long remaining = std::max(1L, clean.requests - it.requests_so_far);
+  // The requests this stage has left to make, roughly: a resumed run refetches
+  // what the last checkpoint did not cover, so never less than a quarter of
+  // the job (a fault drawn past the stage's end misses, and is counted).
+  const long remaining =
+      std::max({1L, clean.requests / 4, clean.requests - it.requests_so_far});
   Rng pick(it.seed ^ static_cast<uint64_t>(stage + 1));
 
   // At most one worker kill per process (a page being processed when two
@@ -288,6 +302,8 @@ bool Runner::RunIteration(uint64_t seed, int index) {
   it.index = index;
   it.seed = IterationSeed(seed, index);
   it.plan = DrawPlan(it.seed, options_.max_kill_delay_ms);
+  if (options_.only_sink) it.plan.shape.sink = *options_.only_sink;
+  if (options_.only_job) it.plan.shape.kind = *options_.only_job;
   it.clean = &CleanRun(it.plan.shape);
   it.dir = fmt::format("{}/iter-{:04}", work_dir_, index);
   std::filesystem::remove_all(it.dir);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,12 +20,14 @@
 namespace forage::torture {
 
 struct Options {
-  int pages = 320;          // list pages of a plain job; a --follow job has pages/16 list pages
+  int pages = 320;           // list pages of a list job; follow and dense jobs take pages/16
   int fixture_delay_ms = 3;  // per request, spread over [0, 2 x delay]
   int max_kill_delay_ms = 30;
   double stage_timeout_s = 120;
-  bool keep = false;        // keep the directories of passed iterations too
-  bool verbose = false;     // one line per stage
+  bool keep = false;         // keep the directories of passed iterations too
+  bool verbose = false;      // one line per stage
+  std::optional<Sink> only_sink;   // force every plan's sink
+  std::optional<JobKind> only_job;  // force every plan's job
 };
 
 struct Tally {

@@ -5,7 +5,8 @@
 // completes, and compares the output with a clean run of the same job.
 //
 //   forage_torture [--iterations N] [--seed S] [--only I] [--pages N]
-//                  [--delay MS] [--kill-delay MS] [--keep] [--verbose]
+//                  [--delay MS] [--kill-delay MS] [--sink csv|jsonl|sqlite]
+//                  [--job list|follow|dense] [--keep] [--verbose]
 //
 // Prints one line per iteration, then the figures. Exit 0 if every
 // iteration passed, 1 if any failed, 2 if the torture itself could not run.
@@ -61,14 +62,26 @@ int Main(int argc, char** argv) {
   app.add_option("--iterations", iterations, "iterations to run")->check(CLI::PositiveNumber);
   auto* seed_opt = app.add_option("--seed", seed, "seed of the plans (default: random, printed)");
   app.add_option("--only", only, "run only iteration I of the seed (to replay a failure)");
-  app.add_option("--pages", options.pages, "list pages of a plain job (--follow: pages/16)")
+  app.add_option("--pages", options.pages, "list pages of a list job (follow and dense jobs: pages/16)")
       ->check(CLI::Range(16, 100000));
   app.add_option("--delay", options.fixture_delay_ms, "fixture delay per request, ms");
   app.add_option("--kill-delay", options.max_kill_delay_ms,
                  "a fault lands up to this many ms after its request count");
+  std::map<std::string, Sink> sinks = {
+      {"csv", Sink::kCsv}, {"jsonl", Sink::kJsonl}, {"sqlite", Sink::kSqlite}};
+  std::map<std::string, JobKind> jobs = {
+      {"list", JobKind::kList}, {"follow", JobKind::kFollow}, {"dense", JobKind::kDense}};
+  Sink sink = Sink::kCsv;
+  JobKind job = JobKind::kList;
+  auto* sink_opt = app.add_option("--sink", sink, "force this sink in every plan")
+                       ->transform(CLI::CheckedTransformer(sinks));
+  auto* job_opt = app.add_option("--job", job, "force this job in every plan")
+                      ->transform(CLI::CheckedTransformer(jobs));
   app.add_flag("--keep", options.keep, "keep the directories of passed iterations");
   app.add_flag("--verbose", options.verbose, "print every stage");
   CLI11_PARSE(app, argc, argv);
+  if (sink_opt->count() > 0) options.only_sink = sink;
+  if (job_opt->count() > 0) options.only_job = job;
   if (seed_opt->count() == 0) seed = std::random_device{}() ^ static_cast<uint64_t>(getpid());
 
   if (!BecomeSubreaper()) {

@@ -37,7 +37,7 @@ Clock::time_point Deadline(double timeout_s) {
 bool BecomeSubreaper() { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
 
 JobProcess::JobProcess(const std::vector<std::string>& argv, const std::string& err_path,
-                       long file_size_limit) {
+                       long file_size_limit, bool ignore_sigxfsz) {
   // Everything the child needs is built before fork: after it, only
   // async-signal-safe calls.
   std::vector<std::string> args = argv;
@@ -57,6 +57,7 @@ JobProcess::JobProcess(const std::vector<std::string>& argv, const std::string& 
       lim.rlim_cur = static_cast<rlim_t>(file_size_limit);
       setrlimit(RLIMIT_FSIZE, &lim);
     }
+    if (ignore_sigxfsz) signal(SIGXFSZ, SIG_IGN);
     dup2(null_fd, STDIN_FILENO);
     dup2(null_fd, STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);

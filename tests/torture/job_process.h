@@ -22,8 +22,10 @@ class JobProcess {
   // Forks and execs `argv` with stdin and stdout on /dev/null and stderr
   // into `err_path`. `file_size_limit` > 0 sets RLIMIT_FSIZE (soft) in the
   // child between fork and exec: no file it writes can grow past that size.
+  // `ignore_sigxfsz`: the child starts with SIGXFSZ ignored (inherited
+  // across exec), so a write past the limit fails with EFBIG instead.
   JobProcess(const std::vector<std::string>& argv, const std::string& err_path,
-             long file_size_limit = 0);
+             long file_size_limit = 0, bool ignore_sigxfsz = false);
   // Kills the whole group and reaps it unless Wait() returned.
   ~JobProcess();
   JobProcess(const JobProcess&) = delete;

@@ -157,7 +157,7 @@ void Runner::RunStage(Iteration& it, int stage) {
   std::string summary = disk_full ? fmt::format("run with RLIMIT_FSIZE={}", file_size_limit)
                                   : label;
   const std::string err_path = fmt::format("{}/stage-{}.err", it.dir, stage);
-  JobProcess proc(argv, err_path, file_size_limit);
+  JobProcess proc(argv, err_path, file_size_limit, options_.child_ignores_sigxfsz);
   // The requests this stage has left to make, roughly: a resumed run refetches
   // what the last checkpoint did not cover, so never less than a quarter of
   // the job (a fault drawn past the stage's end misses, and is counted).
@@ -297,13 +297,18 @@ bool Runner::RunStages(Iteration& it) {
   return it.done;
 }
 
+Plan Runner::PlanOf(uint64_t seed, int index) const {
+  Plan plan = DrawPlan(IterationSeed(seed, index), options_.max_kill_delay_ms);
+  if (options_.only_sink) plan.shape.sink = *options_.only_sink;
+  if (options_.only_job) plan.shape.kind = *options_.only_job;
+  return plan;
+}
+
 bool Runner::RunIteration(uint64_t seed, int index) {
   Iteration it;
   it.index = index;
   it.seed = IterationSeed(seed, index);
-  it.plan = DrawPlan(it.seed, options_.max_kill_delay_ms);
-  if (options_.only_sink) it.plan.shape.sink = *options_.only_sink;
-  if (options_.only_job) it.plan.shape.kind = *options_.only_job;
+  it.plan = PlanOf(seed, index);
   it.clean = &CleanRun(it.plan.shape);
   it.dir = fmt::format("{}/iter-{:04}", work_dir_, index);
   std::filesystem::remove_all(it.dir);

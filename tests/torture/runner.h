@@ -26,6 +26,9 @@ struct Options {
   double stage_timeout_s = 120;
   bool keep = false;         // keep the directories of passed iterations too
   bool verbose = false;      // one line per stage
+  // Diagnostic only: start runs with SIGXFSZ ignored, to see what forage
+  // does with EFBIG before it ignores the signal itself.
+  bool child_ignores_sigxfsz = false;
   std::optional<Sink> only_sink;   // force every plan's sink
   std::optional<JobKind> only_job;  // force every plan's job
 };
@@ -48,6 +51,8 @@ class Runner {
   Runner(const Options& options, const std::string& work_dir);
   // Runs iteration `index` of seed `seed`; prints its outcome; true if it passed.
   bool RunIteration(uint64_t seed, int index);
+  // The plan of iteration `index`, with the forced sink and job applied.
+  Plan PlanOf(uint64_t seed, int index) const;
   const Tally& tally() const { return tally_; }
   const std::string& fixture_url() const { return fixture_.url(); }
 

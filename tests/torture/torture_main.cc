@@ -6,7 +6,8 @@
 //
 //   forage_torture [--iterations N] [--seed S] [--only I] [--pages N]
 //                  [--delay MS] [--kill-delay MS] [--sink csv|jsonl|sqlite]
-//                  [--job list|follow|dense] [--keep] [--verbose]
+//                  [--job list|follow|dense] [--keep] [--verbose] [--dry-run]
+//                  [--child-ignores-sigxfsz]
 //
 // Prints one line per iteration, then the figures. Exit 0 if every
 // iteration passed, 1 if any failed, 2 if the torture itself could not run.
@@ -77,6 +78,10 @@ int Main(int argc, char** argv) {
                        ->transform(CLI::CheckedTransformer(sinks));
   auto* job_opt = app.add_option("--job", job, "force this job in every plan")
                       ->transform(CLI::CheckedTransformer(jobs));
+  bool dry_run = false;
+  app.add_flag("--dry-run", dry_run, "print the plans, run nothing");
+  app.add_flag("--child-ignores-sigxfsz", options.child_ignores_sigxfsz,
+               "diagnostic: start runs with SIGXFSZ ignored");
   app.add_flag("--keep", options.keep, "keep the directories of passed iterations");
   app.add_flag("--verbose", options.verbose, "print every stage");
   CLI11_PARSE(app, argc, argv);
@@ -98,6 +103,13 @@ int Main(int argc, char** argv) {
 
   const auto start = std::chrono::steady_clock::now();
   Runner runner(options, work_dir);
+  if (dry_run) {
+    for (int i = first; i < first + count; ++i) {
+      fmt::print("iter {:4}: {}\n", i, runner.PlanOf(seed, i).Describe());
+    }
+    std::filesystem::remove_all(work_dir);
+    return 0;
+  }
   for (int i = first; i < first + count; ++i) runner.RunIteration(seed, i);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -88,6 +88,7 @@ bool JobProcess::Exited() {
   if (r == pid_) {
     reaped_ = true;
     exit_code_ = DecodeStatus(status);
+    term_signal_ = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   }
   return reaped_;
 }

@@ -45,6 +45,9 @@ class JobProcess {
   // Waits up to `timeout_s` for the master to exit; on timeout kills the
   // group and returns -1. Otherwise the exit code, 128 + N for signal N.
   int Wait(double timeout_s);
+  // After Wait: the signal that ended the master, 0 if it exited (so an
+  // orderly exit 130 and a death by SIGINT's default action differ).
+  int term_signal() const { return term_signal_; }
   // After the master's exit: waits up to `timeout_s` until no process of
   // the group is left (workers exit on their own once the master is gone).
   // False if some outlived it; those are then killed.
@@ -54,6 +57,7 @@ class JobProcess {
   pid_t pid_ = -1;  // also the process group id
   bool reaped_ = false;
   int exit_code_ = -1;
+  int term_signal_ = 0;
 };
 
 }  // namespace forage::torture

@@ -1,6 +1,7 @@
 #include "tests/torture/runner.h"
 
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,6 +47,12 @@ std::string Tail(const std::string& text, size_t max_chars = 400) {
     if (c == '\n') c = '|';
   }
   return t;
+}
+
+// "exit 3", "killed by signal 25 (SIGXFSZ)".
+std::string Outcome(int code, int sig) {
+  if (sig == 0) return fmt::format("exit {}", code);
+  return fmt::format("killed by signal {} (SIG{})", sig, sigabbrev_np(sig));
 }
 
 long SizeOf(const std::string& path) {
@@ -198,20 +205,22 @@ void Runner::RunStage(Iteration& it, int stage) {
   if (disk_full) ++tally_.faults_landed["disk-full"];
 
   const int code = proc.Wait(options_.stage_timeout_s);
+  const int sig = proc.term_signal();
   if (!proc.GroupGone(10)) Fail(it, "workers outlived the master by 10 s", label);
   it.requests_so_far += fixture_.Stat("requests");
   ++tally_.stages;
   if (resume) ++tally_.resumes;
-  it.stages.push_back(fmt::format("{} -> exit {}", summary, code));
+  it.stages.push_back(fmt::format("{} -> {}", summary, Outcome(code, sig)));
   const std::string err = ReadFile(err_path);
 
   const std::string what = disk_full ? "disk-full"
                            : ending  ? FaultName(*ending)
                            : worker_killed ? "kill-worker"
                                            : label;
-  int want = 0;
+  // An exit code, or (want_signal) death by that signal.
+  int want = 0, want_signal = 0;
   if (disk_full) want = 3;
-  if (ending == Fault::kKillMaster) want = 128 + SIGKILL;
+  if (ending == Fault::kKillMaster) want_signal = SIGKILL;
   if (ending == Fault::kSigint) want = 130;
 
   if (code == -1) {
@@ -220,7 +229,7 @@ void Runner::RunStage(Iteration& it, int stage) {
     return;
   }
   if (code == 0) {
-    if (disk_full) Fail(it, "disk-full: exit 0 (want 3)", "the limit did not stop the run");
+    if (disk_full) Fail(it, "disk-full: exit 0 (want exit 3)", "the limit did not stop the run");
     it.done = true;
     return;
   }
@@ -232,8 +241,11 @@ void Runner::RunStage(Iteration& it, int stage) {
     it.done = true;
     return;
   }
-  if (code != want) Fail(it, fmt::format("{}: exit {} (want {})", what, code, want), Tail(err));
-
+  const bool as_wanted = want_signal != 0 ? sig == want_signal : sig == 0 && code == want;
+  if (!as_wanted) {
+    Fail(it, fmt::format("{}: {} (want {})", what, Outcome(code, sig), Outcome(want, want_signal)),
+         Tail(err));
+  }
   if (disk_full) {
     if (err.find(it.out) == std::string::npos) {
       Fail(it, "disk-full: no message naming the output", Tail(err));
@@ -241,7 +253,7 @@ void Runner::RunStage(Iteration& it, int stage) {
     if (FileExists(it.out)) Fail(it, "disk-full: a file at the final path");
     if (!FileExists(it.out + ".part")) Fail(it, "disk-full: no PATH.part");
   }
-  if (ending == Fault::kSigint && code == 130) {
+  if (ending == Fault::kSigint && as_wanted) {
     if (!FileExists(it.out) || FileExists(it.out + ".part")) {
       Fail(it, "sigint: output not published at PATH");
     } else {
@@ -252,13 +264,13 @@ void Runner::RunStage(Iteration& it, int stage) {
       if (!why.empty()) Fail(it, "sigint: kept output is not part of the clean one", why);
     }
   }
-  if (ending == Fault::kKillMaster && code == want && !FileExists(it.out + ".part") &&
+  if (ending == Fault::kKillMaster && as_wanted && !FileExists(it.out + ".part") &&
       !FileExists(it.out)) {
     Fail(it, "kill-master: neither PATH.part nor PATH left");
   }
   // 1: the run finished with failed pages; 2: refused. A resume cannot help.
-  if (code == 1 || code == 2) it.stop = true;
-  it.after = what;
+  if (sig == 0 && (code == 1 || code == 2)) it.stop = true;
+  it.after = resume && what == label ? "resume" : what;
 }
 
 void Runner::CheckFinal(Iteration& it) {

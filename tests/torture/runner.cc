@@ -137,7 +137,7 @@ void Runner::Fail(Iteration& it, const std::string& kind, const std::string& det
 
 // Waits until the stage has made `requests` fixture requests, then `delay_ms`
 // more (a random moment, not a synchronisation). False if the run ended first.
-bool Runner::WaitForMoment(Iteration&, JobProcess& proc, long requests, int delay_ms) {
+bool Runner::WaitForMoment(JobProcess& proc, long requests, int delay_ms) {
   bool reached = testing::WaitUntil(
       [&] { return proc.Exited() || fixture_.Stat("requests") >= requests; },
       options_.stage_timeout_s);
@@ -146,131 +146,144 @@ bool Runner::WaitForMoment(Iteration&, JobProcess& proc, long requests, int dela
   return !proc.Exited();
 }
 
-void Runner::RunStage(Iteration& it, int stage) {
-  const bool resume = stage > 0;
-  const Clean& clean = *it.clean;
+void Runner::RunStage(Iteration& it, int index) {
+  Stage st;
+  st.index = index;
+  st.resume = index > 0;
   auto argv = JobArgv(it.plan.shape, it.plan.workers, it.plan.concurrency, it.out);
-  if (resume) argv.push_back("--resume");
+  if (st.resume) argv.push_back("--resume");
   fixture_.Get("/__reset");
 
   long file_size_limit = 0;
-  if (!resume && !it.pending.empty() && it.pending.front().kind == Fault::kDiskFull) {
+  if (!st.resume && !it.pending.empty() && it.pending.front().kind == Fault::kDiskFull) {
     file_size_limit = std::max(16L << 10, static_cast<long>(it.pending.front().share *
-                                                             static_cast<double>(clean.bytes)));
+                                                             static_cast<double>(it.clean->bytes)));
     it.pending.pop_front();
+    ++tally_.faults_landed["disk-full"];
   }
-  const bool disk_full = file_size_limit > 0;
-  const std::string label = resume ? "resume after " + it.after : "run";
-  std::string summary = disk_full ? fmt::format("run with RLIMIT_FSIZE={}", file_size_limit)
-                                  : label;
-  const std::string err_path = fmt::format("{}/stage-{}.err", it.dir, stage);
-  JobProcess proc(argv, err_path, file_size_limit, options_.child_ignores_sigxfsz);
+  st.disk_full = file_size_limit > 0;
+  st.label = st.resume ? "resume after " + it.after : "run";
+  st.summary = st.disk_full ? fmt::format("run with RLIMIT_FSIZE={}", file_size_limit) : st.label;
+  const std::string err_path = fmt::format("{}/stage-{}.err", it.dir, index);
+  {
+    JobProcess proc(argv, err_path, file_size_limit, options_.child_ignores_sigxfsz);
+    if (!st.disk_full) InflictFaults(it, st, proc);
+    st.code = proc.Wait(options_.stage_timeout_s);
+    st.sig = proc.term_signal();
+    if (!proc.GroupGone(10)) Fail(it, "workers outlived the master by 10 s", st.label);
+  }
+  it.requests_so_far += fixture_.Stat("requests");
+  ++tally_.stages;
+  if (st.resume) ++tally_.resumes;
+  it.stages.push_back(fmt::format("{} -> {}", st.summary, Outcome(st.code, st.sig)));
+  st.err = ReadFile(err_path);
+  JudgeStage(it, st);
+}
+
+// At most one worker kill per process (a page being processed when two
+// workers die is failed by design), then at most one fault that ends it.
+void Runner::InflictFaults(Iteration& it, Stage& st, JobProcess& proc) {
   // The requests this stage has left to make, roughly: a resumed run refetches
   // what the last checkpoint did not cover, so never less than a quarter of
   // the job (a fault drawn past the stage's end misses, and is counted).
-  const long remaining =
-      std::max({1L, clean.requests / 4, clean.requests - it.requests_so_far});
-  Rng pick(it.seed ^ static_cast<uint64_t>(stage + 1));
-
-  // At most one worker kill per process (a page being processed when two
-  // workers die is failed by design), then at most one fault that ends it.
-  bool worker_killed = false;
-  std::optional<Fault> ending;
+  const long total = it.clean->requests;
+  const long remaining = std::max({1L, total / 4, total - it.requests_so_far});
   long at = 0;
-  if (!disk_full && !it.pending.empty() && it.pending.front().kind == Fault::kKillWorker) {
+  if (!it.pending.empty() && it.pending.front().kind == Fault::kKillWorker) {
     FaultEvent ev = it.pending.front();
     it.pending.pop_front();
     at = std::max(1L, std::lround(ev.share * static_cast<double>(remaining)));
     std::vector<pid_t> workers;
-    if (WaitForMoment(it, proc, at, ev.delay_ms)) workers = proc.Workers();
+    if (WaitForMoment(proc, at, ev.delay_ms)) workers = proc.Workers();
     if (!workers.empty()) {
-      pid_t victim = workers[pick.Below(workers.size())];
-      worker_killed = kill(victim, SIGKILL) == 0;
+      Rng pick(it.seed ^ static_cast<uint64_t>(st.index + 1));
+      st.worker_killed = kill(workers[pick.Below(workers.size())], SIGKILL) == 0;
     }
-    ++(worker_killed ? tally_.faults_landed : tally_.faults_missed)["kill-worker"];
-    summary += worker_killed ? fmt::format(", kill-worker@{}req", at) : ", kill-worker missed";
+    ++(st.worker_killed ? tally_.faults_landed : tally_.faults_missed)["kill-worker"];
+    st.summary += st.worker_killed ? fmt::format(", kill-worker@{}req", at)
+                                   : ", kill-worker missed";
   }
-  if (!disk_full && !it.pending.empty() && it.pending.front().kind != Fault::kKillWorker) {
+  if (!it.pending.empty() && it.pending.front().kind != Fault::kKillWorker) {
     FaultEvent ev = it.pending.front();
     it.pending.pop_front();
     at += std::max(1L, std::lround(ev.share * static_cast<double>(std::max(1L, remaining - at))));
-    bool landed = WaitForMoment(it, proc, at, ev.delay_ms);
+    const bool landed = WaitForMoment(proc, at, ev.delay_ms);
     if (landed && ev.kind == Fault::kKillMaster) proc.SignalGroup(SIGKILL);
     if (landed && ev.kind == Fault::kSigint) proc.Signal(SIGINT);
-    if (landed) ending = ev.kind;
+    if (landed) st.ending = ev.kind;
     ++(landed ? tally_.faults_landed : tally_.faults_missed)[FaultName(ev.kind)];
-    summary += landed ? fmt::format(", {}@{}req+{}ms", FaultName(ev.kind), at, ev.delay_ms)
-                      : fmt::format(", {} missed", FaultName(ev.kind));
+    st.summary += landed ? fmt::format(", {}@{}req+{}ms", FaultName(ev.kind), at, ev.delay_ms)
+                         : fmt::format(", {} missed", FaultName(ev.kind));
   }
-  if (disk_full) ++tally_.faults_landed["disk-full"];
+}
 
-  const int code = proc.Wait(options_.stage_timeout_s);
-  const int sig = proc.term_signal();
-  if (!proc.GroupGone(10)) Fail(it, "workers outlived the master by 10 s", label);
-  it.requests_so_far += fixture_.Stat("requests");
-  ++tally_.stages;
-  if (resume) ++tally_.resumes;
-  it.stages.push_back(fmt::format("{} -> {}", summary, Outcome(code, sig)));
-  const std::string err = ReadFile(err_path);
-
-  const std::string what = disk_full ? "disk-full"
-                           : ending  ? FaultName(*ending)
-                           : worker_killed ? "kill-worker"
-                                           : label;
-  // An exit code, or (want_signal) death by that signal.
-  int want = 0, want_signal = 0;
-  if (disk_full) want = 3;
-  if (ending == Fault::kKillMaster) want_signal = SIGKILL;
-  if (ending == Fault::kSigint) want = 130;
-
-  if (code == -1) {
+void Runner::JudgeStage(Iteration& it, const Stage& st) {
+  const std::string what = st.disk_full    ? "disk-full"
+                           : st.ending     ? FaultName(*st.ending)
+                           : st.worker_killed ? "kill-worker"
+                                              : st.label;
+  if (st.code == -1) {
     Fail(it, what + ": no exit", fmt::format("killed after {} s", options_.stage_timeout_s));
     it.stop = true;
     return;
   }
-  if (code == 0) {
-    if (disk_full) Fail(it, "disk-full: exit 0 (want exit 3)", "the limit did not stop the run");
+  if (st.code == 0) {
+    if (st.disk_full) Fail(it, "disk-full: exit 0 (want exit 3)", "the limit did not stop it");
     it.done = true;
     return;
   }
   // The previous fault landed after the job had completed: nothing is left
   // to resume, and the output must be whole.
-  if (code == 2 && resume && !FileExists(it.out + ".part") && FileExists(it.out) &&
+  if (st.code == 2 && st.resume && !FileExists(it.out + ".part") && FileExists(it.out) &&
       (it.plan.shape.sink == Sink::kSqlite || !FileExists(it.out + ".state"))) {
     it.stages.back() += " (nothing to resume: the fault came after completion)";
     it.done = true;
     return;
   }
-  const bool as_wanted = want_signal != 0 ? sig == want_signal : sig == 0 && code == want;
+  // An exit code, or (want_signal) death by that signal.
+  int want = 0, want_signal = 0;
+  if (st.disk_full) want = 3;
+  if (st.ending == Fault::kKillMaster) want_signal = SIGKILL;
+  if (st.ending == Fault::kSigint) want = 130;
+  const bool as_wanted =
+      want_signal != 0 ? st.sig == want_signal : st.sig == 0 && st.code == want;
   if (!as_wanted) {
-    Fail(it, fmt::format("{}: {} (want {})", what, Outcome(code, sig), Outcome(want, want_signal)),
-         Tail(err));
+    Fail(it, fmt::format("{}: {} (want {})", what, Outcome(st.code, st.sig),
+                         Outcome(want, want_signal)),
+         Tail(st.err));
   }
-  if (disk_full) {
-    if (err.find(it.out) == std::string::npos) {
-      Fail(it, "disk-full: no message naming the output", Tail(err));
-    }
-    if (FileExists(it.out)) Fail(it, "disk-full: a file at the final path");
-    if (!FileExists(it.out + ".part")) Fail(it, "disk-full: no PATH.part");
-  }
-  if (ending == Fault::kSigint && as_wanted) {
-    if (!FileExists(it.out) || FileExists(it.out + ".part")) {
-      Fail(it, "sigint: output not published at PATH");
-    } else {
-      Records part = ReadRecords(it.out, it.plan.shape.sink, kTable);
-      std::string why = part.readable
-                            ? CheckPart(clean.records, part, !it.plan.shape.arrival)
-                            : "unreadable: " + part.error;
-      if (!why.empty()) Fail(it, "sigint: kept output is not part of the clean one", why);
-    }
-  }
-  if (ending == Fault::kKillMaster && as_wanted && !FileExists(it.out + ".part") &&
-      !FileExists(it.out)) {
-    Fail(it, "kill-master: neither PATH.part nor PATH left");
+  CheckLeftovers(it, st, as_wanted);
+  if (st.disk_full && st.err.find(it.out) == std::string::npos) {
+    Fail(it, "disk-full: no message naming the output", Tail(st.err));
   }
   // 1: the run finished with failed pages; 2: refused. A resume cannot help.
-  if (sig == 0 && (code == 1 || code == 2)) it.stop = true;
-  it.after = resume && what == label ? "resume" : what;
+  if (st.sig == 0 && (st.code == 1 || st.code == 2)) it.stop = true;
+  it.after = st.resume && what == st.label ? "resume" : what;
+}
+
+// What a run ended by its fault must leave behind. A full disk never
+// publishes, whatever the exit; the others are judged when the run ended as
+// its fault should have made it end.
+void Runner::CheckLeftovers(Iteration& it, const Stage& st, bool as_wanted) {
+  const bool part = FileExists(it.out + ".part");
+  const bool published = FileExists(it.out);
+  if (st.disk_full) {
+    if (published) Fail(it, "disk-full: a file at the final path");
+    if (!part) Fail(it, "disk-full: no PATH.part");
+  }
+  if (!as_wanted) return;
+  if (st.ending == Fault::kKillMaster && !part && !published) {
+    Fail(it, "kill-master: neither PATH.part nor PATH left");
+  }
+  if (st.ending != Fault::kSigint) return;
+  if (!published || part) {
+    Fail(it, "sigint: output not published at PATH");
+    return;
+  }
+  Records kept = ReadRecords(it.out, it.plan.shape.sink, kTable);
+  std::string why = kept.readable ? CheckPart(it.clean->records, kept, !it.plan.shape.arrival)
+                                  : "unreadable: " + kept.error;
+  if (!why.empty()) Fail(it, "sigint: kept output is not part of the clean one", why);
 }
 
 void Runner::CheckFinal(Iteration& it) {

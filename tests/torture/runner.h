@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/test_support.h"
+#include "tests/torture/job_process.h"
 #include "tests/torture/plan.h"
 #include "tests/torture/records.h"
 
@@ -63,13 +64,29 @@ class Runner {
     long bytes = 0;
   };
   struct Iteration;
+  // One run of forage within an iteration: the first, or a --resume.
+  struct Stage {
+    int index = 0;
+    bool resume = false;
+    bool disk_full = false;
+    bool worker_killed = false;
+    std::optional<Fault> ending;  // the fault that ended it, if one landed
+    int code = -1;                // exit code, 128 + N for signal N, -1: no exit
+    int sig = 0;                  // the signal that ended it, 0 if it exited
+    std::string label;            // "run", "resume after kill-master"
+    std::string summary;          // what happened, for the iteration's printout
+    std::string err;              // its stderr
+  };
 
   const Clean& CleanRun(const JobShape& shape);
   std::vector<std::string> JobArgv(const JobShape& shape, int workers, int concurrency,
                                    const std::string& out) const;
   bool RunStages(Iteration& it);
-  void RunStage(Iteration& it, int stage);
-  bool WaitForMoment(Iteration& it, class JobProcess& proc, long requests, int delay_ms);
+  void RunStage(Iteration& it, int index);
+  void InflictFaults(Iteration& it, Stage& st, JobProcess& proc);
+  void JudgeStage(Iteration& it, const Stage& st);
+  void CheckLeftovers(Iteration& it, const Stage& st, bool as_wanted);
+  bool WaitForMoment(JobProcess& proc, long requests, int delay_ms);
   void CheckFinal(Iteration& it);
   void Fail(Iteration& it, const std::string& kind, const std::string& detail = "");
 

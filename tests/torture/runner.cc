@@ -10,6 +10,7 @@
 #include <deque>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -33,7 +34,8 @@ struct Runner::Iteration {
   bool done = false;          // a stage exited 0: the job is complete
   bool stop = false;          // no further stage can help
   std::vector<std::string> failures;
-  std::vector<std::string> stages;  // one summary per stage
+  std::set<std::string> failure_kinds;  // each counted once per iteration
+  std::vector<std::string> stages;      // one summary per stage
 };
 
 namespace {
@@ -131,7 +133,8 @@ const Runner::Clean& Runner::CleanRun(const JobShape& shape) {
 }
 
 void Runner::Fail(Iteration& it, const std::string& kind, const std::string& detail) {
-  ++tally_.failures[fmt::format("{} [{}]", kind, SinkName(it.plan.shape.sink))];
+  std::string key = fmt::format("{} [{}]", kind, SinkName(it.plan.shape.sink));
+  if (it.failure_kinds.insert(key).second) ++tally_.failures[key];
   it.failures.push_back(detail.empty() ? kind : kind + ": " + detail);
 }
 

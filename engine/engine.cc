@@ -108,6 +108,22 @@ worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules*
   return w;
 }
 
+// SIGINT and SIGTERM are ignored from here until the process ends (a run in
+// `forage bench` takes them again with its next Master), then unblocked
+// (Master::CloseLoopHandles blocked them).
+void IgnoreStopSignalsFromNowOn() {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGINT, &ignore, nullptr);
+  sigaction(SIGTERM, &ignore, nullptr);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+}
+
 // The job's name: given, else the output file's stem ("products" for
 // out/products.sqlite), else "records".
 std::string JobName(const Config& config, const std::string& output) {
@@ -228,6 +244,11 @@ Result<Summary> Run(const Config& input) {
                   config.fields.size());
     run = master.Run(resumed, &summary);
   }
+  // The loop is over and the output is not yet published: a SIGINT/SIGTERM
+  // now (held pending since the master closed its signal handles) must not
+  // kill the process half-way through Finish. The work is done; the output is
+  // completed and the run ends as it would have.
+  IgnoreStopSignalsFromNowOn();
   Status finish = (*sink)->Finish(run.has_value() && !summary.interrupted);
   // `-o - | head`: the reader had enough. The run's figures still go to
   // --report; the caller exits 141.

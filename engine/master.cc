@@ -127,6 +127,16 @@ void Master::HandleProgressTick() {
 
 void Master::CloseLoopHandles() {
   checkpoint_timer_.Close();
+  if (!signals_.empty()) {
+    // Closing the handles gives SIGINT/SIGTERM back their default action,
+    // which would kill the process while the sink still publishes the
+    // output. Held pending instead; engine::Run takes them over.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  }
   signals_.clear();
   progress_timer_.Close();
 }

@@ -1,5 +1,7 @@
 #include "tests/torture/records.h"
 
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -50,6 +52,28 @@ struct DbCloser {
 struct StmtFinalizer {
   void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
 };
+
+}  // namespace
+
+bool SqliteHasTable(const std::string& path, const std::string& table) {
+  if (access(path.c_str(), F_OK) != 0) return false;
+  // Not immutable: after a kill -9 the last commits may be only in the -wal
+  // file, which a plain open reads (and an immutable one would not).
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  std::unique_ptr<sqlite3, DbCloser> db(raw);
+  if (rc != SQLITE_OK) return false;
+  sqlite3_stmt* q = nullptr;
+  if (sqlite3_prepare_v2(db.get(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                         -1, &q, nullptr) != SQLITE_OK) {
+    return false;
+  }
+  std::unique_ptr<sqlite3_stmt, StmtFinalizer> stmt(q);
+  sqlite3_bind_text(q, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  return sqlite3_step(q) == SQLITE_ROW;
+}
+
+namespace {
 
 void ReadSqlite(const std::string& path, const std::string& table, Records* r) {
   // immutable=1: read the one file as a copied database would be read, and

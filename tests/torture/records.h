@@ -28,6 +28,9 @@ struct Records {
 // what a reader of that one file sees.
 Records ReadRecords(const std::string& path, Sink sink, const std::string& table);
 
+// True if the SQLite database at `path` exists and holds a table `table`.
+bool SqliteHasTable(const std::string& path, const std::string& table);
+
 struct Diff {
   size_t want = 0;
   size_t got = 0;

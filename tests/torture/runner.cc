@@ -41,6 +41,23 @@ struct Runner::Iteration {
 namespace {
 
 constexpr const char* kTable = "out";  // the job's table in a SQLite output: the output's stem
+// A SQLite output builds the job's table under this name inside the
+// database, and renames it to kTable in the transaction that completes the job.
+constexpr const char* kPartTable = "_forage_part_out";
+
+// What an output left on disk: an unfinished part (PATH.part, or the SQLite
+// part table) and a published output (PATH, or the SQLite job table).
+struct OnDisk {
+  bool part = false;
+  bool published = false;
+};
+
+OnDisk Look(const std::string& out, Sink sink) {
+  if (sink == Sink::kSqlite) {
+    return OnDisk{SqliteHasTable(out, kPartTable), SqliteHasTable(out, kTable)};
+  }
+  return OnDisk{FileExists(out + ".part"), FileExists(out)};
+}
 
 std::string Tail(const std::string& text, size_t max_chars = 400) {
   std::string t = text.size() > max_chars ? "..." + text.substr(text.size() - max_chars) : text;
@@ -237,7 +254,8 @@ void Runner::JudgeStage(Iteration& it, const Stage& st) {
   }
   // The previous fault landed after the job had completed: nothing is left
   // to resume, and the output must be whole.
-  if (st.code == 2 && st.resume && !FileExists(it.out + ".part") && FileExists(it.out) &&
+  const OnDisk disk = Look(it.out, it.plan.shape.sink);
+  if (st.code == 2 && st.resume && !disk.part && disk.published &&
       (it.plan.shape.sink == Sink::kSqlite || !FileExists(it.out + ".state"))) {
     it.stages.back() += " (nothing to resume: the fault came after completion)";
     it.done = true;
@@ -268,8 +286,9 @@ void Runner::JudgeStage(Iteration& it, const Stage& st) {
 // publishes, whatever the exit; the others are judged when the run ended as
 // its fault should have made it end.
 void Runner::CheckLeftovers(Iteration& it, const Stage& st, bool as_wanted) {
-  const bool part = FileExists(it.out + ".part");
-  const bool published = FileExists(it.out);
+  const OnDisk disk = Look(it.out, it.plan.shape.sink);
+  const bool part = disk.part;
+  const bool published = disk.published;
   if (st.disk_full) {
     if (published) Fail(it, "disk-full: a file at the final path");
     if (!part) Fail(it, "disk-full: no PATH.part");
@@ -279,11 +298,14 @@ void Runner::CheckLeftovers(Iteration& it, const Stage& st, bool as_wanted) {
     Fail(it, "kill-master: neither PATH.part nor PATH left");
   }
   if (st.ending != Fault::kSigint) return;
-  if (!published || part) {
-    Fail(it, "sigint: output not published at PATH");
+  // An interrupted file output is published with its state kept for
+  // --resume; an interrupted SQLite job keeps its rows in the part table.
+  const bool sqlite = it.plan.shape.sink == Sink::kSqlite;
+  if (sqlite ? (!part || published) : (!published || part)) {
+    Fail(it, sqlite ? "sigint: rows not kept in the part table" : "sigint: output not published at PATH");
     return;
   }
-  Records kept = ReadRecords(it.out, it.plan.shape.sink, kTable);
+  Records kept = ReadRecords(it.out, it.plan.shape.sink, sqlite ? kPartTable : kTable);
   std::string why = kept.readable ? CheckPart(it.clean->records, kept, !it.plan.shape.arrival)
                                   : "unreadable: " + kept.error;
   if (!why.empty()) Fail(it, "sigint: kept output is not part of the clean one", why);
@@ -291,7 +313,7 @@ void Runner::CheckLeftovers(Iteration& it, const Stage& st, bool as_wanted) {
 
 void Runner::CheckFinal(Iteration& it) {
   const Sink sink = it.plan.shape.sink;
-  if (FileExists(it.out + ".part")) Fail(it, "final: PATH.part left");
+  if (Look(it.out, sink).part) Fail(it, "final: PATH.part (or the SQLite part table) left");
   if (sink != Sink::kSqlite && FileExists(it.out + ".state")) Fail(it, "final: state left");
   Records got = ReadRecords(it.out, sink, kTable);
   if (!got.readable) {

@@ -126,7 +126,11 @@ Result<StateSnapshot> StateStore::Read(const std::string& path) {
   if (!StateExists(path)) {
     return Err(ErrorCode::kInvalidArgument, "--resume: no state '{}' to resume from", path);
   }
-  auto db = OpenDb(path, SQLITE_OPEN_READONLY);
+  // Read-write (never created): a run killed inside a state transaction
+  // leaves a hot journal, which only a writable connection rolls back; a
+  // read-only one cannot read the state at all. The rollback restores the
+  // last committed state; nothing else is written here.
+  auto db = OpenDb(path, SQLITE_OPEN_READWRITE);
   if (!db) return db.error();
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> owned(*db, sqlite3_close);
   StateSnapshot snap;

@@ -4,6 +4,8 @@
 
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -254,5 +256,52 @@ TEST_CASE("unknown extensions and unwritable places are refused") {
 }
 
 }  // TEST_SUITE
+}  // namespace
+}  // namespace forage::engine
+
+namespace forage::engine {
+namespace {
+
+TEST_CASE("a state left with a hot journal (killed inside a transaction) reads as its last commit") {
+  // The torture found it: a kill -9 while the state was mid-transaction left
+  // STATE-journal beside it, and --resume said the state was "not the state
+  // of a forage job" (a read-only connection cannot roll a hot journal back).
+  const std::string path = std::filesystem::temp_directory_path() / "forage-hot-journal.state";
+  for (const char* suffix : {"", "-journal"}) std::filesystem::remove(path + suffix);
+  {
+    StateMeta meta{"fp", "/x/out.csv", false, 3, 3, 3, "h0"};
+    auto state = StateStore::Create(path, meta, /*overwrite=*/false);
+    REQUIRE(state.has_value());
+    REQUIRE((*state)->Save({PageMark{0, true}, PageMark{1, false}}, 10, "h1").has_value());
+  }
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // A writer that dies before COMMIT, after its pages spilled to the file.
+    sqlite3* db = nullptr;
+    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) _exit(2);
+    sqlite3_exec(db,
+                 "PRAGMA cache_size = 1; BEGIN; DELETE FROM pages; CREATE TABLE junk(b);"
+                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                 "INSERT INTO junk SELECT randomblob(1000) FROM n;",
+                 nullptr, nullptr, nullptr);
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(std::filesystem::exists(path + "-journal"));
+
+  auto snap = StateStore::Read(path);
+  REQUIRE(snap.has_value());
+  CHECK(snap->meta.fingerprint == "fp");
+  CHECK(snap->meta.bytes == 10);
+  CHECK(snap->meta.hash == "h1");
+  REQUIRE(snap->pages.size() == 2);
+  CHECK(snap->pages[0].ok);
+  CHECK_FALSE(snap->pages[1].ok);
+}
+
 }  // namespace
 }  // namespace forage::engine

@@ -230,9 +230,9 @@ struct LeakRun {
 // Gumbo 0.10.1 leaks about 70 MB on each when it frees with malloc (12 of
 // them took a worker past 800 MB), and the 786,000 nested elements once
 // overflowed the worker's stack.
-LeakRun RunLeakPages(const std::vector<std::string>& extra) {
+LeakRun RunLeakPages(const std::string& name, const std::vector<std::string>& extra) {
   Fixture fx;
-  std::string dir = TempDir("worker_max_rss");
+  std::string dir = TempDir(name);
   std::string urls;
   for (int i = 1; i <= 12; ++i) {
     urls += fx.url() + "noscript-doctype/15?n=" + std::to_string(i) + "\n";
@@ -266,7 +266,7 @@ LeakRun RunLeakPages(const std::vector<std::string>& extra) {
 
 TEST_CASE("the Gumbo leak page, again and again: the page's arena takes the leak with it, "
           "one worker does every page, memory stays bounded") {
-  LeakRun run = RunLeakPages({});
+  LeakRun run = RunLeakPages("leak_page_arena", {});
   CHECK(run.exit_code == 0);
   CHECK(run.report["pages_ok"] == 12);
   CHECK(run.report["per_worker"][0]["retired"] == 0);
@@ -282,7 +282,7 @@ TEST_CASE("past --worker-max-rss a worker finishes its page and is replaced: eve
   // 1 MiB is less than any worker holds, so each worker asks to retire after
   // its first page. One transfer at a time, and a worker holds at most 8
   // fetched pages waiting for its CPU: 12 pages need at least two workers.
-  LeakRun run = RunLeakPages({"--worker-max-rss", "1MiB", "--concurrency", "1"});
+  LeakRun run = RunLeakPages("leak_page_retire", {"--worker-max-rss", "1MiB", "--concurrency", "1"});
   CHECK(run.exit_code == 0);
   CHECK(run.report["pages_ok"] == 12);
   CHECK(run.report["pages_failed"] == 0);

@@ -40,7 +40,7 @@ TEST_CASE("concurrency holds across all workers together") {
   CHECK(Count(d.Assign(0)) == 1);
 }
 
-TEST_CASE("per-host limit holds for the whole job; other hosts still go") {
+TEST_CASE("per-host limit holds for the whole job, other hosts still go") {
   Plan plan = MakePlan(20, 2);  // even pages on host 0, odd on host 1
   DispatchLimits lim;
   lim.concurrency = 100;
@@ -95,7 +95,7 @@ TEST_CASE("a worker with a full CPU backlog gets no more pages") {
   CHECK(Count(d.Assign(0)) == 2);
 }
 
-TEST_CASE("a lost worker's pages return to pending; its page in process is blamed") {
+TEST_CASE("a lost worker's pages return to pending, its page in process is blamed") {
   Plan plan = MakePlan(6);
   DispatchLimits lim;
   PageBook book(plan.size());
@@ -144,7 +144,7 @@ TEST_CASE("a page to retry waits out of the queue until its time") {
   CHECK_FALSE(d.all_finished());
 }
 
-TEST_CASE("--rate spaces the leases to one host strictly; other hosts are not held back") {
+TEST_CASE("--rate spaces the leases to one host strictly, other hosts are not held back") {
   Plan plan = MakePlan(10, 2);  // even pages on host 0, odd on host 1
   DispatchLimits lim;
   lim.rate_per_host = 4;  // one lease per host every 0.25 s

@@ -18,7 +18,7 @@ Plan ListPlan(int pages) {
 
 TEST_SUITE("engine.follow") {
 
-TEST_CASE("a list page registers its links once; a root completes when all below it are done") {
+TEST_CASE("a list page registers its links once, a root completes when all below it are done") {
   Plan plan = ListPlan(2);
   PageBook book(plan.size());
   FollowTree tree(&plan, &book, 1, 1);  // records: [name, link]
@@ -79,7 +79,7 @@ TEST_CASE("issue 10: a detail page whose worker died holds only its last attempt
   CHECK(done[0].records.size() == 1);
 }
 
-TEST_CASE("a failed root completes without records; a failed detail page drops only its own") {
+TEST_CASE("a failed root completes without records, a failed detail page drops only its own") {
   Plan plan = ListPlan(2);
   PageBook book(plan.size());
   FollowTree tree(&plan, &book, 1, 1);

@@ -53,7 +53,7 @@ TEST_CASE("pages stored by an earlier run are resolved without being emitted") {
   CHECK(c.pages == std::vector<std::pair<uint64_t, bool>>{{2, true}});
 }
 
-TEST_CASE("arrival order writes at commit; a page is written once only") {
+TEST_CASE("arrival order writes at commit, a page is written once only") {
   Collected c;
   Merger m(Order::kArrival, 3, c.Fn());
   REQUIRE(m.Commit(2, Recs({"z"})));

@@ -11,7 +11,7 @@ using testing::Recs;
 
 TEST_SUITE("engine.page_book") {
 
-TEST_CASE("a page goes pending, fetching, processing, done; each plan page is its own root") {
+TEST_CASE("a page goes pending, fetching, processing, done, each plan page is its own root") {
   PageBook book(3);
   CHECK(book.size() == 3);
   CHECK(book.root(2) == 2);
@@ -62,7 +62,7 @@ TEST_CASE("Requeue forgets what the page sent: its next attempt starts empty") {
   }
 }
 
-TEST_CASE("records of a page not leased are ignored; settling drops what a page held") {
+TEST_CASE("records of a page not leased are ignored, settling drops what a page held") {
   PageBook book(2);
   book.Hold(0, Recs({{"stray"}}));
   CHECK(book.holding() == 0);

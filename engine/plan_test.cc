@@ -26,7 +26,7 @@ TEST_CASE("bad page lists name the problem") {
   CHECK(ParsePageList("-3").error().code == ErrorCode::kInvalidArgument);
 }
 
-TEST_CASE("origins are the per-host key; only http and https are accepted") {
+TEST_CASE("origins are the per-host key, only http and https are accepted") {
   CHECK(*UrlOrigin("http://127.0.0.1:8080/shop/page/1/") == "http://127.0.0.1:8080");
   CHECK(*UrlOrigin("HTTPS://Example.COM/x?y") == "https://example.com");
   CHECK(*UrlOrigin("http://user:pw@host:1/") == "http://host:1");
@@ -52,7 +52,7 @@ TEST_CASE("a plan expands every {page} and numbers hosts") {
   CHECK(BuildPlan(c).error().message.find("no {page} placeholder") != std::string::npos);
 }
 
-TEST_CASE("{page} in the host gives each page its own origin; follow-ups append") {
+TEST_CASE("{page} in the host gives each page its own origin, follow-ups append") {
   Config c;
   c.url_template = "http://s{page}.example/p/";
   c.pages = "1-2";

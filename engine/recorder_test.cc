@@ -12,7 +12,7 @@ using testing::Recs;
 
 TEST_SUITE("engine.recorder") {
 
-TEST_CASE("each record is written once; a checkpoint carries the marks of the pages stored since "
+TEST_CASE("each record is written once, a checkpoint carries the marks of the pages stored since "
           "the last one") {
   FakeSink sink;
   Recorder rec(&sink, {});

@@ -73,7 +73,7 @@ struct Harness {
 
 TEST_SUITE("engine.router") {
 
-TEST_CASE("nothing is leased before every first worker said hello; then pages go out") {
+TEST_CASE("nothing is leased before every first worker said hello, then pages go out") {
   Harness h(TwoWorkers(), 4);
   REQUIRE(h.router.Start());
   CHECK(h.port.started == std::vector<int>{0, 1});
@@ -155,7 +155,7 @@ TEST_CASE("issue 10: a slot whose channel closed gets no lease, even before its 
   CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{1});
 }
 
-TEST_CASE("a worker that asks to retire finishes its pages, is stopped and replaced; nothing is "
+TEST_CASE("a worker that asks to retire finishes its pages, is stopped and replaced, nothing is "
           "blamed") {
   Harness h(TwoWorkers(), 4);
   REQUIRE(h.router.Start());
@@ -213,7 +213,7 @@ TEST_CASE("issue 11: a worker killed before its first Stats still counts its req
   CHECK(h.summary.requests == 2);
 }
 
-TEST_CASE("a page that crashes two workers is failed; the rest is stored") {
+TEST_CASE("a page that crashes two workers is failed, the rest is stored") {
   Harness h(TwoWorkers(), 2);
   REQUIRE(h.router.Start());
   h.Hello(0);

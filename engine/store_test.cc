@@ -177,7 +177,7 @@ long Count(const std::string& db_path, const std::string& sql) {
   return n;
 }
 
-TEST_CASE("the SQLite sink commits rows only with their page marks; Finish(false) rolls back") {
+TEST_CASE("the SQLite sink commits rows only with their page marks, Finish(false) rolls back") {
   auto dir = std::filesystem::temp_directory_path() / "forage_sqlite_once_test";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -208,7 +208,7 @@ TEST_CASE("the SQLite sink commits rows only with their page marks; Finish(false
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("a file sink's write error keeps PATH.part and its state; --resume cuts back to the "
+TEST_CASE("a file sink's write error keeps PATH.part and its state, --resume cuts back to the "
           "checkpoint") {
   auto dir = std::filesystem::temp_directory_path() / "forage_write_error_test";
   std::filesystem::remove_all(dir);

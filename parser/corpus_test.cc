@@ -227,7 +227,7 @@ TEST_CASE("duckduckgo.com: protocol-relative links resolve against the page") {
   CHECK(Values(doc, "input[name=q]::attr(value)") == List({"foo", "foo"}));
 }
 
-TEST_CASE("itmedia.co.jp: a <meta> with value= declares nothing; the bytes are UTF-8") {
+TEST_CASE("itmedia.co.jp: a <meta> with value= declares nothing, the bytes are UTF-8") {
   HtmlDocument doc = Load("itmedia.co.jp/article-nuc-ssd.html");
   CHECK(doc.encoding() == "UTF-8");
   CHECK(doc.encoding_source() == EncodingSource::kUtf8Valid);
@@ -302,7 +302,7 @@ TEST_CASE("movie.douban.com: the Top 250 list") {
   CHECK(Values(doc, ".paginator a:last-of-type") == List({"10", "后页>"}));
 }
 
-TEST_CASE("goodreads.com: <meta charset> after byte 1024; the bytes are UTF-8") {
+TEST_CASE("goodreads.com: <meta charset> after byte 1024, the bytes are UTF-8") {
   HtmlDocument doc = Load("goodreads.com/book-show-77566.html");
   CHECK(doc.encoding() == "UTF-8");
   CHECK(doc.encoding_source() == EncodingSource::kUtf8Valid);

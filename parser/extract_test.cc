@@ -200,7 +200,7 @@ TEST_CASE("re: takes the first group, or the whole match without groups") {
   CHECK(Column(result, 3) == Values({std::nullopt, std::nullopt, std::nullopt}));
 }
 
-TEST_CASE("int and float read price-like text; default fills the gaps") {
+TEST_CASE("int and float read price-like text, default fills the gaps") {
   Rules rules = MustCompileRules(
       ".item", {{"price", ".price | float"},
                 {"price0", ".price | re:([0-9.,]+) | float | default:0"},
@@ -247,7 +247,7 @@ TEST_CASE("url resolves links against the page URL and <base href>") {
   }
 }
 
-TEST_CASE("all collects every match as a JSON array; missing values are left out") {
+TEST_CASE("all collects every match as a JSON array, missing values are left out") {
   Rules rules = MustCompileRules(".item", {{"tags", ".tag | all"},
                                            {"prices", ".price, s | all | float"},
                                            {"srcs", "img::attr(src) | all"},

@@ -353,7 +353,7 @@ TEST_CASE(":lang() and :defined") {
   CHECK(Select(meta, "p:lang(ja)") == "a");
 }
 
-TEST_CASE("pseudo-class names are ASCII case-insensitive; errors point at them") {
+TEST_CASE("pseudo-class names are ASCII case-insensitive, errors point at them") {
   const char* html = "<!DOCTYPE html><p id=a></p><p id=b></p>";
   CHECK(Select(html, "P:FIRST-CHILD") == "a");
   CHECK(Select(html, "p:Nth-Child(2)") == "b");

@@ -112,7 +112,7 @@ TEST_CASE("under 503s, resets and truncated bodies, --retries 8 still stores the
   CHECK(fx.Stat("requests") == 48 + injected);
 }
 
-TEST_CASE("a page that always answers 503 fails with its reason after its retries; the rest is stored") {
+TEST_CASE("a page that always answers 503 fails with its reason after its retries, the rest is stored") {
   Fixture fx;
   std::string dir = TempDir("always503");
   auto r = RunUrls(dir, {fx.url() + "shop/page/1/", fx.url() + "always/503", fx.url() + "shop/page/2/"},
@@ -126,7 +126,7 @@ TEST_CASE("a page that always answers 503 fails with its reason after its retrie
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 32);
 
   SUBCASE("a 404 is final: one attempt") {
-    auto r2 = RunUrls(dir, {fx.url() + "always/404"}, {"--retries", "5"});
+    auto r2 = RunUrls(dir, {fx.url() + "always/404"}, {"--retries", "5", "--overwrite"});
     CHECK(r2.exit_code == 1);
     CHECK(Attempts(fx, "/always/404") == 1);
   }
@@ -163,7 +163,7 @@ TEST_CASE("redirects to file:// or ftp:// are refused, not followed, not retried
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 16);
 }
 
-TEST_CASE("a 100 MB body fails its page as too large; a stall times out and is retried") {
+TEST_CASE("a 100 MB body fails its page as too large, a stall times out and is retried") {
   Fixture fx;
   std::string dir = TempDir("caps");
   auto r = RunUrls(dir, {fx.url() + "huge/100", fx.url() + "shop/page/5/?fail=stall&fail_first=1"},
@@ -182,7 +182,7 @@ TEST_CASE("a 100 MB body fails its page as too large; a stall times out and is r
   CHECK(rep["bytes"].get<uint64_t>() < 17u << 20);
 
   SUBCASE("the cap applies after decompression; a gzip body within it is decoded") {
-    auto r2 = RunUrls(dir, {fx.url() + "huge-gzip/100", fx.url() + "huge-gzip/1"}, {});
+    auto r2 = RunUrls(dir, {fx.url() + "huge-gzip/100", fx.url() + "huge-gzip/1"}, {"--overwrite"});
     CHECK(r2.exit_code == 1);
     auto rep2 = Report(dir + "/report.json");
     REQUIRE(rep2["failures"].size() == 1);

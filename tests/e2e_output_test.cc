@@ -501,7 +501,7 @@ TEST_CASE("--append adds the records after the existing ones, under every sink")
   CHECK(d.Long("SELECT count(*) FROM sqlite_master WHERE name LIKE '\\_forage%' ESCAPE '\\'") == 0);
 }
 
-TEST_CASE("SQLite: a database holding other tables keeps them; --overwrite replaces the job's "
+TEST_CASE("SQLite: a database holding other tables keeps them, --overwrite replaces the job's "
           "table only") {
   Fixture fx;
   std::string dir = TempDir("output_sqlite_other");
@@ -586,7 +586,7 @@ TEST_CASE("SQLite: a field named page_url or page_number is refused before anyth
   CHECK(fx.Stat("requests") == 0);
 }
 
-TEST_CASE("forage demo runs twice; its printed command, copied after its site stopped, keeps "
+TEST_CASE("forage demo runs twice, its printed command, copied after its site stopped, keeps "
           "products.csv") {
   std::string dir = TempDir("output_demo");
   std::string out = dir + "/products.csv";

@@ -136,7 +136,7 @@ TEST_CASE("SQLite: SIGINT, then kill -9, then --resume: 755 rows once, in order"
   CHECK(SqliteRows(out) == ParseCsv(GoldenShopCsv(fx)));
 }
 
-TEST_CASE("--force starts over; --resume with nothing to resume is an error") {
+TEST_CASE("--force starts over, --resume with nothing to resume is an error") {
   Fixture fx;
   std::string dir = TempDir("resume_force");
   std::string out = dir + "/out.csv";

@@ -260,6 +260,9 @@ std::string Serialize(Url url) {
   if (HasOpaquePath(url)) {
     out += PercentEncoded(url.path, EncodeSet::kC0Control);
   } else {
+    // Without an authority, a path starting "//" would read as one: the URL
+    // Standard writes "/." before it ("foo:/.//x" stays so).
+    if (!url.has_authority && url.path.substr(0, 2) == "//") out += "/.";
     out += PercentEncoded(url.path, EncodeSet::kPath);
   }
   if (url.query) {

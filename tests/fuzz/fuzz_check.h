@@ -32,4 +32,21 @@ inline std::pair<std::string_view, std::string_view> SplitLine(std::string_view 
   return {in.substr(0, nl), in.substr(nl + 1)};
 }
 
+// `s` with bytes outside printable ASCII as \xNN, for messages.
+inline std::string Escaped(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7F && c != '\\') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out;
+}
+
 }  // namespace forage::fuzz

@@ -7,7 +7,7 @@
 // byte of the body also picks one encoding to decode the body with directly.
 //
 // Properties beyond "no memory error, no hang":
-// - DecodeHtml's result is valid UTF-8, without a byte order mark, and names
+// - DecodeHtml's result is valid UTF-8 and names
 //   an encoding that is its own label (EncodingForLabel(name) == name);
 // - the source it names is consistent: kBom only with a BOM; kHttp only with
 //   a charset in the header; kUtf8Valid only for valid UTF-8;
@@ -63,7 +63,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(!decoded.encoding.empty(), what);
   FUZZ_CHECK(EncodingForLabel(decoded.encoding) == decoded.encoding, what);
   FUZZ_CHECK(IsValidUtf8(decoded.utf8), "not UTF-8 after decoding: " + what);
-  FUZZ_CHECK(!StartsWith(decoded.utf8, "\xEF\xBB\xBF"), "a BOM is left: " + what);
   switch (decoded.source) {
     case EncodingSource::kBom:
       FUZZ_CHECK(HasBom(body), what);

@@ -75,11 +75,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::optional<std::string> url = ResolveUrl(base, reference);
   (void)ResolveUrl(reference, base);
   if (!url) return 0;
-  std::string what = "base '" + std::string(base) + "' reference '" + std::string(reference) +
-                     "' -> '" + *url + "'";
+  using forage::fuzz::Escaped;
+  std::string what = "base '" + Escaped(base) + "' reference '" + Escaped(reference) + "' -> '" +
+                     Escaped(*url) + "'";
   std::optional<std::string> again = ResolveUrl("", *url);
   FUZZ_CHECK(again.has_value(), "the result does not resolve again: " + what);
-  FUZZ_CHECK(*again == *url, "not a fixed point: " + what + " -> '" + *again + "'");
+  FUZZ_CHECK(*again == *url, "not a fixed point: " + what + " -> '" + Escaped(*again) + "'");
   std::optional<std::string> self = ResolveUrl(*url, *url);
   FUZZ_CHECK(self && *self == *url, "against itself: " + what);
   if (StartsWith(*url, "http://") || StartsWith(*url, "https://")) CheckHttpUrl(*url);

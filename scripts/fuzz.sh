@@ -58,9 +58,8 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(cd .. && pwd)} CCACHE_NOHASHDIR=1
   args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
-if [ "${CI:-}" = true ]; then
-  args+=(-DFORAGE_WERROR=ON)
-fi
+# No -Werror here: clang warns on other things than gcc, and the gcc build
+# (which compiles these targets too, for ctest's replays) is the gate.
 echo "== fuzz: building $BUILD_DIR (clang, libFuzzer, ASan + UBSan)"
 cmake "${args[@]}" >/dev/null
 nice -n 10 cmake --build "$BUILD_DIR" --target fuzz -j "$(nproc)"

@@ -80,8 +80,16 @@ declare -A dict=([selector]=css.dict [extract]=html.dict [decode]=html.dict [url
 
 export LSAN_OPTIONS="suppressions=$PWD/$fuzz_dir/lsan.supp"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Sets children_cpu to the CPU seconds (user + system) of the children this
+# shell has waited for. Not in $(...): a subshell has no children of its own.
+children_cpu() {
+  times >"$BUILD_DIR/.times"
+  children_cpu=$(tail -1 "$BUILD_DIR/.times" |
+    awk '{ for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } print t }')
+}
 failed=()
 summary=()
+total_cpu=0
 for t in "${targets[@]}"; do
   corpus=$BUILD_DIR/corpus/$t
   artifacts=$BUILD_DIR/artifacts/$t
@@ -98,7 +106,12 @@ for t in "${targets[@]}"; do
   [ -n "${dict[$t]:-}" ] && flags+=(-dict="$fuzz_dir/dict/${dict[$t]}")
   echo "== fuzz: $t for ${seconds}s (log: $log)"
   status=0
+  children_cpu
+  cpu_before=$children_cpu
   nice -n 15 "$BUILD_DIR/fuzz_$t" "${flags[@]}" "${inputs[@]}" >"$log" 2>&1 || status=$?
+  children_cpu
+  cpu=$(awk -v a="$children_cpu" -v b="$cpu_before" 'BEGIN { printf "%.0f", a - b }')
+  total_cpu=$((total_cpu + cpu))
   # The last status line ("#N DONE cov: C ft: F ... exec/s: E") and the final stats.
   line=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -114,13 +127,14 @@ for t in "${targets[@]}"; do
       "$log" | head -80 >&2 || tail -40 "$log" >&2
     ls -1 "$artifacts" >&2 || true
   fi
-  summary+=("$(printf '%-9s %12s %8s %7s %8s  %s' "$t" "${runs:-?}" "${eps:-?}" "${cov:-?}" \
-               "${ft:-?}" "$result")")
+  summary+=("$(printf '%-9s %6s %12s %8s %7s %8s  %s' "$t" "$cpu" "${runs:-?}" "${eps:-?}" \
+               "${cov:-?}" "${ft:-?}" "$result")")
 done
 
-echo "== fuzz summary (${seconds}s per target, nice 15; runs, exec/s, cov, ft)"
-printf '%-9s %12s %8s %7s %8s  %s\n' target runs exec/s cov ft result
+echo "== fuzz summary (${seconds}s per target at nice 15; cpu in seconds, user + system)"
+printf '%-9s %6s %12s %8s %7s %8s  %s\n' target cpu runs exec/s cov ft result
 printf '%s\n' "${summary[@]}"
+echo "total cpu: ${total_cpu} s"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: FAILED: ${failed[*]} (inputs in $BUILD_DIR/artifacts/)" >&2
   exit 1

@@ -25,11 +25,13 @@ namespace {
 constexpr std::string_view kStandardsPage = R"HTML(<!DOCTYPE html>
 <html lang="en"><head><title>T</title><base href="/b/"></head>
 <body class="Main x" id="top">
-<div id="d1" class="item a" data-n="1"><p>one <b>1</b></p><a href="/a?x=1" rel="NoFollow">A</a></div>
+<div id="d1" class="item a" data-n="1"><p>one <b>1</b></p>
+<a href="/a?x=1" rel="NoFollow">A</a></div>
 <div id="d2" class="item b" lang="fr-CA"><p></p><img src="i.png" alt=""><span>2.50 €</span></div>
 <ul><li>a</li><li class="odd">b</li><li>c</li><li hidden>d</li><!-- c --><li>e</li></ul>
 <table><tr><td>1</td><td>2</td></tr><tr><th scope="row">h</th></tr></table>
-<form><input type="CHECKBOX" checked disabled><input required><select><option selected>o</option></select>
+<form><input type="CHECKBOX" checked disabled><input required>
+<select><option selected>o</option></select>
 <textarea readonly>t</textarea><button disabled>b</button></form>
 <svg><circle r="1"/></svg><my-widget>w</my-widget><template><p>t</p></template>
 </body></html>)HTML";

@@ -163,8 +163,14 @@ void SplitPathQueryFragment(std::string_view s, Url* url) {
   url->path = std::string(s);
 }
 
-// Forbidden host code points: a host containing one is a parse failure.
+// Forbidden host code points: a host containing one is a parse failure. An
+// IPv6 host is "[...]" of hex digits, ':' and '.' only.
 bool IsValidHost(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return false;
+    return host.substr(1, host.size() - 2).find_first_not_of("0123456789abcdefABCDEF:.") ==
+           std::string_view::npos;
+  }
   for (char c : host) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == '#' || c == '/' || c == ':' || c == '<' ||
         c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' || c == ']' || c == '^' ||
@@ -205,7 +211,7 @@ bool ParseAuthority(std::string_view authority, Url* url) {
     if (url->port == DefaultPort(url->scheme)) url->port.clear();
   }
   if (host.empty() && IsSpecial(url->scheme) && url->scheme != "file") return false;
-  if (!host.empty() && host.front() != '[' && !IsValidHost(host)) return false;
+  if (!IsValidHost(host)) return false;
   url->host = IsSpecial(url->scheme) ? AsciiLowered(host) : std::string(host);
   return true;
 }
@@ -254,6 +260,9 @@ std::string Serialize(Url url) {
   if (HasOpaquePath(url)) {
     out += PercentEncoded(url.path, EncodeSet::kC0Control);
   } else {
+    // Without an authority, a path starting "//" would read as one: the URL
+    // Standard writes "/." before it ("foo:/.//x" stays so).
+    if (!url.has_authority && url.path.substr(0, 2) == "//") out += "/.";
     out += PercentEncoded(url.path, EncodeSet::kPath);
   }
   if (url.query) {

@@ -249,8 +249,8 @@ bool SelectorParser::SkipListItem() {
       std::string ignored;
       if (!lexer_.ConsumeString(pos_, &ignored)) return false;
       continue;
-    } else if (c == '\\') {
-      ++pos_;
+    } else if (c == '\\' && pos_ + 1 < text_.size()) {
+      ++pos_;  // the escaped character; a trailing backslash escapes nothing
     }
     ++pos_;
   }

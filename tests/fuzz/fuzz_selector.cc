@@ -66,11 +66,6 @@ void CheckError(const Error& error, std::string_view text) {
   FUZZ_CHECK(error.message.rfind("selector '", 0) == 0, error.message);
   long long pos = ErrorPosition(error.message);
   long long last = static_cast<long long>(text.size());
-  // KNOWN (reported, issue 11; pending/selector/trailing-backslash-position):
-  // SelectorParser::SkipListItem steps past a trailing backslash, so the
-  // "expected ')'" error names position size + 1. Remove this exception, and
-  // move the reproducer to regressions/selector/, when it is fixed.
-  if (!text.empty() && text.back() == '\\') ++last;
   FUZZ_CHECK(pos <= last, error.message);
 }
 

@@ -1,5 +1,7 @@
 #include "parser/arena.h"
 
+#include "parser/cpu_budget.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <new>
@@ -102,7 +104,14 @@ void Arena::Reset() {
 }
 
 void* Arena::GumboAllocate(void* arena, size_t size) {
-  return static_cast<Arena*>(arena)->Allocate(size);
+  auto* a = static_cast<Arena*>(arena);
+  // Gumbo allocates for every token and node, so a parse that overruns the
+  // page's CPU budget (Gumbo is quadratic in some nestings) is abandoned
+  // here. Only Gumbo's C frames lie between this call and the setjmp in
+  // HtmlDocument::Parse (no destructor is skipped), and all Gumbo built is
+  // in this arena, which the document's owner resets.
+  if (a->escape_ != nullptr && CpuBudgetSpent()) std::longjmp(*a->escape_, 1);
+  return a->Allocate(size);
 }
 
 void Arena::GumboDeallocate(void* arena, void* p) { static_cast<Arena*>(arena)->Deallocate(p); }

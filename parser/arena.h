@@ -12,6 +12,7 @@
 // One arena serves one document at a time; a worker keeps one and reuses its
 // chunks from page to page. Not thread-safe.
 
+#include <csetjmp>
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -52,6 +53,11 @@ class Arena {
   // would have leaked, or still holds in its tree.
   size_t live_allocations() const { return live_; }
 
+  // While set, GumboAllocate abandons the parse under way (longjmp to
+  // `escape`) once the calling thread's CPU budget (cpu_budget.h) is spent.
+  // HtmlDocument::Parse sets it around Gumbo's call; null: never.
+  void set_escape(std::jmp_buf* escape) { escape_ = escape; }
+
   // The GumboOptions callbacks; `arena` is the Arena.
   static void* GumboAllocate(void* arena, size_t size);
   static void GumboDeallocate(void* arena, void* p);
@@ -75,6 +81,7 @@ class Arena {
   size_t in_use_ = 0;
   size_t reserved_ = 0;
   size_t live_ = 0;
+  std::jmp_buf* escape_ = nullptr;
 };
 
 }  // namespace forage::parser

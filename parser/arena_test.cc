@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include "parser/cpu_budget.h"
 #include "parser/html_document.h"
+#include "parser/selector.h"
 
 namespace forage::parser {
 namespace {
@@ -97,6 +99,33 @@ TEST_CASE("the leak page, parsed again and again in one arena, holds no more mem
     CHECK(arena.live_allocations() == 0);
     if (i == 0) reserved_after_first = arena.bytes_reserved();
     CHECK(arena.bytes_reserved() == reserved_after_first);
+  }
+}
+
+TEST_CASE("under a spent CPU budget Gumbo's parse is abandoned; the arena takes what it built") {
+  // 20,000 unclosed <div>s: Gumbo walks its whole stack of open elements for
+  // each one (quadratic), the case --page-cpu-limit must cut short.
+  std::string nested = "<p>ok</p>";
+  for (int i = 0; i < 20'000; ++i) nested += "<div>";
+  Arena arena;
+  int asked = 0;
+  {
+    ScopedCpuBudget budget([&asked] { return ++asked >= 3; });  // spent at its 3rd check
+    HtmlDocument doc = HtmlDocument::Parse(nested, &arena);
+    CHECK(doc.abandoned());
+    CHECK(budget.spent());
+    CHECK(asked == 3);  // not asked again once spent: the parse stopped there
+    CHECK(arena.bytes_in_use() > 0);
+  }
+  CHECK(arena.bytes_in_use() == 0);  // reset by the document, Gumbo's state included
+  CHECK(arena.live_allocations() == 0);
+
+  SUBCASE("the same arena parses the next page whole, and without a budget nothing is cut") {
+    HtmlDocument doc = HtmlDocument::Parse(nested, &arena);
+    REQUIRE_FALSE(doc.abandoned());
+    std::vector<const GumboNode*> found;
+    Selector::Compile("p")->SelectAll(doc.document(), &found);
+    CHECK(found.size() == 1);
   }
 }
 

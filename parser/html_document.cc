@@ -1,11 +1,31 @@
 #include "parser/html_document.h"
 
 #include <cassert>
+#include <csetjmp>
 #include <utility>
 
 #include <gumbo.h>
 
 namespace forage::parser {
+namespace {
+
+// Gumbo's parse, which the arena's allocator abandons (longjmp) once the
+// calling thread's CPU budget is spent; null then. As setjmp requires, no
+// object with a destructor lives in this frame, and nothing set after setjmp
+// is read after the jump.
+GumboOutput* ParseOrAbandon(const GumboOptions* options, const std::string* body, Arena* arena) {
+  std::jmp_buf escape;
+  if (setjmp(escape) != 0) {
+    arena->set_escape(nullptr);
+    return nullptr;
+  }
+  arena->set_escape(&escape);
+  GumboOutput* output = gumbo_parse_with_options(options, body->data(), body->size());
+  arena->set_escape(nullptr);
+  return output;
+}
+
+}  // namespace
 
 HtmlDocument HtmlDocument::Parse(std::string body, Arena* arena) {
   HtmlDocument doc;
@@ -25,9 +45,9 @@ HtmlDocument HtmlDocument::Parse(std::string body, Arena* arena) {
   options.max_errors = 0;
   // Never gumbo_destroy_output: the arena's Reset frees the tree, leaks
   // included, without Gumbo's recursive walk.
-  doc.output_ = gumbo_parse_with_options(&options, doc.body_->data(), doc.body_->size());
-  // Gumbo returns null only if its allocator fails, and the arena aborts.
-  assert(doc.output_ != nullptr);
+  // Null only when a CPU budget ran out (abandoned()): Gumbo returns null
+  // only if its allocator fails, and the arena aborts instead.
+  doc.output_ = ParseOrAbandon(&options, doc.body_.get(), arena);
   return doc;
 }
 

@@ -21,7 +21,9 @@ namespace forage::parser {
 class HtmlDocument {
  public:
   // Parses `body` as UTF-8 HTML. Never fails: like a browser, Gumbo builds a
-  // tree from any input, broken markup and binary garbage included.
+  // tree from any input, broken markup and binary garbage included. Under a
+  // ScopedCpuBudget (cpu_budget.h) the parse is abandoned once the budget is
+  // spent (see abandoned()).
   //
   // With `arena`, the tree is built there; the arena must be empty (no other
   // document in it) and outlive the document, which resets it when
@@ -40,6 +42,11 @@ class HtmlDocument {
   HtmlDocument(HtmlDocument&&) noexcept;
   HtmlDocument& operator=(HtmlDocument&&) noexcept;
   ~HtmlDocument();
+
+  // The parse ran out of the calling thread's CPU budget (cpu_budget.h) and
+  // was abandoned: there is no tree, and nothing below may be asked but
+  // body() and the encoding. Never true without a budget.
+  bool abandoned() const { return output_ == nullptr; }
 
   // The document node (GUMBO_NODE_DOCUMENT): the scope for document-wide
   // selection, so that `html` itself can match.

@@ -66,12 +66,15 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
   double start = ThreadCpuSeconds();
   if (!job.parsed) {
     if (before_parse_) before_parse_(job.url);
-    auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type, &arena_);
     if (page_cpu_limit_s_ > 0) {
+      // Parse and extraction both count: Gumbo's parse is abandoned from its
+      // allocator once the budget is spent (it is quadratic in some
+      // nestings), extraction stops at its next check.
       const double deadline = start + page_cpu_limit_s_;
-      bool spent = ThreadCpuSeconds() > deadline;  // the parse alone took it all
+      parser::ScopedCpuBudget budget([deadline] { return ThreadCpuSeconds() > deadline; });
+      auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type, &arena_);
+      bool spent = doc.abandoned() || budget.spent();
       if (!spent) {
-        parser::ScopedCpuBudget budget([deadline] { return ThreadCpuSeconds() > deadline; });
         parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
         spent = budget.spent();
         if (!spent) {
@@ -83,12 +86,14 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
         job.out.failure = "too slow";
         job.burn_left_s = 0;
       }
+      job.out.encoding = std::string(doc.encoding());
     } else {
+      auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type, &arena_);
       parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
       job.out.records = std::move(extracted.records);
       job.out.dropped = extracted.dropped;
+      job.out.encoding = std::string(doc.encoding());
     }
-    job.out.encoding = std::string(doc.encoding());
     job.body = std::string();
     job.parsed = true;
   }

@@ -62,6 +62,12 @@ constexpr std::array kKeys = {
     Key{"follow", "--follow", Kind::kString},
     Key{"detail_items", "--detail-items", Kind::kString},
     Key{"depth", "--depth", Kind::kInteger},
+    Key{"next", "--next", Kind::kString},
+    Key{"crawl", "--crawl", Kind::kBool},
+    Key{"scope", "--scope", Kind::kString},
+    Key{"allow", "--allow", Kind::kStrings},
+    Key{"deny", "--deny", Kind::kStrings},
+    Key{"max_pages", "--max-pages", Kind::kInteger},
 };
 
 std::string_view KindName(Kind k) {

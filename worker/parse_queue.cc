@@ -8,6 +8,30 @@
 #include "worker/cpu_clock.h"
 
 namespace forage::worker {
+namespace {
+
+// Every value of every field of the link rules' records: a list (`all`)
+// gives its items, a plain value itself; missing values are skipped.
+std::vector<std::string> ExtractLinks(const parser::HtmlDocument& doc, const parser::Rules& rules,
+                                      const std::string& url) {
+  std::vector<std::string> links;
+  parser::ExtractResult found = parser::Extract(doc, rules, url);
+  for (const parser::Record& r : found.records) {
+    for (size_t i = 0; i < r.values.size(); ++i) {
+      if (!r.values[i]) continue;
+      if (rules.formats()[i] == parser::ValueFormat::kList) {
+        for (auto& item : parser::ListItems(*r.values[i])) {
+          if (item) links.push_back(std::move(*item));
+        }
+      } else {
+        links.push_back(*r.values[i]);
+      }
+    }
+  }
+  return links;
+}
+
+}  // namespace
 
 ParseQueue::ParseQueue(const parser::Rules* rules, double cpu_burn_s, double slice_s,
                        DoneFn on_done)
@@ -87,6 +111,9 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
       parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
       job.out.records = std::move(extracted.records);
       job.out.dropped = extracted.dropped;
+    }
+    if (link_rules_ != nullptr && job.out.failure.empty()) {
+      job.out.links = ExtractLinks(doc, *link_rules_, job.url);
     }
     job.out.encoding = std::string(doc.encoding());
     job.body = std::string();

@@ -197,9 +197,9 @@ long StoredPages(const std::string& state) {
 
 TEST_CASE("kill -9 of a crawl once a start URL is stored, then --resume: every record once") {
   // Slow answers, one at a time: the chain (root 0, leased first) takes
-  // 0.7 s, the graph 1.2 s more; the first checkpoint (at 1 s) stores the
+  // 1.4 s, the graph 2.4 s more; a checkpoint (one a second) stores the
   // chain and the kill comes while the graph is under way.
-  Fixture fx({"--delay", "100", "--max-inflight", "1"});
+  Fixture fx({"--delay", "200", "--max-inflight", "1"});
   std::string dir = TempDir("crawl_resume");
   std::string out = dir + "/out.jsonl";
   auto job = [&](const std::string& output) {

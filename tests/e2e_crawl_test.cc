@@ -115,6 +115,41 @@ TEST_CASE("--crawl: every reachable in-scope page once, never the other host or 
   CHECK(Names(r.out).front() == "index");
 }
 
+TEST_CASE("--crawl --scope: any reaches the other host, domain does not") {
+  Fixture fx;
+  // localhost:PORT is the fixture again, under another host name.
+  auto any = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--scope", "any"}));
+  INFO(any.err);
+  REQUIRE(any.exit_code == 0);
+  auto expected = kGraph;
+  expected["/crawl/graph/offhost"] = 1;
+  CHECK(Paths(fx) == expected);
+  fx.Get("__reset");
+  auto domain =
+      RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--scope", "domain"}));
+  REQUIRE(domain.exit_code == 0);
+  CHECK(Paths(fx) == kGraph);
+}
+
+TEST_CASE("--crawl: a worker that dies on a page loses no link and writes no record twice") {
+  Fixture fx;
+  auto argv = Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--workers", "2",
+                       "--report", "-"});
+  argv[0] = ForageTestHooksBin();
+  auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/crawl/graph/c"}});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 1);  // a page failed
+  // c kills every worker that parses it: it fails, and what only it links
+  // (e, then deep) is never found. Everything else is written exactly once,
+  // whatever the dead workers held.
+  CHECK(Set(Names(r.out)) ==
+        Set({"index", "a", "b", "area", "q?x=1", "q?x=2", "p1", "p2"}));
+  auto paths = Paths(fx);
+  CHECK(paths.count("/crawl/graph/e") == 0);
+  CHECK(paths.count("/crawl/graph/deep") == 0);
+  CHECK(paths["/crawl/graph/c"] == 2);
+}
+
 TEST_CASE("--crawl --depth and --max-pages fetch exact counts") {
   Fixture fx;
   auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--depth", "1",

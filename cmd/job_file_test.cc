@@ -123,6 +123,22 @@ name = "h2"
   REQUIRE(inv2.has_value());
   CHECK(inv2->config.next == "a.next::attr(href)");
   CHECK(inv2->config.start_urls == std::vector<std::string>{"http://h/start"});
+  std::string list = WriteJob("urls", R"TOML(
+url = ["http://h/a", "http://h/b"]
+items = "li"
+[fields]
+name = "h2"
+)TOML");
+  std::vector<const char*> argv3 = {"forage", "run", list.c_str()};
+  auto inv3 = ParseArgs(static_cast<int>(argv3.size()), argv3.data());
+  REQUIRE(inv3.has_value());
+  CHECK(inv3->config.start_urls == std::vector<std::string>{"http://h/a", "http://h/b"});
+  std::string bad = WriteJob("badurl", "url = 7\nitems = \"li\"\n[fields]\nname = \"h2\"\n");
+  std::vector<const char*> argv4 = {"forage", "run", bad.c_str()};
+  auto inv4 = ParseArgs(static_cast<int>(argv4.size()), argv4.data());
+  REQUIRE_FALSE(inv4.has_value());
+  CHECK(inv4.error().message.find("'url' must be a string or an array of strings") !=
+        std::string::npos);
 }
 
 TEST_CASE("a job file's NaN, infinite or overflowing values are refused like the flags'") {

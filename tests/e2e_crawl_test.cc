@@ -71,7 +71,7 @@ TEST_CASE("--url without {page} fetches that page; repeated --url fetches each, 
 TEST_CASE("--next: a chain of 7 pages gives its records in chain order, each page once") {
   Fixture fx;
   auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/chain/1", "--next",
-                               "a.next::attr(href)", "--workers", "2", "--report", "-"}));
+                               "a.next::attr(href)", "--workers", "2"}));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   // Relative, absolute with a fragment, and dot-segment links alike.
@@ -104,7 +104,7 @@ TEST_CASE("--next: a cycle ends at the first page seen again; --max-pages ends a
 TEST_CASE("--crawl: every reachable in-scope page once, never the other host or non-http links") {
   Fixture fx;
   auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--workers", "2",
-                               "--concurrency", "8", "--report", "-"}));
+                               "--concurrency", "8"}));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   // localhost:PORT/crawl/graph/offhost is the same server under another
@@ -133,8 +133,7 @@ TEST_CASE("--crawl --scope: any reaches the other host, domain does not") {
 
 TEST_CASE("--crawl: a worker that dies on a page loses no link and writes no record twice") {
   Fixture fx;
-  auto argv = Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--workers", "2",
-                       "--report", "-"});
+  auto argv = Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--workers", "2"});
   argv[0] = ForageTestHooksBin();
   auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/crawl/graph/c"}});
   INFO(r.err);

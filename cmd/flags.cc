@@ -25,7 +25,8 @@ const std::vector<std::string>& KnownFlags() {
       "--rate", "--delay", "--retries",
       "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",
       "--state", "--resume", "--force", "--overwrite", "--append", "--key", "--follow", "--detail-items", "--detail-field",
-      "--depth",   "--chunking",    "--user-agent", "--output", "--report",
+      "--depth",   "--next", "--crawl", "--scope", "--allow", "--deny", "--max-pages",
+      "--chunking",    "--user-agent", "--output", "--report",
       "--quiet",   "--help",     "--version"};
   return flags;
 }
@@ -62,6 +63,8 @@ struct RawRun {
   std::string max_body = "16";
   std::string page_cpu_limit = "10s";
   std::string worker_max_rss;  // empty: the engine's default
+  std::vector<std::string> urls;  // --url, repeatable
+  int depth = -1;                 // -1: not given
 };
 
 void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
@@ -69,7 +72,10 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   // last value: the command line overrides the file.
   run->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   run->add_option("job", raw->job_file, "job file (TOML); flags given here override it");
-  run->add_option("--url", c->url_template, "URL template with {page}");
+  run->add_option("--url", raw->urls,
+                  "a start URL (repeatable), or one URL template with {page} and --pages")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   run->add_option("--pages", c->pages, "pages: 1-48, or 1-10,15,20-30");
   run->add_option("--urls", c->urls_file, "file with one URL a line (instead of --url/--pages)");
   run->add_option("--items", c->items, "CSS selector: one record per match");
@@ -82,7 +88,19 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--detail-field", raw->detail_fields, "NAME=SELECTOR on followed pages (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
-  run->add_option("--depth", c->depth, "levels of links to follow (1)");
+  run->add_option("--depth", raw->depth,
+                  "levels of links to follow (--follow: 1; --next/--crawl: no limit)");
+  run->add_option("--next", c->next,
+                  "pagination: each page's next link, e.g. 'a.next::attr(href)'");
+  run->add_flag("--crawl", c->crawl, "follow every in-scope <a href>/<area href> link");
+  run->add_option("--scope", c->scope, "--crawl: host (default), domain or any");
+  run->add_option("--allow", c->allow, "--crawl/--next: only URLs matching this RE2 (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  run->add_option("--deny", c->deny, "--crawl/--next: never URLs matching this RE2 (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  run->add_option("--max-pages", c->max_pages, "--crawl/--next: fetch at most N pages in all");
   run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
   run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
   run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)");
@@ -168,6 +186,65 @@ Status ParseFields(const std::vector<std::string>& flags, std::vector<engine::Fi
       return Err(ErrorCode::kInvalidArgument, "--field '{}': expected NAME=SELECTOR", f);
     }
     out->push_back(engine::FieldRule{f.substr(0, eq), f.substr(eq + 1)});
+  }
+  return OkStatus();
+}
+
+// --url: one template with {page} (and --pages), or start URLs; --urls
+// FILE instead. Then the discovery flags (--next, --crawl and their limits).
+Status FinishUrls(const RawRun& raw, engine::Config* c) {
+  const bool templated = raw.urls.size() == 1 && raw.urls[0].find("{page}") != std::string::npos;
+  if (c->urls_file.empty()) {
+    if (raw.urls.empty()) return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE)");
+    if (templated) {
+      c->url_template = raw.urls[0];
+      if (c->pages.empty()) {
+        return Err(ErrorCode::kInvalidArgument, "--pages is required with --url");
+      }
+    } else {
+      for (const auto& u : raw.urls) {
+        if (u.find("{page}") != std::string::npos) {
+          return Err(ErrorCode::kInvalidArgument,
+                     "--url '{}': a {{page}} template cannot be combined with other --url", u);
+        }
+      }
+      if (!c->pages.empty()) {
+        return Err(ErrorCode::kInvalidArgument,
+                   "url '{}' has no {{page}} placeholder: --pages only makes sense with a "
+                   "{{page}} template in --url (to fetch a list of URLs, give --url once for "
+                   "each, or --urls FILE)",
+                   raw.urls[0]);
+      }
+      c->start_urls = raw.urls;
+    }
+  } else if (!raw.urls.empty() || !c->pages.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "--urls cannot be combined with --url/--pages");
+  }
+  if (raw.depth != -1) {
+    if (raw.depth < 0) return Err(ErrorCode::kInvalidArgument, "--depth {} must be 0 or more", raw.depth);
+    c->depth = raw.depth;
+    c->max_depth = raw.depth;
+  }
+  const bool discover = c->crawl || !c->next.empty();
+  if (c->crawl && !c->next.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "--next and --crawl cannot be combined");
+  }
+  if (discover && !c->follow.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "--follow cannot be combined with --{}",
+               c->crawl ? "crawl" : "next");
+  }
+  if (!discover) {
+    for (const char* f : {"--scope", "--allow", "--deny", "--max-pages"}) {
+      bool given = (f == std::string_view("--scope") && c->scope != "host") ||
+                   (f == std::string_view("--allow") && !c->allow.empty()) ||
+                   (f == std::string_view("--deny") && !c->deny.empty()) ||
+                   (f == std::string_view("--max-pages") && c->max_pages != 0);
+      if (given) return Err(ErrorCode::kInvalidArgument, "{} needs --crawl or --next", f);
+    }
+  }
+  if (c->scope != "host" && c->scope != "domain" && c->scope != "any") {
+    return Err(ErrorCode::kInvalidArgument, "--scope '{}': expected host, domain or any",
+               c->scope);
   }
   return OkStatus();
 }
@@ -258,12 +335,7 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
     return Err(ErrorCode::kInvalidArgument, "--chunking '{}': expected dynamic or static",
                raw.chunking);
   }
-  if (c->urls_file.empty()) {
-    if (c->url_template.empty()) return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE)");
-    if (c->pages.empty()) return Err(ErrorCode::kInvalidArgument, "--pages is required with --url");
-  } else if (!c->url_template.empty() || !c->pages.empty()) {
-    return Err(ErrorCode::kInvalidArgument, "--urls cannot be combined with --url/--pages");
-  }
+  if (auto st = FinishUrls(raw, c); !st) return st;
   if (c->items.empty()) return Err(ErrorCode::kInvalidArgument, "--items is required");
   if (c->fields.empty()) {
     return Err(ErrorCode::kInvalidArgument, "at least one --field NAME=SELECTOR is required");
@@ -290,7 +362,8 @@ std::vector<std::string> MergeJobArgs(std::vector<std::string> file_args,
     std::string_view alias;  // another spelling on the command line
   };
   for (const Repeatable& r : {Repeatable{"--field", "--field"}, Repeatable{"--header", "-H"},
-                              Repeatable{"--key", "--key"},
+                              Repeatable{"--key", "--key"}, Repeatable{"--url", "--url"},
+                              Repeatable{"--allow", "--allow"}, Repeatable{"--deny", "--deny"},
                               Repeatable{"--detail-field", "--detail-field"}}) {
     bool on_cli = std::any_of(cli_args.begin(), cli_args.end(), [&](const std::string& a) {
       return a == r.flag || a == r.alias || a.rfind(std::string(r.flag) + "=", 0) == 0;

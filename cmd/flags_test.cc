@@ -37,6 +37,46 @@ TEST_CASE("run flags fill the config") {
   CHECK(c.chunking == engine::Chunking::kStatic);
 }
 
+TEST_CASE("--url: one template with --pages, or start URLs (repeatable) without --pages") {
+  auto t = Parse({"run", "--url", "http://h/{page}", "--pages", "1-2", "--items", "li", "--field",
+                  "a=b"});
+  REQUIRE(t.has_value());
+  CHECK(t->config.url_template == "http://h/{page}");
+  CHECK(t->config.start_urls.empty());
+  auto s = Parse({"run", "--url", "http://h/a", "--url", "http://h/b", "--items", "li", "--field",
+                  "a=b", "--crawl", "--scope", "domain", "--allow", "x", "--allow", "y",
+                  "--deny", "z", "--depth", "3", "--max-pages", "9"});
+  REQUIRE(s.has_value());
+  const auto& c = s->config;
+  CHECK(c.url_template.empty());
+  CHECK(c.start_urls == std::vector<std::string>{"http://h/a", "http://h/b"});
+  CHECK(c.crawl);
+  CHECK(c.scope == "domain");
+  CHECK(c.allow == std::vector<std::string>{"x", "y"});
+  CHECK(c.deny == std::vector<std::string>{"z"});
+  CHECK(c.max_depth == 3);
+  CHECK(c.max_pages == 9);
+  auto n = Parse({"run", "--url", "http://h/a", "--items", "li", "--field", "a=b", "--next",
+                  "a.next::attr(href)"});
+  REQUIRE(n.has_value());
+  CHECK(n->config.next == "a.next::attr(href)");
+  CHECK(n->config.max_depth == -1);  // no limit unless given
+  auto p = Parse({"run", "--url", "http://h/a", "--pages", "1-3", "--items", "li", "--field",
+                  "a=b"});
+  REQUIRE_FALSE(p.has_value());
+  CHECK(p.error().message.find("--pages only makes sense with a {page} template") !=
+        std::string::npos);
+  CHECK(p.error().message.find("--urls FILE") != std::string::npos);
+  auto mixed = Parse({"run", "--url", "http://h/{page}", "--url", "http://h/a", "--items", "li",
+                      "--field", "a=b"});
+  REQUIRE_FALSE(mixed.has_value());
+  CHECK(mixed.error().message.find("cannot be combined with other --url") != std::string::npos);
+  auto lone = Parse({"run", "--url", "http://h/a", "--items", "li", "--field", "a=b",
+                     "--deny", "x"});
+  REQUIRE_FALSE(lone.has_value());
+  CHECK(lone.error().message == "--deny needs --crawl or --next");
+}
+
 TEST_CASE("workers: auto, 0 and numbers, anything else is an error") {
   auto base = std::vector<const char*>{"run", "--url", "http://h/{page}", "--pages", "1",
                                        "--items", "li", "--field", "a=b", "--workers"};

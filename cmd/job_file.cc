@@ -16,6 +16,7 @@ enum class Kind {
   kBool,         // true / false: the flag is given or not
   kIntOrString,  // workers = 4 / "auto"; pages = 7 / "1-48"
   kStrings,      // an array of strings: the flag once per element
+  kStringOrStrings,  // url = "..." or url = ["...", "..."]
 };
 
 struct Key {
@@ -26,7 +27,7 @@ struct Key {
 
 // Every flag of `forage run` that a job file may set.
 constexpr std::array kKeys = {
-    Key{"url", "--url", Kind::kString},
+    Key{"url", "--url", Kind::kStringOrStrings},
     Key{"pages", "--pages", Kind::kIntOrString},
     Key{"urls", "--urls", Kind::kString},
     Key{"items", "--items", Kind::kString},
@@ -62,6 +63,12 @@ constexpr std::array kKeys = {
     Key{"follow", "--follow", Kind::kString},
     Key{"detail_items", "--detail-items", Kind::kString},
     Key{"depth", "--depth", Kind::kInteger},
+    Key{"next", "--next", Kind::kString},
+    Key{"crawl", "--crawl", Kind::kBool},
+    Key{"scope", "--scope", Kind::kString},
+    Key{"allow", "--allow", Kind::kStrings},
+    Key{"deny", "--deny", Kind::kStrings},
+    Key{"max_pages", "--max-pages", Kind::kInteger},
 };
 
 std::string_view KindName(Kind k) {
@@ -72,6 +79,7 @@ std::string_view KindName(Kind k) {
     case Kind::kBool: return "true or false";
     case Kind::kIntOrString: return "a number or a string";
     case Kind::kStrings: return "an array of strings";
+    case Kind::kStringOrStrings: return "a string or an array of strings";
   }
   return "";
 }
@@ -119,6 +127,12 @@ Status AppendKey(const std::string& path, const Key& key, const toml::node& node
         return WrongType(path, key.key, node, key.kind);
       }
       return OkStatus();
+    case Kind::kStringOrStrings:
+      if (node.is_string()) {
+        add(*node.value<std::string>());
+        return OkStatus();
+      }
+      [[fallthrough]];
     case Kind::kStrings: {
       const toml::array* arr = node.as_array();
       if (arr == nullptr) return WrongType(path, key.key, node, key.kind);

@@ -87,6 +87,60 @@ price = ".price"
   CHECK(inv->config.fields[0].name == "title");
 }
 
+TEST_CASE("next, crawl, scope, allow, deny and max_pages keys") {
+  std::string path = WriteJob("crawl", R"TOML(
+url = "http://h/start"
+items = "li"
+crawl = true
+scope = "any"
+allow = ["/a", "/b"]
+deny = ["/c"]
+max_pages = 40
+depth = 2
+[fields]
+name = "h2"
+)TOML");
+  std::vector<const char*> argv = {"forage", "run", path.c_str(), "--url", "http://h/other"};
+  auto inv = ParseArgs(static_cast<int>(argv.size()), argv.data());
+  REQUIRE(inv.has_value());
+  const auto& c = inv->config;
+  CHECK(c.start_urls == std::vector<std::string>{"http://h/other"});  // the flag replaces the file's
+  CHECK(c.crawl);
+  CHECK(c.scope == "any");
+  CHECK(c.allow == std::vector<std::string>{"/a", "/b"});
+  CHECK(c.deny == std::vector<std::string>{"/c"});
+  CHECK(c.max_pages == 40);
+  CHECK(c.max_depth == 2);
+  std::string next = WriteJob("next", R"TOML(
+url = "http://h/start"
+items = "li"
+next = "a.next::attr(href)"
+[fields]
+name = "h2"
+)TOML");
+  std::vector<const char*> argv2 = {"forage", "run", next.c_str()};
+  auto inv2 = ParseArgs(static_cast<int>(argv2.size()), argv2.data());
+  REQUIRE(inv2.has_value());
+  CHECK(inv2->config.next == "a.next::attr(href)");
+  CHECK(inv2->config.start_urls == std::vector<std::string>{"http://h/start"});
+  std::string list = WriteJob("urls", R"TOML(
+url = ["http://h/a", "http://h/b"]
+items = "li"
+[fields]
+name = "h2"
+)TOML");
+  std::vector<const char*> argv3 = {"forage", "run", list.c_str()};
+  auto inv3 = ParseArgs(static_cast<int>(argv3.size()), argv3.data());
+  REQUIRE(inv3.has_value());
+  CHECK(inv3->config.start_urls == std::vector<std::string>{"http://h/a", "http://h/b"});
+  std::string bad = WriteJob("badurl", "url = 7\nitems = \"li\"\n[fields]\nname = \"h2\"\n");
+  std::vector<const char*> argv4 = {"forage", "run", bad.c_str()};
+  auto inv4 = ParseArgs(static_cast<int>(argv4.size()), argv4.data());
+  REQUIRE_FALSE(inv4.has_value());
+  CHECK(inv4.error().message.find("'url' must be a string or an array of strings") !=
+        std::string::npos);
+}
+
 TEST_CASE("a job file's NaN, infinite or overflowing values are refused like the flags'") {
   const std::string head =
       "url = \"http://h/{page}\"\npages = \"1\"\nitems = \"li\"\n";

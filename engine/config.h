@@ -21,6 +21,8 @@ struct Config {
   std::string url_template;
   std::string pages;  // "1-48", "1-10,15,20-30"
   std::string urls_file;
+  // Start URLs without {page} (--url given once without {page}, or repeated).
+  std::vector<std::string> start_urls;
   uint64_t limit_pages = 0;  // only the first N pages of the plan (forage tune); 0 = all
 
   // What to extract.
@@ -36,6 +38,18 @@ struct Config {
   std::string detail_items = ":root";
   std::vector<FieldRule> detail_fields;
   int depth = 1;
+
+  // Discovery (engine/crawl): --next follows one next link a page (the chain
+  // is one root); --crawl follows every in-scope <a>/<area> link. `max_depth`
+  // (-1 = none) and `max_pages` (0 = none) bound both; --allow/--deny are RE2
+  // patterns matched against the absolute URL.
+  std::string next;
+  bool crawl = false;
+  std::string scope = "host";  // host | domain | any
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  int max_depth = -1;
+  uint64_t max_pages = 0;
 
   // How.
   int workers = -1;  // -1 = auto (usable cores), 0 = in-process

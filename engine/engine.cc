@@ -8,11 +8,13 @@
 #include <memory>
 #include <optional>
 
+#include "engine/crawl.h"
 #include "engine/master.h"
 #include "engine/plan.h"
 #include "engine/store.h"
 #include "engine/supervisor.h"
 #include "parser/extract.h"
+#include "parser/field_spec.h"
 #include "worker/cpu_clock.h"
 #include "worker/memory.h"
 #include "worker/worker.h"
@@ -32,6 +34,7 @@ constexpr const char* kFollowColumn = "\x01follow";
 struct JobRules {
   parser::Rules list;                   // the job's items and fields (+ the link column)
   std::optional<parser::Rules> detail;  // --follow: the detail pages'
+  std::optional<parser::Rules> links;   // --next / --crawl: a page's links
   std::vector<std::string> names;       // output columns
   std::vector<parser::ValueFormat> formats;
 };
@@ -61,7 +64,25 @@ Result<JobRules> CompileJobRules(const Config& config) {
     }
     return list.error();
   }
-  JobRules out{std::move(*list), std::nullopt, {}, {}};
+  JobRules out{std::move(*list), std::nullopt, std::nullopt, {}, {}};
+  if (config.crawl || !config.next.empty()) {
+    if (auto st = CheckDiscoveryFlags(config); !st) return st.error();
+    std::vector<parser::FieldSpec> link_fields;
+    if (config.crawl) {
+      link_fields.push_back(parser::FieldSpec{"a", "a[href]::attr(href) | url | all"});
+      link_fields.push_back(parser::FieldSpec{"area", "area[href]::attr(href) | url | all"});
+    } else {
+      auto next = parser::ParseFieldText("next", config.next);  // checked above
+      link_fields.push_back(
+          parser::FieldSpec{"next", next && next->options.url ? config.next : config.next + " | url"});
+    }
+    auto links = parser::CompileRules(":root", link_fields);
+    if (!links) {
+      return Err(ErrorCode::kInvalidArgument, "--next '{}': {}", config.next,
+                 links.error().message);
+    }
+    out.links = std::move(*links);
+  }
   const size_t own = config.fields.size();
   out.names.assign(out.list.field_names().begin(), out.list.field_names().begin() + own);
   out.formats.assign(out.list.formats().begin(), out.list.formats().begin() + own);
@@ -154,6 +175,15 @@ std::string Fingerprint(const Config& c, const Plan& plan) {
     mix(f.selector);
   }
   mix(std::to_string(c.depth));
+  if (c.crawl || !c.next.empty()) {  // the pages a run finds, and what it may find
+    mix(c.crawl ? "crawl" : "next");
+    mix(c.next);
+    mix(c.scope);
+    for (const auto& a : c.allow) mix("allow " + a);
+    for (const auto& d : c.deny) mix("deny " + d);
+    mix(std::to_string(c.max_depth));
+    mix(std::to_string(c.max_pages));
+  }
   return fmt::format("{:016x}-{}", h, plan.size());
 }
 
@@ -229,6 +259,7 @@ Result<Summary> Run(const Config& input) {
 
   worker::WorkerConfig worker_config = MakeWorkerConfig(config, &rules->list);
   if (rules->detail) worker_config.detail_rules = &*rules->detail;
+  if (rules->links) worker_config.link_rules = &*rules->links;
   std::unique_ptr<worker::NetworkScope> network;
   if (config.workers == 0) {
     network = std::make_unique<worker::NetworkScope>();

@@ -54,6 +54,21 @@ std::vector<parser::Record> PageBook::TakeHeld(uint64_t p) {
   return out;
 }
 
+void PageBook::HoldLinks(uint64_t p, std::vector<std::string>&& links) {
+  if (entries_[p].owner < 0) return;
+  auto& held = links_[p];
+  held.insert(held.end(), std::make_move_iterator(links.begin()),
+              std::make_move_iterator(links.end()));
+}
+
+std::vector<std::string> PageBook::TakeLinks(uint64_t p) {
+  auto it = links_.find(p);
+  if (it == links_.end()) return {};
+  std::vector<std::string> out = std::move(it->second);
+  links_.erase(it);
+  return out;
+}
+
 void PageBook::Requeue(uint64_t p, bool waiting) {
   Forget(p);
   Entry& e = entries_[p];

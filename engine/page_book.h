@@ -20,6 +20,7 @@
 // Single-threaded (the master's loop).
 
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -65,6 +66,11 @@ class PageBook {
   // What the page sent, taken out of the book (at its settling).
   std::vector<parser::Record> TakeHeld(uint64_t p);
 
+  // The links the leased page's worker found (--next / --crawl). Ignored
+  // unless the page is leased; forgotten like its records on a requeue.
+  void HoldLinks(uint64_t p, std::vector<std::string>&& links);
+  std::vector<std::string> TakeLinks(uint64_t p);
+
   // One more failed attempt / worker death blamed; returns the new count.
   uint16_t CountAttempt(uint64_t p) { return ++entries_[p].attempts; }
   uint8_t CountCrash(uint64_t p) { return ++entries_[p].crashes; }
@@ -85,11 +91,15 @@ class PageBook {
     PageState state = PageState::kPending;
     uint8_t crashes = 0;
   };
-  void Forget(uint64_t p) { held_.erase(p); }
+  void Forget(uint64_t p) {
+    held_.erase(p);
+    links_.erase(p);
+  }
 
   std::vector<Entry> entries_;  // 16 bytes a page
   std::unordered_map<uint64_t, std::vector<parser::Record>> held_;  // pages in flight only
   std::unordered_map<uint64_t, std::vector<parser::FieldValue>> carried_;  // follow-ups only
+  std::unordered_map<uint64_t, std::vector<std::string>> links_;  // pages in flight only
   uint64_t settled_ = 0;
 };
 

@@ -165,6 +165,21 @@ Result<Plan> BuildPlan(const Config& config) {
     return plan;
   }
 
+  if (!config.start_urls.empty()) {
+    // Start URLs: each fetched once; a URL given twice is one page.
+    std::vector<std::string> seen;
+    uint64_t n = 0;
+    for (const std::string& u : config.start_urls) {
+      ++n;
+      if (std::find(seen.begin(), seen.end(), u) != seen.end()) continue;
+      seen.push_back(u);
+      if (config.limit_pages > 0 && plan.size() >= config.limit_pages) break;
+      if (config.max_pages > 0 && plan.size() >= config.max_pages) break;
+      if (auto st = add(n, u); !st) return st.error();
+    }
+    return plan;
+  }
+
   if (config.url_template.find("{page}") == std::string::npos) {
     return Err(ErrorCode::kInvalidArgument, "url '{}' has no {{page}} placeholder",
                config.url_template);

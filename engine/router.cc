@@ -47,6 +47,9 @@ Router::Router(const Config& config, Plan& plan, Recorder* recorder, WorkerPort*
               }),
       slots_(static_cast<size_t>(std::max(1, config.workers))) {
   if (!config.follow.empty()) follow_.emplace(&plan_, &book_, config.depth, follow_column);
+  if (config.crawl || !config.next.empty()) {
+    discovery_ = std::make_unique<Discovery>(&plan_, &book_, config);
+  }
   for (size_t i = 0; i < slots_.size(); ++i) slots_[i].summary.slot = static_cast<int>(i);
 }
 
@@ -100,6 +103,10 @@ void Router::OnMessage(int index, worker::Message&& msg) {
   } else if (auto* m = std::get_if<worker::PageRecordsMsg>(&msg)) {
     if (m->page_id < book_.size() && book_.owner(m->page_id) == index) {
       book_.Hold(m->page_id, std::move(m->records));
+    }
+  } else if (auto* m = std::get_if<worker::PageLinksMsg>(&msg)) {
+    if (m->page_id < book_.size() && book_.owner(m->page_id) == index) {
+      book_.HoldLinks(m->page_id, std::move(m->links));
     }
   } else if (auto* m = std::get_if<worker::PageDoneMsg>(&msg)) {
     HandlePageDone(index, *m);
@@ -190,7 +197,7 @@ void Router::FailPage(uint64_t page, std::string reason) {
 // them until their turn). With --follow, a list page registers its
 // follow-ups, and a root's records go out once everything below it is done.
 void Router::Settle(uint64_t page, bool ok) {
-  if (!follow_) {
+  if (!follow_ && !discovery_) {
     std::vector<parser::Record> records = book_.TakeHeld(page);
     dispatcher_.OnFinished(page, ok);
     auto st = ok ? merger_.Commit(page, std::move(records)) : merger_.Skip(page);
@@ -199,7 +206,11 @@ void Router::Settle(uint64_t page, bool ok) {
   }
   std::vector<uint64_t> added;
   std::vector<FollowTree::Completed> completed;
-  follow_->Finish(page, ok, &added, &completed);
+  if (follow_) {
+    follow_->Finish(page, ok, &added, &completed);
+  } else {
+    discovery_->Finish(page, ok, &added, &completed);
+  }
   dispatcher_.OnFinished(page, ok);
   for (uint64_t p : added) dispatcher_.Enqueue(p);
   for (auto& c : completed) {

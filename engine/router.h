@@ -11,6 +11,7 @@
 // back as the same messages. Single-threaded (the master's loop).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "base/result.h"
 #include "engine/config.h"
+#include "engine/crawl.h"
 #include "engine/dispatcher.h"
 #include "engine/follow.h"
 #include "engine/merger.h"
@@ -128,6 +130,7 @@ class Router {
   Dispatcher dispatcher_;
   Merger merger_;
   std::optional<FollowTree> follow_;  // --follow
+  std::unique_ptr<Discovery> discovery_;  // --next / --crawl
   std::vector<Slot> slots_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::optional<Error> error_;

@@ -1,6 +1,8 @@
 #include "worker/parse_queue.h"
 
+
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "parser/cpu_budget.h"
@@ -8,6 +10,30 @@
 #include "worker/cpu_clock.h"
 
 namespace forage::worker {
+namespace {
+
+// Every value of every field of the link rules' records: a list (`all`)
+// gives its items, a plain value itself; missing values are skipped.
+std::vector<std::string> ExtractLinks(const parser::HtmlDocument& doc, const parser::Rules& rules,
+                                      const std::string& url) {
+  std::vector<std::string> links;
+  parser::ExtractResult found = parser::Extract(doc, rules, url);
+  for (const parser::Record& r : found.records) {
+    for (size_t i = 0; i < r.values.size(); ++i) {
+      if (!r.values[i]) continue;
+      if (rules.formats()[i] == parser::ValueFormat::kList) {
+        for (auto& item : parser::ListItems(*r.values[i])) {
+          if (item) links.push_back(std::move(*item));
+        }
+      } else {
+        links.push_back(*r.values[i]);
+      }
+    }
+  }
+  return links;
+}
+
+}  // namespace
 
 ParseQueue::ParseQueue(const parser::Rules* rules, double cpu_burn_s, double slice_s,
                        DoneFn on_done)
@@ -66,34 +92,33 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
   double start = ThreadCpuSeconds();
   if (!job.parsed) {
     if (before_parse_) before_parse_(job.url);
+    // Parse, extraction and link finding all count against --page-cpu-limit:
+    // Gumbo's parse is abandoned from its allocator once the budget is spent
+    // (it is quadratic in some nestings), selector matching stops at its
+    // next check, and what a cut-short pass found is dropped.
+    std::optional<parser::ScopedCpuBudget> budget;
     if (page_cpu_limit_s_ > 0) {
-      // Parse and extraction both count: Gumbo's parse is abandoned from its
-      // allocator once the budget is spent (it is quadratic in some
-      // nestings), extraction stops at its next check.
       const double deadline = start + page_cpu_limit_s_;
-      parser::ScopedCpuBudget budget([deadline] { return ThreadCpuSeconds() > deadline; });
-      auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type, &arena_);
-      bool spent = doc.abandoned() || budget.spent();
-      if (!spent) {
-        parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
-        spent = budget.spent();
-        if (!spent) {
-          job.out.records = std::move(extracted.records);
-          job.out.dropped = extracted.dropped;
-        }
-      }
-      if (spent) {
-        job.out.failure = "too slow";
-        job.burn_left_s = 0;
-      }
-      job.out.encoding = std::string(doc.encoding());
-    } else {
-      auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type, &arena_);
+      budget.emplace([deadline] { return ThreadCpuSeconds() > deadline; });
+    }
+    auto spent = [&budget] { return budget.has_value() && budget->spent(); };
+    auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type, &arena_);
+    if (!doc.abandoned() && !spent()) {
       parser::ExtractResult extracted = parser::Extract(doc, *job.rules, job.url);
       job.out.records = std::move(extracted.records);
       job.out.dropped = extracted.dropped;
-      job.out.encoding = std::string(doc.encoding());
+      if (link_rules_ != nullptr && job.out.failure.empty() && !spent()) {
+        job.out.links = ExtractLinks(doc, *link_rules_, job.url);
+      }
     }
+    if (doc.abandoned() || spent()) {
+      job.out.records.clear();
+      job.out.dropped = 0;
+      job.out.links.clear();
+      job.out.failure = "too slow";
+      job.burn_left_s = 0;
+    }
+    job.out.encoding = std::string(doc.encoding());
     job.body = std::string();
     job.parsed = true;
   }

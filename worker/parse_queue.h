@@ -31,6 +31,7 @@ struct ParsedPage {
   std::string encoding;  // how the body was decoded ("UTF-8", "GBK", ...)
   double cpu_s = 0;  // CPU time spent on this page (parse, extract, burn)
   std::string failure;  // non-empty: the page failed ("too slow"); no records
+  std::vector<std::string> links;  // --next / --crawl: what the link rules found
 };
 
 class ParseQueue {
@@ -57,6 +58,9 @@ class ParseQueue {
   // it fails with "too slow". Gumbo's parse is one call: it is measured, not
   // cut short. --cpu-burn is not counted.
   void SetPageCpuLimit(double seconds) { page_cpu_limit_s_ = seconds; }
+  // --next / --crawl: rules (must outlive the queue) whose values, on every
+  // page the job's rules extract, are the page's links (ParsedPage::links).
+  void SetLinkRules(const parser::Rules* rules) { link_rules_ = rules; }
   // While paused no page is processed; queued pages wait.
   void Pause();
   void Resume();
@@ -88,6 +92,7 @@ class ParseQueue {
   double cpu_burn_s_;
   double slice_s_;
   double page_cpu_limit_s_ = 0;
+  const parser::Rules* link_rules_ = nullptr;
   DoneFn on_done_;
   BeforeParseFn before_parse_;
   UvHandle<uv_idle_t> idle_;

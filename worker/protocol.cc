@@ -61,6 +61,7 @@ MsgType TypeOf(const Message& msg) {
                         [](const PageDoneMsg&) { return MsgType::kPageDone; },
                         [](const StatsMsg&) { return MsgType::kStats; },
                         [](const RetireMsg&) { return MsgType::kRetire; },
+                        [](const PageLinksMsg&) { return MsgType::kPageLinks; },
                     },
                     msg);
 }
@@ -106,6 +107,11 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                    w.F64(m.sys_s);
                  },
                  [&](const RetireMsg& m) { w.U64(m.rss_bytes); },
+                 [&](const PageLinksMsg& m) {
+                   w.U64(m.page_id);
+                   w.U32(static_cast<uint32_t>(m.links.size()));
+                   for (const auto& l : m.links) w.Str(l);
+                 },
              },
              msg);
 }
@@ -176,6 +182,15 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
     }
     case MsgType::kRetire:
       return Message{RetireMsg{r.U64()}};
+    case MsgType::kPageLinks: {
+      PageLinksMsg m;
+      m.page_id = r.U64();
+      uint32_t n = r.U32();
+      if (n > r.remaining() / 4) return Err(ErrorCode::kParse, "link count {} beyond the frame", n);
+      m.links.reserve(n);
+      for (uint32_t i = 0; i < n && r.ok(); ++i) m.links.push_back(r.Str());
+      return Message{std::move(m)};
+    }
   }
   return Err(ErrorCode::kParse, "unknown frame type {}", static_cast<int>(type));
 }

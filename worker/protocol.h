@@ -31,6 +31,10 @@ inline constexpr size_t kRecordsFrameTargetBytes = 8u << 20;
 // "record too large". Its frame then fits both limits above.
 inline constexpr size_t kMaxRecordBytes = kMaxFramePayloadBytes - 64;
 
+// A PageLinks frame carries at most this many bytes of links; a page's links
+// past it are left out.
+inline constexpr size_t kMaxLinkBytes = 16u << 20;
+
 enum class MsgType : uint8_t {
   // master -> worker
   kLease = 1,
@@ -42,6 +46,7 @@ enum class MsgType : uint8_t {
   kPageDone = 13,
   kStats = 14,
   kRetire = 15,
+  kPageLinks = 16,
 };
 
 // One page handed to a worker. `page_id` is the page's index in the job's
@@ -73,6 +78,14 @@ struct FetchedMsg {
 struct PageRecordsMsg {
   uint64_t page_id = 0;
   std::vector<parser::Record> records;
+};
+
+// The links a page found for --next / --crawl (absolute, as the page's `url`
+// rules resolved them), in document order; sent once, before its PageDone,
+// and only by a page that succeeded. They count only once PageDone arrives.
+struct PageLinksMsg {
+  uint64_t page_id = 0;
+  std::vector<std::string> links;
 };
 
 // The end of a page. Records sent for it count only once this arrives with ok.
@@ -116,7 +129,7 @@ struct RetireMsg {
 };
 
 using Message = std::variant<LeaseMsg, StopMsg, HelloMsg, FetchedMsg, PageRecordsMsg,
-                             PageDoneMsg, StatsMsg, RetireMsg>;
+                             PageDoneMsg, StatsMsg, RetireMsg, PageLinksMsg>;
 
 // Memory a decoded record takes: the Record, one FieldValue per value and
 // the values' bytes. Never less than the record's encoded size, so frames cut

@@ -63,6 +63,24 @@ TEST_CASE("every message survives encode and decode unchanged") {
   CHECK(std::get<RetireMsg>(RoundTrip(RetireMsg{500u << 20})).rss_bytes == 500u << 20);
 }
 
+TEST_CASE("PageLinks survives encode and decode; a link count beyond the frame is refused") {
+  PageLinksMsg m{42, {"http://a.test/x?q=1", "", "https://b.test/\xc3\xa9"}};
+  auto back = std::get<PageLinksMsg>(RoundTrip(m));
+  CHECK(back.page_id == 42);
+  CHECK(back.links == m.links);
+  CHECK(std::get<PageLinksMsg>(RoundTrip(PageLinksMsg{7, {}})).links.empty());
+
+  std::string payload;
+  WireWriter w(&payload);
+  w.U64(1);
+  w.U32(1000000);  // a million links announced, none follow
+  FrameHeader h{static_cast<uint32_t>(payload.size()), static_cast<uint8_t>(MsgType::kPageLinks),
+                kProtocolVersion};
+  auto msg = DecodePayload(h, payload);
+  REQUIRE_FALSE(msg.has_value());
+  CHECK(msg.error().message.find("count") != std::string::npos);
+}
+
 TEST_CASE("a wrong version, an unknown type or a short payload is an error") {
   std::string bytes;
   REQUIRE(EncodeFrame(FetchedMsg{5}, &bytes));

@@ -46,6 +46,7 @@ Status Worker::Init(UniqueFd channel) {
   if (!queue) return queue.error();
   parse_queue_ = std::move(*queue);
   parse_queue_->SetPageCpuLimit(config_.page_cpu_limit_s);
+  parse_queue_->SetLinkRules(config_.link_rules);
   if (InstalledFaultHook()) parse_queue_->SetBeforeParse(InstalledFaultHook());
 
   auto lag = UvHandle<uv_timer_t>::Create([&](uv_timer_t* t) { return uv_timer_init(loop_, t); });
@@ -135,6 +136,17 @@ void Worker::HandleParsed(ParsedPage&& page) {
     SendPageFailed(std::move(done));  // not retryable: the same page fails the same way
   } else {
     for (const auto& m : *frames) channel_->Send(m);
+    if (!page.links.empty()) {
+      // One frame: links past kMaxLinkBytes in all are left out.
+      PageLinksMsg links{page.page_id, {}};
+      size_t bytes = 0;
+      for (auto& l : page.links) {
+        bytes += l.size() + 4;
+        if (bytes > kMaxLinkBytes) break;
+        links.links.push_back(std::move(l));
+      }
+      channel_->Send(links);
+    }
     PageDoneMsg done;
     done.page_id = page.page_id;
     done.ok = true;

@@ -28,6 +28,7 @@ struct WorkerConfig {
   FetchOptions fetch;
   const parser::Rules* rules = nullptr;         // must outlive the worker
   const parser::Rules* detail_rules = nullptr;  // for follow-ups (--follow); may be null
+  const parser::Rules* link_rules = nullptr;    // --next / --crawl: a page's links; may be null
   double cpu_burn_s = 0;                 // extra CPU time per page (--cpu-burn)
   double slice_s = 0.005;                // CPU time per loop turn for processing
   size_t max_outbox_bytes = 8u << 20;    // processing pauses while more is unsent

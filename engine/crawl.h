@@ -1,0 +1,98 @@
+#pragma once
+// Discovery: pages the job finds as it goes, for --next (pagination: one
+// next link a page) and --crawl (every in-scope <a href>/<area href>).
+//
+// Like --follow's follow-ups (engine/follow), a page's links are registered
+// only when the page is done, so a page whose worker died is fetched again
+// without losing or duplicating a link. Every discovered page belongs to the
+// root (start URL) it descends from; a root's records go out, in the order
+// its pages were found (chain order for --next), once the root and every page
+// below it are finished. So ordered output and --resume keep counting roots:
+// an interrupted root is fetched again as a whole on --resume, a stored root
+// never.
+//
+// Each URL is fetched at most once per job, compared in normalised form
+// (NormaliseUrl). Master-only, single-threaded.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/config.h"
+#include "engine/follow.h"
+#include "engine/page_book.h"
+#include "engine/plan.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace forage::engine {
+
+// `url` (absolute) as discovery compares it: lower-case scheme and host,
+// default port removed, dot segments resolved, fragment dropped, query kept
+// as is (parser::ResolveUrl's serialisation). nullopt for anything but a
+// valid http(s) URL (mailto:, javascript:, tel:, ...).
+std::optional<std::string> NormaliseUrl(std::string_view url);
+
+enum class Scope { kHost, kDomain, kAny };
+
+// Whether `url` is in `scope` of `start` (both normalised):
+//   host    same scheme, host and port;
+//   domain  the host is the start's host, or a subdomain of it, with a
+//           leading "www." of the start's host left out (start
+//           www.example.com: example.com and shop.example.com are in);
+//           any scheme and port;
+//   any     every http(s) URL.
+bool InScope(Scope scope, std::string_view start, std::string_view url);
+
+// Checks --scope, --allow and --deny (RE2) and the --next selector; an error
+// names the bad flag.
+Status CheckDiscoveryFlags(const Config& config);
+
+class Discovery {
+ public:
+  // `plan` and `book` grow with the pages found; `config` was checked by
+  // CheckDiscoveryFlags.
+  Discovery(Plan* plan, PageBook* book, const Config& config);
+  ~Discovery();
+
+  // The page is finished for good (call before the book settles it: its
+  // records and links are taken from the book). A page that succeeded
+  // registers its links (appended to `added`, to be queued) and files its
+  // records under its root; roots that became complete are appended to
+  // `completed`.
+  void Finish(uint64_t page, bool ok, std::vector<uint64_t>* added,
+              std::vector<FollowTree::Completed>* completed);
+
+  uint64_t pages_found() const { return found_; }
+
+ private:
+  bool Allowed(const std::string& url) const;
+  void AddLinks(uint64_t page, uint64_t root, std::vector<std::string> links,
+                std::vector<uint64_t>* added);
+
+  Plan* plan_;
+  PageBook* book_;
+  bool next_;  // --next: at most one link a page
+  Scope scope_;
+  int max_depth_;       // -1: none
+  uint64_t max_pages_;  // 0: none
+  std::vector<std::unique_ptr<re2::RE2>> allow_;
+  std::vector<std::unique_ptr<re2::RE2>> deny_;
+  std::unordered_map<uint64_t, std::string> start_;  // root -> its normalised URL
+  std::unordered_map<uint64_t, uint64_t> open_below_;
+  std::unordered_map<uint64_t, bool> root_finished_ok_;
+  std::unordered_map<uint64_t, std::map<uint64_t, std::vector<parser::Record>>> bucket_;
+  std::unordered_set<std::string> seen_;  // normalised: every URL fetched or to fetch
+  uint64_t found_ = 0;
+};
+
+}  // namespace forage::engine

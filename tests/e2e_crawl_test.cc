@@ -1,0 +1,279 @@
+// Start URLs, --next pagination and --crawl against the fixture's /crawl/
+// pages (bench/fixture/crawl_pages.h): what is fetched (the fixture's request
+// log), what is written, and in which order.
+
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.h"
+
+namespace forage::testing {
+namespace {
+
+// The fixture's request log: requests per target ("/crawl/graph/a": 1).
+std::map<std::string, long> Paths(const Fixture& fx) {
+  auto stats = nlohmann::json::parse(fx.Get("__stats"));
+  std::map<std::string, long> out;
+  for (auto& [k, v] : stats["paths"].items()) out[k] = v.get<long>();
+  return out;
+}
+
+std::vector<std::string> Names(const std::string& jsonl) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < jsonl.size()) {
+    size_t nl = jsonl.find('\n', start);
+    auto j = nlohmann::json::parse(jsonl.substr(start, nl - start));
+    out.push_back(j["name"].get<std::string>());
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> Job(const Fixture& fx, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {ForageBin(), "run", "--items", "li.item", "--field",
+                                   "name=::text", "-o", "-", "--quiet"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  (void)fx;
+  return argv;
+}
+
+const std::map<std::string, long> kGraph = {
+    {"/crawl/graph/", 1},         {"/crawl/graph/a", 1},          {"/crawl/graph/b", 1},
+    {"/crawl/graph/c", 1},        {"/crawl/graph/d", 1},          {"/crawl/graph/e", 1},
+    {"/crawl/graph/deep", 1},     {"/crawl/graph/area", 1},       {"/crawl/graph/q?x=1", 1},
+    {"/crawl/graph/q?x=2", 1},    {"/crawl/graph/private/p1", 1}, {"/crawl/graph/private/p2", 1}};
+
+std::multiset<std::string> Set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+TEST_SUITE("e2e.crawl") {
+
+TEST_CASE("--url without {page} fetches that page; repeated --url fetches each, in order") {
+  Fixture fx;
+  auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/chain/4", "--url",
+                               fx.url() + "crawl/cycle/2", "--url", fx.url() + "crawl/chain/4",
+                               "--workers", "2"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(Names(r.out) == std::vector<std::string>{"chain-4", "cycle-2"});
+  CHECK(Paths(fx) == std::map<std::string, long>{{"/crawl/chain/4", 1}, {"/crawl/cycle/2", 1}});
+}
+
+TEST_CASE("--next: a chain of 7 pages gives its records in chain order, each page once") {
+  Fixture fx;
+  auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/chain/1", "--next",
+                               "a.next::attr(href)", "--workers", "2"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  // Relative, absolute with a fragment, and dot-segment links alike.
+  CHECK(Names(r.out) == std::vector<std::string>{"chain-1", "chain-2", "chain-3", "chain-4",
+                                                 "chain-5", "chain-6", "chain-7"});
+  std::map<std::string, long> expected;
+  for (int i = 1; i <= 7; ++i) expected["/crawl/chain/" + std::to_string(i)] = 1;
+  CHECK(Paths(fx) == expected);
+}
+
+TEST_CASE("--next: a cycle ends at the first page seen again; --max-pages ends a chain") {
+  Fixture fx;
+  auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/cycle/1", "--next",
+                               "a.next::attr(href)"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(Names(r.out) == std::vector<std::string>{"cycle-1", "cycle-2", "cycle-3"});
+  CHECK(Paths(fx) == std::map<std::string, long>{
+                         {"/crawl/cycle/1", 1}, {"/crawl/cycle/2", 1}, {"/crawl/cycle/3", 1}});
+  auto m = RunProcess(Job(fx, {"--url", fx.url() + "crawl/chain/1", "--next",
+                               "a.next::attr(href)", "--max-pages", "4"}));
+  REQUIRE(m.exit_code == 0);
+  CHECK(Names(m.out) == std::vector<std::string>{"chain-1", "chain-2", "chain-3", "chain-4"});
+  auto d = RunProcess(Job(fx, {"--url", fx.url() + "crawl/chain/1", "--next",
+                               "a.next::attr(href)", "--depth", "2"}));
+  REQUIRE(d.exit_code == 0);
+  CHECK(Names(d.out) == std::vector<std::string>{"chain-1", "chain-2", "chain-3"});
+}
+
+TEST_CASE("--crawl: every reachable in-scope page once, never the other host or non-http links") {
+  Fixture fx;
+  auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--workers", "2",
+                               "--concurrency", "8"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  // localhost:PORT/crawl/graph/offhost is the same server under another
+  // host: never requested. "d" has no items: it writes nothing.
+  CHECK(Paths(fx) == kGraph);
+  CHECK(Set(Names(r.out)) == Set({"index", "a", "b", "c", "e", "deep", "area", "q?x=1", "q?x=2",
+                                   "p1", "p2"}));
+  CHECK(Names(r.out).front() == "index");
+}
+
+TEST_CASE("--crawl --scope: any reaches the other host, domain does not") {
+  Fixture fx;
+  // localhost:PORT is the fixture again, under another host name.
+  auto any = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--scope", "any"}));
+  INFO(any.err);
+  REQUIRE(any.exit_code == 0);
+  auto expected = kGraph;
+  expected["/crawl/graph/offhost"] = 1;
+  CHECK(Paths(fx) == expected);
+  fx.Get("__reset");
+  auto domain =
+      RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--scope", "domain"}));
+  REQUIRE(domain.exit_code == 0);
+  CHECK(Paths(fx) == kGraph);
+}
+
+TEST_CASE("--crawl: a worker that dies on a page loses no link and writes no record twice") {
+  Fixture fx;
+  auto argv = Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--workers", "2"});
+  argv[0] = ForageTestHooksBin();
+  auto r = RunProcess(argv, {{"FORAGE_TEST_CRASH_URL", "/crawl/graph/c"}});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 1);  // a page failed
+  // c kills every worker that parses it: it fails, and what only it links
+  // (e, then deep) is never found. Everything else is written exactly once,
+  // whatever the dead workers held.
+  CHECK(Set(Names(r.out)) ==
+        Set({"index", "a", "b", "area", "q?x=1", "q?x=2", "p1", "p2"}));
+  auto paths = Paths(fx);
+  CHECK(paths.count("/crawl/graph/e") == 0);
+  CHECK(paths.count("/crawl/graph/deep") == 0);
+  CHECK(paths["/crawl/graph/c"] == 2);
+}
+
+TEST_CASE("--crawl --depth and --max-pages fetch exact counts") {
+  Fixture fx;
+  auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--depth", "1",
+                               "--workers", "2"}));
+  REQUIRE(r.exit_code == 0);
+  CHECK(Paths(fx) == std::map<std::string, long>{
+                         {"/crawl/graph/", 1}, {"/crawl/graph/a", 1}, {"/crawl/graph/b", 1},
+                         {"/crawl/graph/c", 1}, {"/crawl/graph/q?x=1", 1},
+                         {"/crawl/graph/area", 1}, {"/crawl/graph/private/p1", 1}});
+  fx.Get("__reset");
+  auto m = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--max-pages", "5",
+                               "--workers", "2"}));
+  REQUIRE(m.exit_code == 0);
+  // The index's in-scope links in document order: a, b, c, q?x=1.
+  CHECK(Paths(fx) == std::map<std::string, long>{{"/crawl/graph/", 1},
+                                                 {"/crawl/graph/a", 1},
+                                                 {"/crawl/graph/b", 1},
+                                                 {"/crawl/graph/c", 1},
+                                                 {"/crawl/graph/q?x=1", 1}});
+  CHECK(Names(m.out) == std::vector<std::string>{"index", "a", "b", "c", "q?x=1"});
+}
+
+TEST_CASE("--crawl --allow and --deny") {
+  Fixture fx;
+  auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--deny",
+                               "/private/", "--deny", "x=2$"}));
+  REQUIRE(r.exit_code == 0);
+  auto expected = kGraph;
+  expected.erase("/crawl/graph/private/p1");
+  expected.erase("/crawl/graph/private/p2");
+  expected.erase("/crawl/graph/q?x=2");
+  CHECK(Paths(fx) == expected);
+  fx.Get("__reset");
+  auto a = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--allow",
+                               "/graph/(a|d)$"}));
+  REQUIRE(a.exit_code == 0);
+  CHECK(Paths(fx) == std::map<std::string, long>{
+                         {"/crawl/graph/", 1}, {"/crawl/graph/a", 1}, {"/crawl/graph/d", 1}});
+}
+
+TEST_CASE("bad input: exit 2 with the message, and not one request") {
+  Fixture fx;
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::string start = fx.url() + "crawl/graph/";
+  for (const Case& c : std::vector<Case>{
+           {{"--url", start, "--crawl", "--allow", "(unclosed"}, "--allow '(unclosed'"},
+           {{"--url", start, "--crawl", "--deny", "[z-a]"}, "--deny '[z-a]'"},
+           {{"--url", start, "--next", "a.next"}, "must give a URL"},
+           {{"--url", start, "--next", "a.next::text"}, "must give a URL"},
+           {{"--url", start, "--pages", "1-3"}, "--urls"},
+           {{"--url", start, "--crawl", "--scope", "planet"}, "--scope 'planet'"},
+           {{"--url", start, "--max-pages", "3"}, "--max-pages needs --crawl or --next"},
+           {{"--url", start, "--crawl", "--next", "a::attr(href)"}, "cannot be combined"},
+       }) {
+    CAPTURE(c.message);
+    auto r = RunProcess(Job(fx, c.args));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(c.message) != std::string::npos);
+  }
+  CHECK(fx.Stat("requests") == 0);
+}
+
+long StoredPages(const std::string& state) {
+  sqlite3* db = nullptr;
+  long n = -1;
+  if (sqlite3_open_v2(state.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pages", -1, &q, nullptr) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+      n = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+TEST_CASE("kill -9 of a crawl once a start URL is stored, then --resume: every record once") {
+  // Slow answers, one at a time: the chain (root 0, leased first) takes
+  // 1.4 s, the graph 2.4 s more; a checkpoint (one a second) stores the
+  // chain and the kill comes while the graph is under way.
+  Fixture fx({"--delay", "200", "--max-inflight", "1"});
+  std::string dir = TempDir("crawl_resume");
+  std::string out = dir + "/out.jsonl";
+  auto job = [&](const std::string& output) {
+    return std::vector<std::string>{ForageBin(), "run", "--url", fx.url() + "crawl/chain/1",
+                                    "--url", fx.url() + "crawl/graph/", "--crawl",
+                                    "--items", "li.item", "--field", "name=::text",
+                                    "--workers", "2", "--concurrency", "1", "-o", output,
+                                    "--quiet"};
+  };
+  Background first(job(out));
+  // The chain (the first start URL, 7 pages) is stored: its mark is in the state.
+  REQUIRE(WaitUntil([&] { return StoredPages(out + ".state") >= 1; }, 60));
+  first.Signal(SIGKILL);
+  first.Wait();
+  auto before = Paths(fx);
+  CHECK(before.size() < 7 + 12);  // killed mid-run: not every page was asked for
+  auto argv = job(out);
+  argv.push_back("--resume");
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto after = Paths(fx);
+  // The stored root's pages were not fetched again.
+  for (int i = 1; i <= 7; ++i) {
+    std::string p = "/crawl/chain/" + std::to_string(i);
+    CAPTURE(p);
+    CHECK(before[p] == 1);
+    CHECK(after[p] == 1);
+  }
+  // Every record once, in start-URL order: the chain's, then the graph's.
+  auto names = Names(ReadFile(out));
+  REQUIRE(names.size() == 7 + 11);
+  CHECK(std::vector<std::string>(names.begin(), names.begin() + 7) ==
+        std::vector<std::string>{"chain-1", "chain-2", "chain-3", "chain-4", "chain-5",
+                                 "chain-6", "chain-7"});
+  CHECK(Set(std::vector<std::string>(names.begin() + 7, names.end())) ==
+        Set({"index", "a", "b", "c", "e", "deep", "area", "q?x=1", "q?x=2", "p1", "p2"}));
+  CHECK_FALSE(FileExists(out + ".state"));
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::testing

@@ -1,6 +1,5 @@
 #include "worker/parse_queue.h"
 
-
 #include <algorithm>
 #include <optional>
 #include <utility>

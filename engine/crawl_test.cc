@@ -4,7 +4,7 @@
 
 namespace forage::engine {
 
-TEST_CASE("NormaliseUrl: case, default port, dot segments, fragment; query kept") {
+TEST_CASE("NormaliseUrl: case, default port, dot segments, fragment, query kept") {
   CHECK(NormaliseUrl("HTTP://Example.COM:80/a/./b/../c?Q=1&b=2#frag") ==
         std::optional<std::string>("http://example.com/a/c?Q=1&b=2"));
   CHECK(NormaliseUrl("https://example.com:443/") == std::optional<std::string>("https://example.com/"));

@@ -57,7 +57,7 @@ std::multiset<std::string> Set(const std::vector<std::string>& v) { return {v.be
 
 TEST_SUITE("e2e.crawl") {
 
-TEST_CASE("--url without {page} fetches that page; repeated --url fetches each, in order") {
+TEST_CASE("--url without {page} fetches that page, repeated --url fetches each, in order") {
   Fixture fx;
   auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/chain/4", "--url",
                                fx.url() + "crawl/cycle/2", "--url", fx.url() + "crawl/chain/4",
@@ -82,7 +82,7 @@ TEST_CASE("--next: a chain of 7 pages gives its records in chain order, each pag
   CHECK(Paths(fx) == expected);
 }
 
-TEST_CASE("--next: a cycle ends at the first page seen again; --max-pages ends a chain") {
+TEST_CASE("--next: a cycle ends at the first page seen again, --max-pages ends a chain") {
   Fixture fx;
   auto r = RunProcess(Job(fx, {"--url", fx.url() + "crawl/cycle/1", "--next",
                                "a.next::attr(href)"}));

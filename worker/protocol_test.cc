@@ -63,7 +63,7 @@ TEST_CASE("every message survives encode and decode unchanged") {
   CHECK(std::get<RetireMsg>(RoundTrip(RetireMsg{500u << 20})).rss_bytes == 500u << 20);
 }
 
-TEST_CASE("PageLinks survives encode and decode; a link count beyond the frame is refused") {
+TEST_CASE("PageLinks survives encode and decode, a link count beyond the frame is refused") {
   PageLinksMsg m{42, {"http://a.test/x?q=1", "", "https://b.test/\xc3\xa9"}};
   auto back = std::get<PageLinksMsg>(RoundTrip(m));
   CHECK(back.page_id == 42);

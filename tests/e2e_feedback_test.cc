@@ -319,6 +319,40 @@ TEST_CASE("job-file errors: a did-you-mean for keys, the expected form for an un
                      "forage: see 'forage run --help' and docs/jobfile.md\n");
 }
 
+TEST_CASE("CPU % means the same in forage bench as in the run report: of all the usable cores") {
+  Fixture fx;
+  std::string dir = TempDir("fb_cpu");
+  const std::string job = dir + "/job.toml";
+  WriteFile(job, "url = \"" + fx.url() + "shop/page/{page}/\"\npages = \"1-2\"\n"
+                 "items = \".product\"\n[fields]\nname = \"h2\"\n");
+  auto run = RunProcess({ForageBin(), "run", job, "-o", dir + "/o.csv"});
+  REQUIRE(run.exit_code == 0);
+  const std::string wall = LineStarting(run.err, "  wall");
+  const size_t of = wall.find("% of ");
+  REQUIRE(of != std::string::npos);
+  const int cores = std::stoi(wall.substr(of + 5));
+  auto bench = RunProcess({ForageBin(), "bench", job, "--workers-list", "1", "--repeat", "1",
+                           "--json", dir + "/b.json"});
+  INFO(bench.err);
+  REQUIRE(bench.exit_code == 0);
+  CHECK(bench.out.find(fmt::format("| CPU % of {} cores |", cores)) != std::string::npos);
+  auto rows = nlohmann::json::parse(ReadFile(dir + "/b.json"))["rows"];
+  const std::string line = LineStarting(bench.out, "| sequential |");
+  // The seventh cell: user+sys over wall, over the cores.
+  std::vector<std::string> cells;
+  for (size_t at = 1; at < line.size();) {
+    size_t bar = line.find('|', at);
+    if (bar == std::string::npos) break;
+    cells.push_back(line.substr(at + 1, bar - at - 2));
+    at = bar + 1;
+  }
+  REQUIRE(cells.size() == 11);
+  const auto& row = rows[0];
+  const double pct = 100 * (row["user_s"].get<double>() + row["sys_s"].get<double>()) /
+                     row["wall_s"].get<double>() / cores;
+  CHECK(cells[6] == fmt::format("{:.0f}", pct));
+}
+
 }  // TEST_SUITE
 
 }  // namespace forage::testing

@@ -280,6 +280,30 @@ TEST_CASE("after SIGINT the report prints the exact --resume command, the resume
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == ParseCsv(GoldenShopCsv(fx)));
 }
 
+TEST_CASE(".json after SIGINT is a closed array, and --resume reopens it: the whole shop once, in "
+          "order") {
+  Fixture fx({"--delay", "100", "--max-inflight", "2"});
+  std::string dir = TempDir("fb_json_resume");
+  std::vector<std::string> argv = SeedJob(fx);
+  argv.insert(argv.end(), {"--workers", "2", "--concurrency", "2", "-o", dir + "/out.json"});
+  Background forage(argv);
+  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 6; }));
+  forage.Signal(SIGINT);
+  REQUIRE(forage.Wait().exit_code == 130);
+  auto partial = nlohmann::json::parse(ReadFile(dir + "/out.json"));
+  REQUIRE(partial.is_array());
+  CHECK(partial.size() < 755);
+  CHECK(partial.size() % 16 == 0);
+  argv.push_back("--resume");
+  auto second = RunProcess(argv);
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  auto whole = RunProcess(With(SeedJob(fx), {"-o", dir + "/fresh.json", "--quiet"}));
+  REQUIRE(whole.exit_code == 0);
+  CHECK(ReadFile(dir + "/out.json") == ReadFile(dir + "/fresh.json"));
+  CHECK(nlohmann::json::parse(ReadFile(dir + "/out.json")).size() == 755);
+}
+
 TEST_CASE("a misspelt subcommand gets a suggestion and the pointer to help and docs") {
   auto r = RunProcess({ForageBin(), "slect", "page.html", "x y"});
   CHECK(r.exit_code == 2);

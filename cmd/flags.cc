@@ -386,9 +386,14 @@ std::string HelpPointer(int argc, const char* const* argv, const std::string& me
     sub = argv[1];
   }
   std::string help = sub.empty() ? "'forage --help'" : fmt::format("'forage {} --help'", sub);
+  auto has = [&](std::string_view part) { return message.find(part) != std::string::npos; };
   std::string doc = message.rfind("job file", 0) == 0 ? "docs/jobfile.md"
-                    : message.rfind("--field", 0) == 0 || message.find("selector") != std::string::npos
+                    : message.rfind("--field", 0) == 0 || message.rfind("field '", 0) == 0 ||
+                            has("selector")
                         ? "docs/selectors.md"
+                    : has("output '") || has("state '") || has("--resume") || has("--append") ||
+                            has("--format")
+                        ? "docs/output.md"
                         : "docs/cli.md";
   return fmt::format("{} and {}", help, doc);
 }

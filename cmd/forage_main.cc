@@ -20,6 +20,15 @@ int ExitFor(const forage::Error& e) {
   return e.code == ErrorCode::kInvalidArgument ? forage::kExitUsage : forage::kExitRuntime;
 }
 
+// Prints the error; a usage error also says where to read more.
+int PrintError(const forage::Error& e, int argc, char** argv) {
+  fmt::print(stderr, "forage: error: {}\n", e.message);
+  if (e.code == ErrorCode::kInvalidArgument) {
+    fmt::print(stderr, "forage: see {}\n", forage::cmd::HelpPointer(argc, argv, e.message));
+  }
+  return ExitFor(e);
+}
+
 // One argument as a POSIX shell reads it back.
 std::string ShellQuote(const std::string& arg) {
   const bool plain = !arg.empty() && arg.find_first_not_of(
@@ -59,8 +68,7 @@ int Finish(const forage::engine::Config& config,
   if (!result) {
     // `forage run ... -o - | head`: the reader had enough; not an error.
     if (result.error().code == ErrorCode::kClosed) return forage::kExitClosed;
-    fmt::print(stderr, "forage: error: {}\n", result.error().message);
-    return ExitFor(result.error());
+    return PrintError(result.error(), argc, argv);
   }
   const auto& summary = *result;
   if (!config.quiet && !summary.output_closed) {
@@ -101,17 +109,13 @@ int Finish(const forage::engine::Config& config,
   return summary.pages_failed > 0 ? forage::kExitPagesFailed : forage::kExitOk;
 }
 
-int FinishStatus(const forage::Status& st) {
+int FinishStatus(const forage::Status& st, int argc, char** argv) {
   if (st) return forage::kExitOk;
-  fmt::print(stderr, "forage: error: {}\n", st.error().message);
-  return ExitFor(st.error());
+  return PrintError(st.error(), argc, argv);
 }
 
-int PrintOrFail(const forage::Result<std::string>& out) {
-  if (!out) {
-    fmt::print(stderr, "forage: error: {}\n", out.error().message);
-    return ExitFor(out.error());
-  }
+int PrintOrFail(const forage::Result<std::string>& out, int argc, char** argv) {
+  if (!out) return PrintError(out.error(), argc, argv);
   std::fwrite(out->data(), 1, out->size(), stdout);
   return forage::kExitOk;
 }
@@ -136,14 +140,16 @@ int ForageMain(int argc, char** argv) {
     case forage::cmd::Action::kDemo:
       return Finish(inv->config, forage::cmd::RunDemo(inv->config), argc, argv, false);
     case forage::cmd::Action::kBench:
-      return FinishStatus(forage::cmd::RunBench(inv->config, inv->bench));
+      return FinishStatus(forage::cmd::RunBench(inv->config, inv->bench), argc, argv);
     case forage::cmd::Action::kTune:
-      return FinishStatus(forage::cmd::RunTune(inv->config, inv->tune));
+      return FinishStatus(forage::cmd::RunTune(inv->config, inv->tune), argc, argv);
     case forage::cmd::Action::kSelect:
       return PrintOrFail(forage::engine::SelectInFile(inv->files.front(), inv->selector, inv->attr,
-                                                      inv->config.max_body_bytes));
+                                                      inv->config.max_body_bytes),
+                         argc, argv);
     case forage::cmd::Action::kExtract:
-      return PrintOrFail(forage::engine::ExtractFiles(inv->files, inv->config, inv->base_url));
+      return PrintOrFail(forage::engine::ExtractFiles(inv->files, inv->config, inv->base_url),
+                         argc, argv);
   }
   return forage::kExitRuntime;
 }

@@ -315,6 +315,13 @@ TEST_CASE("a misspelt subcommand gets a suggestion and the pointer to help and d
   CHECK(flag.err ==
         "forage: error: unknown flag '--itmes' (did you mean --items?)\n"
         "forage: see 'forage run --help' and docs/cli.md\n");
+  auto format = RunProcess({ForageBin(), "run", "--url", "http://127.0.0.1:1/{page}", "--pages",
+                            "1", "--items", ".x", "--field", "a=b", "-o", "out.csv", "--format",
+                            "xml"});
+  CHECK(format.exit_code == 2);
+  CHECK(format.err ==
+        "forage: error: --format 'xml': expected csv, jsonl, json or sqlite\n"
+        "forage: see 'forage run --help' and docs/output.md\n");
 }
 
 TEST_CASE("job-file errors: a did-you-mean for keys, the expected form for an unquoted string, "

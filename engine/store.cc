@@ -558,8 +558,11 @@ Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& o, std::vector<PageMar
     return Err(ErrorCode::kInvalidArgument, "--overwrite and --append exclude each other");
   }
   if (*format == SinkFormat::kSqlite) {
-    if (o.path == "-") {
-      return Err(ErrorCode::kInvalidArgument, "--format sqlite needs an output file, not stdout");
+    struct stat st {};
+    if (o.path == "-" || (::stat(o.path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "output '{}': SQLite needs a regular file (a database), not stdout or a device",
+                 o.path);
     }
     return OpenSqliteSink(o, resumed);
   }

@@ -154,6 +154,14 @@ TEST_CASE("-o /dev/null: records go nowhere, /dev/null is written in place, stil
   CHECK(csv.exit_code == 0);
   REQUIRE(::stat("/dev/null", &st) == 0);
   CHECK(S_ISCHR(st.st_mode));
+  // SQLite needs a database file: refused before the run, the device untouched.
+  auto sqlite = RunProcess(With(TwoPages(fx), {"-o", "/dev/null", "--format", "sqlite"}));
+  CHECK(sqlite.exit_code == 2);
+  CHECK(sqlite.err.rfind("forage: error: output '/dev/null': SQLite needs a regular file (a "
+                         "database), not stdout or a device\n", 0) == 0);
+  CHECK(fx.Stat("requests") == 4);  // the two runs above, none for this one
+  REQUIRE(::stat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
   // An unknown extension on a regular file is still refused, naming --format.
   auto bad = RunProcess(With(TwoPages(fx), {"-o", TempDir("fb_null") + "/out.txt"}));
   CHECK(bad.exit_code == 2);

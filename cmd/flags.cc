@@ -403,6 +403,11 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
       std::find(kSubcommands.begin(), kSubcommands.end(), std::string_view(argv[1])) ==
           kSubcommands.end()) {
     std::string hint = SuggestSubcommand(argv[1]);
+    const std::string_view word = argv[1];
+    if (word.size() > 5 && word.substr(word.size() - 5) == ".toml") {
+      return Err(ErrorCode::kInvalidArgument,
+                 "unknown command '{}' (did you mean forage run {}?)", word, word);
+    }
     if (hint.empty()) {
       return Err(ErrorCode::kInvalidArgument,
                  "unknown command '{}' (commands: run, demo, bench, tune, select, extract)",

@@ -253,7 +253,7 @@ TEST_CASE("unknown extensions and unwritable places are refused") {
   CHECK(bad.error().code == ErrorCode::kInvalidArgument);
 }
 
-TEST_CASE("the format: --format first, else the extension in any case; a device is JSONL") {
+TEST_CASE("the format: --format first, else the extension in any case, a device is JSONL") {
   CHECK(*SinkFormatFor("OUT.CSV") == SinkFormat::kCsv);
   CHECK(*SinkFormatFor("a.Json") == SinkFormat::kJson);
   CHECK(*SinkFormatFor("a.JSONL") == SinkFormat::kJsonl);

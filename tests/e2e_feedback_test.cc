@@ -318,6 +318,11 @@ TEST_CASE("a misspelt subcommand gets a suggestion and the pointer to help and d
   CHECK(r.err ==
         "forage: error: unknown command 'slect' (did you mean select?)\n"
         "forage: see 'forage --help' and docs/cli.md\n");
+  auto job = RunProcess({ForageBin(), "shop.toml"});
+  CHECK(job.exit_code == 2);
+  CHECK(job.err ==
+        "forage: error: unknown command 'shop.toml' (did you mean forage run shop.toml?)\n"
+        "forage: see 'forage --help' and docs/cli.md\n");
   auto flag = RunProcess({ForageBin(), "run", "--itmes", ".x"});
   CHECK(flag.exit_code == 2);
   CHECK(flag.err ==

@@ -141,7 +141,6 @@ class Output {
   std::string& buffer() { return buf_; }
   // Records were written after the header (by this run or, resumed, an earlier one).
   bool has_records() const { return written_ + buf_.size() > base_; }
-  bool broken() const { return broken_; }
 
   Status MaybeFlush() { return buf_.size() >= kFlushBytes ? Flush() : OkStatus(); }
 
@@ -172,10 +171,13 @@ class Output {
     return st;
   }
 
-  Status Publish(bool complete) {
+  // `trailer` ends the file (a JSON array's "]"); it is not a record.
+  Status Publish(bool complete, std::string_view trailer = {}) {
     // After a write error the output stays PATH.part with its state, and
     // --resume cuts the file back to its checkpoint.
     if (broken_) return Broken();
+    const bool no_records = written_ + buf_.size() == base_;
+    buf_ += trailer;
     if (auto st = Flush(); !st) return st;
     if (part_.empty()) return CloseOwned();
     if (fdatasync(fd_) != 0) {
@@ -183,7 +185,7 @@ class Output {
       return Err(ErrorCode::kIo, "sync output '{}': {}", part_, ErrnoText(errno));
     }
     if (auto st = CloseOwned(); !st) return st;
-    if (overwrite_ && written_ == base_ && Exists(path_)) {
+    if (overwrite_ && no_records && Exists(path_)) {
       // Not one record stored (the site was down?): the old output stays.
       if (!complete) return OkStatus();  // PATH.part and the state wait for --resume
       if (unlink(part_.c_str()) != 0) {
@@ -487,10 +489,7 @@ class JsonArraySink : public Sink {
     return out_.MaybeFlush();
   }
   Status Checkpoint(const std::vector<PageMark>& pages) override { return out_.Checkpoint(pages); }
-  Status Finish(bool complete) override {
-    if (!out_.broken()) out_.buffer() += first_ ? "]\n" : "\n]\n";
-    return out_.Publish(complete);
-  }
+  Status Finish(bool complete) override { return out_.Publish(complete, first_ ? "]\n" : "\n]\n"); }
 
  private:
   Output out_;

@@ -312,6 +312,20 @@ TEST_CASE(".json after SIGINT is a closed array, and --resume reopens it: the wh
   CHECK(nlohmann::json::parse(ReadFile(dir + "/out.json")).size() == 755);
 }
 
+TEST_CASE(".json with --overwrite and the site down keeps the old output (an empty array is not "
+          "a result)") {
+  std::string dir = TempDir("fb_json_keep");
+  WriteFile(dir + "/o.json", "[\n{\"name\":\"old\"}\n]\n");
+  auto r = RunProcess({ForageBin(), "run", "--url",
+                       "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/{page}", "--pages",
+                       "1-2", "--items", ".product", "--field", "name=h2", "--retries", "0", "-o",
+                       dir + "/o.json", "--overwrite", "--quiet"});
+  CHECK(r.exit_code == 1);  // the pages failed
+  CHECK(ReadFile(dir + "/o.json") == "[\n{\"name\":\"old\"}\n]\n");
+  CHECK_FALSE(FileExists(dir + "/o.json.part"));
+  CHECK_FALSE(FileExists(dir + "/o.json.state"));
+}
+
 TEST_CASE("a misspelt subcommand gets a suggestion and the pointer to help and docs") {
   auto r = RunProcess({ForageBin(), "slect", "page.html", "x y"});
   CHECK(r.exit_code == 2);

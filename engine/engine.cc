@@ -243,9 +243,6 @@ Result<Summary> Run(const Config& input) {
     summary.output = output;
     auto format = SinkFormatFor(output, config.format);
     if (format) summary.output_format = SinkFormatName(*format);
-    if (output != "-") {
-      summary.state_path = config.state_path.empty() ? output + ".state" : config.state_path;
-    }
   }
   summary.report_path = config.report_path;
   for (size_t i = 0; i < rules->names.size(); ++i) {

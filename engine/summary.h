@@ -62,7 +62,6 @@ struct Summary {
   std::vector<FieldFill> fields;   // one per output column, in order
   std::string output;              // where the records went ("-": stdout; empty: nowhere)
   std::string output_format;       // csv, jsonl, json, sqlite
-  std::string state_path;          // the --resume state left behind (interrupted runs)
   std::string report_path;         // the --report file, when one is written
   std::vector<WorkerSummary> per_worker;
   std::vector<PageFailure> failures;

@@ -1,6 +1,8 @@
 #include "cmd/flags.h"
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -27,7 +29,8 @@ const std::vector<std::string>& KnownFlags() {
       "--state", "--resume", "--force", "--overwrite", "--append", "--key", "--follow", "--detail-items", "--detail-field",
       "--depth",   "--next", "--crawl", "--scope", "--allow", "--deny", "--max-pages",
       "--chunking",    "--user-agent", "--output", "--report",
-      "--quiet",   "--help",     "--version"};
+      "--quiet",   "--help",     "--version",
+      "--format", "--with-source", "--allow-empty"};
   return flags;
 }
 
@@ -131,7 +134,12 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--proxy", c->proxy, "proxy URL (http://, https://, socks5h://...)");
   run->add_option("-X,--method", c->method, "request method (GET)");
   run->add_option("--data", c->body, "request body (with --method POST)");
-  run->add_option("-o,--output", c->output, "output: .csv, .jsonl, or - (JSONL on stdout)");
+  run->add_option("-o,--output", c->output,
+                  "output: .csv, .jsonl, .json, .sqlite, or - (JSONL on stdout)");
+  run->add_option("--format", c->format, "csv, jsonl, json or sqlite (default: by the extension)");
+  run->add_flag("--with-source", c->with_source, "add page_url and page_number to every record");
+  run->add_flag("--allow-empty", c->allow_empty,
+                "a run that extracts no item at all exits 0 (default: exit 1)");
   run->add_option("--report", c->report_path, "write the run's figures as JSON");
   run->add_option("--state", c->state_path, "where the resume state lives (OUTPUT.state)");
   run->add_flag("--resume", c->resume, "continue the unfinished run of this job");
@@ -423,7 +431,64 @@ std::string SuggestFlag(const std::string& typo) {
   return best;
 }
 
+namespace {
+
+constexpr std::array<std::string_view, 6> kSubcommands = {"run",  "demo",   "bench",
+                                                          "tune", "select", "extract"};
+
+// `forage slect ...`: the closest subcommand, or empty.
+std::string SuggestSubcommand(const std::string& typo) {
+  std::string best;
+  size_t best_d = 3;
+  for (std::string_view sub : kSubcommands) {
+    size_t d = EditDistance(typo, std::string(sub));
+    if (d < best_d) {
+      best_d = d;
+      best = sub;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string HelpPointer(int argc, const char* const* argv, const std::string& message) {
+  std::string sub;
+  if (argc > 1 && std::find(kSubcommands.begin(), kSubcommands.end(),
+                            std::string_view(argv[1])) != kSubcommands.end()) {
+    sub = argv[1];
+  }
+  std::string help = sub.empty() ? "'forage --help'" : fmt::format("'forage {} --help'", sub);
+  auto has = [&](std::string_view part) { return message.find(part) != std::string::npos; };
+  std::string doc = message.rfind("job file", 0) == 0 ? "docs/jobfile.md"
+                    : message.rfind("--field", 0) == 0 || message.rfind("field '", 0) == 0 ||
+                            has("selector")
+                        ? "docs/selectors.md"
+                    : has("output '") || has("state '") || has("--resume") || has("--append") ||
+                            has("--format")
+                        ? "docs/output.md"
+                        : "docs/cli.md";
+  return fmt::format("{} and {}", help, doc);
+}
+
 Result<Invocation> ParseArgs(int argc, const char* const* argv) {
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::find(kSubcommands.begin(), kSubcommands.end(), std::string_view(argv[1])) ==
+          kSubcommands.end()) {
+    std::string hint = SuggestSubcommand(argv[1]);
+    const std::string_view word = argv[1];
+    if (word.size() > 5 && word.substr(word.size() - 5) == ".toml") {
+      return Err(ErrorCode::kInvalidArgument,
+                 "unknown command '{}' (did you mean forage run {}?)", word, word);
+    }
+    if (hint.empty()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "unknown command '{}' (commands: run, demo, bench, tune, select, extract)",
+                 argv[1]);
+    }
+    return Err(ErrorCode::kInvalidArgument, "unknown command '{}' (did you mean {}?)", argv[1],
+               hint);
+  }
   CLI::App app{"forage: fetch a range of pages, extract records with CSS selectors, store them"};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", kVersion);

@@ -28,6 +28,10 @@ struct Invocation {
 // that names the problem ("unknown flag '--itmes' (did you mean --items?)").
 Result<Invocation> ParseArgs(int argc, const char* const* argv);
 
+// Where a usage error sends the user: the subcommand's --help and the doc
+// page that explains it ("'forage run --help' and docs/jobfile.md").
+std::string HelpPointer(int argc, const char* const* argv, const std::string& message);
+
 // The closest known flag to `typo`, or empty when none is close.
 std::string SuggestFlag(const std::string& typo);
 

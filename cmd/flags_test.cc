@@ -100,6 +100,26 @@ TEST_CASE("a mistyped flag suggests the right one") {
   CHECK(SuggestFlag("--zzzzzzzz") == "");
 }
 
+TEST_CASE("a mistyped subcommand suggests the right one, and the --format flags parse") {
+  auto r = Parse({"slect", "page.html", "h2"});
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message == "unknown command 'slect' (did you mean select?)");
+  auto far = Parse({"zzzzzz"});
+  REQUIRE_FALSE(far.has_value());
+  CHECK(far.error().message ==
+        "unknown command 'zzzzzz' (commands: run, demo, bench, tune, select, extract)");
+  const char* const argv_run[] = {"forage", "run", "--url", "u"};
+  CHECK(HelpPointer(4, argv_run, "job file 'a.toml' line 1: x") ==
+        "'forage run --help' and docs/jobfile.md");
+  CHECK(HelpPointer(4, argv_run, "--pages 'x': bad") == "'forage run --help' and docs/cli.md");
+  auto ok = Parse({"run", "--url", "http://h/{page}", "--pages", "1", "--items", "li",
+                   "--field", "a=b", "--format", "json", "--with-source", "--allow-empty"});
+  REQUIRE(ok.has_value());
+  CHECK(ok->config.format == "json");
+  CHECK(ok->config.with_source);
+  CHECK(ok->config.allow_empty);
+}
+
 TEST_CASE("each --field takes one value, a stray word is an error, not a field") {
   auto inv = Parse({"run", "--url", "http://h/{page}", "--pages", "1", "--items", "li", "--field",
                     "a=b", "c=d"});

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
 #include <string_view>
 
 #include <toml++/toml.h>
@@ -69,6 +73,9 @@ constexpr std::array kKeys = {
     Key{"allow", "--allow", Kind::kStrings},
     Key{"deny", "--deny", Kind::kStrings},
     Key{"max_pages", "--max-pages", Kind::kInteger},
+    Key{"format", "--format", Kind::kString},
+    Key{"with_source", "--with-source", Kind::kBool},
+    Key{"allow_empty", "--allow-empty", Kind::kBool},
 };
 
 std::string_view KindName(Kind k) {
@@ -84,14 +91,111 @@ std::string_view KindName(Kind k) {
   return "";
 }
 
+// What a value of the key looks like, for error messages.
+std::string Example(const Key& key) {
+  static constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
+      {"pages", "\"1-48\""},
+      {"url", "\"https://example.com/list?page={page}\""},
+      {"items", "\".product\""},
+      {"workers", "4"},
+      {"timeout", "\"30s\""},
+      {"delay", "\"500ms\""},
+      {"max_body", "\"16MB\""},
+      {"worker_max_rss", "\"400MB\""},
+      {"output", "\"products.csv\""},
+      {"format", "\"csv\""},
+      {"order", "\"page\""},
+      {"header", "[\"Accept: text/html\"]"},
+      {"key", "[\"sku\"]"},
+  };
+  for (const auto& [name, example] : kExamples) {
+    if (name == key.key) return fmt::format("{} = {}", key.key, example);
+  }
+  switch (key.kind) {
+    case Kind::kString: return fmt::format("{} = \"...\"", key.key);
+    case Kind::kInteger: return fmt::format("{} = 8", key.key);
+    case Kind::kNumber: return fmt::format("{} = 2.5", key.key);
+    case Kind::kBool: return fmt::format("{} = true", key.key);
+    case Kind::kIntOrString: return fmt::format("{} = \"...\"", key.key);
+    case Kind::kStrings: return fmt::format("{} = [\"...\"]", key.key);
+  }
+  return "";
+}
+
+size_t Distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// The closest key a job file may hold ("per-host" -> "per_host"), or empty.
+std::string SuggestKey(std::string_view typo) {
+  std::string normal(typo);
+  std::replace(normal.begin(), normal.end(), '-', '_');
+  std::string best;
+  size_t best_d = 3;  // at most two edits away
+  auto consider = [&](std::string_view key) {
+    size_t d = Distance(normal, key);
+    if (d < best_d) {
+      best_d = d;
+      best = key;
+    }
+  };
+  for (const Key& k : kKeys) consider(k.key);
+  consider("fields");
+  consider("detail_fields");
+  return best;
+}
+
+const Key* FindKey(std::string_view name) {
+  auto it = std::find_if(kKeys.begin(), kKeys.end(), [&](const Key& key) { return key.key == name; });
+  return it == kKeys.end() ? nullptr : &*it;
+}
+
+// A TOML syntax error on a line `KEY = VALUE` of a known key is most often
+// an unquoted string (pages = 1-48 reads as a broken date): say so.
+std::optional<Error> UnquotedValue(const std::string& path, int line_no) {
+  std::ifstream in(path);
+  std::string line;
+  for (int i = 0; i < line_no && std::getline(in, line); ++i) {
+  }
+  if (!in) return std::nullopt;
+  size_t eq = line.find('=');
+  if (eq == std::string::npos) return std::nullopt;
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+    return v;
+  };
+  std::string_view key = trim(std::string_view(line).substr(0, eq));
+  std::string_view value = trim(std::string_view(line).substr(eq + 1));
+  const Key* k = FindKey(key);
+  if (k == nullptr || value.empty() || value.front() == '"' || value.front() == '\'' ||
+      value.front() == '[') {
+    return std::nullopt;
+  }
+  if (k->kind != Kind::kString && k->kind != Kind::kIntOrString) return std::nullopt;
+  return Err(ErrorCode::kInvalidArgument,
+             "job file '{}' line {}: {} must be a string, e.g. {} (TOML needs the quotes)", path,
+             line_no, k->key, Example(*k));
+}
+
 std::string NumberText(double v) {
   std::string s = fmt::format("{}", v);
   return s;
 }
 
 Error WrongType(const std::string& path, std::string_view key, const toml::node& n, Kind want) {
-  return Err(ErrorCode::kInvalidArgument, "job file '{}' line {}: '{}' must be {}", path,
-             n.source().begin.line, key, KindName(want));
+  const Key* k = FindKey(key);
+  return Err(ErrorCode::kInvalidArgument, "job file '{}' line {}: {} must be {}, e.g. {}", path,
+             n.source().begin.line, key, KindName(want), k != nullptr ? Example(*k) : "");
 }
 
 // Appends the flag (and its values) that `node` stands for.
@@ -183,6 +287,9 @@ Result<std::vector<std::string>> JobFileArgs(const std::string& path) {
   try {
     doc = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
+    if (auto unquoted = UnquotedValue(path, static_cast<int>(e.source().begin.line))) {
+      return *unquoted;
+    }
     return Err(ErrorCode::kInvalidArgument, "job file '{}' line {}: {}", path,
                e.source().begin.line, e.description());
   }
@@ -200,12 +307,14 @@ Result<std::vector<std::string>> JobFileArgs(const std::string& path) {
       if (auto st = AppendFields(path, name, flag, *v, &args); !st) return st.error();
       continue;
     }
-    auto it = std::find_if(kKeys.begin(), kKeys.end(), [&](const Key& key) { return key.key == name; });
-    if (it == kKeys.end()) {
-      return Err(ErrorCode::kInvalidArgument, "job file '{}' line {}: unknown key '{}'", path,
-                 k->source().begin.line, name);
+    const Key* key = FindKey(name);
+    if (key == nullptr) {
+      std::string hint = SuggestKey(name);
+      return Err(ErrorCode::kInvalidArgument, "job file '{}' line {}: unknown key '{}'{}", path,
+                 k->source().begin.line, name,
+                 hint.empty() ? "" : fmt::format(" (did you mean {}?)", hint));
     }
-    if (auto st = AppendKey(path, *it, *v, &args); !st) return st.error();
+    if (auto st = AppendKey(path, *key, *v, &args); !st) return st.error();
   }
   return args;
 }

@@ -57,14 +57,34 @@ TEST_CASE("an unknown key, a wrong type or bad TOML names the key and its line")
   CHECK(msg("unknown", "url = \"http://h/{page}\"\n\nconcurency = 4\n")
             .find("line 3: unknown key 'concurency'") != std::string::npos);
   CHECK(msg("type", "concurrency = \"four\"\n")
-            .find("line 1: 'concurrency' must be a whole number") != std::string::npos);
+            .find("line 1: concurrency must be a whole number, e.g. concurrency = 8") !=
+        std::string::npos);
   CHECK(msg("fieldtype", "[fields]\nname = 3\n").find("line 2: field 'name'") != std::string::npos);
   CHECK(msg("syntax", "url = \n").find("line 1") != std::string::npos);
-  CHECK(msg("headers", "header = [\"a: b\", 3]\n").find("'header' must be an array of strings") !=
+  CHECK(msg("headers", "header = [\"a: b\", 3]\n")
+            .find("header must be an array of strings, e.g. header = [\"Accept: text/html\"]") !=
         std::string::npos);
   auto missing = JobFileArgs("/nonexistent/job.toml");
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error().message.find("/nonexistent/job.toml") != std::string::npos);
+}
+
+TEST_CASE("a misspelt key gets a suggestion; an unquoted string says how to quote it") {
+  auto msg = [](const std::string& name, const std::string& text) {
+    auto r = JobFileArgs(WriteJob(name, text));
+    REQUIRE_FALSE(r.has_value());
+    return r.error().message;
+  };
+  const std::string dash = msg("dash", "url = \"http://h/{page}\"\nper-host = 4\n");
+  CHECK(dash.substr(dash.find(" line ")) ==
+        " line 2: unknown key 'per-host' (did you mean per_host?)");
+  const std::string field = msg("fieldz", "[feilds]\nname = \"h2\"\n");
+  CHECK(field.substr(field.find(" line ")) ==
+        " line 1: unknown key 'feilds' (did you mean fields?)");
+  CHECK(msg("far", "zzzzzz = 1\n").ends_with("line 1: unknown key 'zzzzzz'"));
+  const std::string pages = msg("pages", "url = \"http://h/{page}\"\npages = 1-48\n");
+  CHECK(pages.substr(pages.find(" line ")) ==
+        " line 2: pages must be a string, e.g. pages = \"1-48\" (TOML needs the quotes)");
 }
 
 TEST_CASE("flags on the command line override the job file") {

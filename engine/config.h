@@ -85,6 +85,9 @@ struct Config {
   std::string job_name;
   std::vector<std::string> key;  // fields whose values identify a record; repeats are dropped  // names the SQLite table; default: the output's file name stem
   std::string output;  // .csv / .jsonl / .sqlite; "-" or empty = JSONL on stdout
+  std::string format;  // csv, jsonl, json, sqlite; empty: by the output's extension
+  bool with_source = false;  // add page_url and page_number to every record
+  bool allow_empty = false;  // a run that extracts no item at all is not an error
   bool discard_output = false;  // count records but store none (forage bench)
   std::string report_path;
   std::string state_path;  // empty: OUTPUT.state

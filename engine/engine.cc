@@ -184,6 +184,9 @@ std::string Fingerprint(const Config& c, const Plan& plan) {
     mix(std::to_string(c.max_depth));
     mix(std::to_string(c.max_pages));
   }
+  // Only when given, so the states of earlier versions still match.
+  if (!c.format.empty()) mix("format=" + c.format);
+  if (c.with_source) mix("with_source");
   return fmt::format("{:016x}-{}", h, plan.size());
 }
 
@@ -241,6 +244,19 @@ Result<Summary> Run(const Config& input) {
   sink_options.path = output;
   sink_options.field_names = rules->names;
   sink_options.formats = rules->formats;
+  sink_options.format = config.format;
+  sink_options.with_source = config.with_source;
+  // The rules each column came from: --field, then --detail-field.
+  std::vector<FieldRule> column_rules = config.fields;
+  column_rules.insert(column_rules.end(), config.detail_fields.begin(), config.detail_fields.end());
+  for (size_t i = 0; i < rules->names.size(); ++i) {
+    parser::FieldType type = parser::FieldType::kString;
+    if (i < column_rules.size()) {
+      auto parsed = parser::ParseFieldText(column_rules[i].name, column_rules[i].selector);
+      if (parsed && !parsed->options.all) type = parsed->options.type;
+    }
+    sink_options.types.push_back(type);
+  }
   sink_options.table = JobName(config, output);
   sink_options.state_path = config.state_path;
   sink_options.fingerprint = Fingerprint(config, *plan);
@@ -269,6 +285,16 @@ Result<Summary> Run(const Config& input) {
   Summary summary;
   summary.cores = cores;
   summary.workers = config.workers;
+  if (!config.discard_output) {
+    summary.output = output;
+    auto format = SinkFormatFor(output, config.format);
+    if (format) summary.output_format = SinkFormatName(*format);
+  }
+  summary.report_path = config.report_path;
+  for (size_t i = 0; i < rules->names.size(); ++i) {
+    summary.fields.push_back(
+        FieldFill{rules->names[i], i < column_rules.size() ? column_rules[i].selector : ""});
+  }
   Status run = OkStatus();
   {
     Master master(config, *plan, worker_config, sink->get(), std::move(key_columns),
@@ -288,6 +314,9 @@ Result<Summary> Run(const Config& input) {
   if (!finish && !(summary.output_closed && finish.error().code == ErrorCode::kClosed)) {
     return finish.error();
   }
+
+  summary.fields.resize(rules->names.size());  // columns only (not --follow's links)
+  for (FieldFill& f : summary.fields) f.empty = summary.items - std::min(summary.items, f.filled);
 
   rusage self{}, children{};
   getrusage(RUSAGE_SELF, &self);

@@ -16,6 +16,12 @@ Status Recorder::Store(uint64_t page_id, const PageTask& task, bool ok,
     }
     if (auto st = sink_->Write(r, task); !st) return st;
     ++items_;
+    if (filled_.size() < r.values.size()) filled_.resize(r.values.size());
+    for (size_t i = 0; i < r.values.size(); ++i) {
+      // An empty list ("[]", the form of `| all` with no match) is empty too.
+      const auto& v = r.values[i];
+      if (v && !v->empty() && *v != "[]") ++filled_[i];
+    }
   }
   unsaved_.push_back(PageMark{page_id, ok});
   return OkStatus();

@@ -39,6 +39,8 @@ class Recorder {
   uint64_t items() const { return items_; }
   uint64_t duplicates() const { return duplicates_; }
   size_t unsaved() const { return unsaved_.size(); }
+  // Per column: how many stored records had a non-empty value (fill rates).
+  const std::vector<uint64_t>& filled() const { return filled_; }
 
  private:
   std::string RecordKey(const parser::Record& r) const;
@@ -47,6 +49,7 @@ class Recorder {
   std::vector<size_t> key_columns_;
   std::unordered_set<std::string> seen_keys_;
   std::vector<PageMark> unsaved_;  // pages stored since the last checkpoint
+  std::vector<uint64_t> filled_;
   uint64_t items_ = 0;
   uint64_t duplicates_ = 0;
 };

@@ -51,6 +51,18 @@ TEST_CASE("--key drops records seen before, and counts them") {
   }
 }
 
+TEST_CASE("fill rates: per column, the stored records with a non-empty value (duplicates not "
+          "counted)") {
+  FakeSink sink;
+  Recorder rec(&sink, {0});
+  auto recs = Recs({{"1", "x", "[]"}, {"2", "", "[\"a\"]"}, {"1", "dup", "[\"b\"]"}});
+  recs[1].values[0] = std::nullopt;  // a missing value
+  REQUIRE(rec.Store(0, PageTask{1, "u", 0}, true, recs));
+  CHECK(rec.items() == 2);
+  CHECK(rec.duplicates() == 1);
+  CHECK(rec.filled() == std::vector<uint64_t>{1, 1, 1});
+}
+
 TEST_CASE("a sink error is returned and the page's mark is not recorded") {
   FakeSink sink;
   sink.fail_write_at = 2;

@@ -1,7 +1,9 @@
 #include "engine/report.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -20,18 +22,57 @@ constexpr size_t kFailuresShown = 10;
 
 }  // namespace
 
+std::string HumanSize(uint64_t bytes) {
+  if (bytes < 1000) return fmt::format("{} B", bytes);
+  static constexpr const char* kUnits[] = {"kB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes) / 1000;
+  size_t unit = 0;
+  while (v >= 999.95 && unit + 1 < std::size(kUnits)) {
+    v /= 1000;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", v, kUnits[unit]);
+}
+
 std::string FormatReport(const Summary& s) {
   std::string out;
   auto line = std::back_inserter(out);
-  fmt::format_to(line, "forage: {} of {} pages ok, {} failed, {} items{}\n", s.pages_ok, s.pages_total,
-       s.pages_failed, s.items, s.interrupted ? " (interrupted)" : "");
+  const uint64_t resumed_ok = s.pages_resumed - std::min(s.pages_resumed, s.pages_resumed_failed);
+  if (s.pages_resumed > 0) {
+    // Pages stored by earlier runs count in the totals, and are named apart.
+    fmt::format_to(line,
+                   "forage: {} of {} pages ok ({} this run, {} from earlier runs), {} failed, {} "
+                   "items this run{}\n",
+                   s.pages_ok + resumed_ok, s.pages_total, s.pages_ok, resumed_ok, s.pages_failed,
+                   s.items, s.interrupted ? " (interrupted)" : "");
+  } else {
+    fmt::format_to(line, "forage: {} of {} pages ok, {} failed, {} items{}\n", s.pages_ok,
+                   s.pages_total, s.pages_failed, s.items, s.interrupted ? " (interrupted)" : "");
+  }
+  if (!s.output.empty()) {
+    fmt::format_to(line, "  output {} ({}){}\n", s.output == "-" ? "stdout" : s.output,
+                   s.output_format,
+                   s.report_path.empty() ? "" : fmt::format("   report {}", s.report_path));
+  } else if (!s.report_path.empty()) {
+    fmt::format_to(line, "  report {}\n", s.report_path);
+  }
   fmt::format_to(line, "  wall {:.3f} s   user {:.3f} s   sys {:.3f} s   cpu {:.0f}% of {} cores   {:.1f} pages/s\n",
        s.wall_s, s.user_s, s.sys_s, Utilisation(s) * 100, s.cores,
-       s.wall_s > 0 ? static_cast<double>(s.pages_ok + s.pages_failed) / s.wall_s : 0.0);
+       s.wall_s > 0 ? static_cast<double>(s.pages_ok + s.pages_failed - s.pages_resumed_failed) / s.wall_s : 0.0);
   fmt::format_to(line,
-                 "  requests {}   retries {}   duplicates {}   dropped {}   {:.1f} MB received\n",
-                 s.requests, s.retries, s.duplicates, s.dropped,
-       static_cast<double>(s.body_bytes) / 1e6);
+                 "  requests {}   retries {}   duplicates {}   dropped {}   {} received\n",
+                 s.requests, s.retries, s.duplicates, s.dropped, HumanSize(s.body_bytes));
+  if (s.pages_without_items > 0) {
+    fmt::format_to(line, "  pages without items {} (fetched fine, no item matched)\n",
+                   s.pages_without_items);
+  }
+  if (!s.fields.empty() && s.items > 0) {
+    std::string fills;
+    for (const auto& f : s.fields) {
+      fills += fmt::format("   {} {}/{}", f.name, f.filled, f.filled + f.empty);
+    }
+    fmt::format_to(line, "  filled{}\n", fills);
+  }
   for (const auto& w : s.per_worker) {
     fmt::format_to(line,
                    "  worker {} pid {:<7} pages {:<6} items {:<7} user {:.3f} s  sys {:.3f} s"
@@ -44,7 +85,20 @@ std::string FormatReport(const Summary& s) {
     fmt::format_to(line, "  failed {}: {}\n", s.failures[i].url, s.failures[i].reason);
   }
   if (s.failures.size() > kFailuresShown) {
-    fmt::format_to(line, "  ... and {} more failures (see --report)\n", s.failures.size() - kFailuresShown);
+    fmt::format_to(line, "  ... and {} more failures{}\n", s.failures.size() - kFailuresShown,
+                   s.report_path.empty() ? "" : fmt::format(" (all in {})", s.report_path));
+  }
+  return out;
+}
+
+std::string ReportWarnings(const Summary& s) {
+  std::string out;
+  if (s.items == 0) return out;
+  for (const auto& f : s.fields) {
+    if (f.filled == 0) {
+      out += fmt::format("forage: warning: field '{}' is empty in all {} records (selector '{}')\n",
+                         f.name, s.items, f.selector);
+    }
   }
   return out;
 }
@@ -61,6 +115,7 @@ std::string ReportJson(const Summary& s) {
   j["pages_ok"] = s.pages_ok;
   j["pages_failed"] = s.pages_failed;
   j["pages_resumed"] = s.pages_resumed;
+  j["pages_without_items"] = s.pages_without_items;
   j["items"] = s.items;
   j["duplicates"] = s.duplicates;
   j["dropped"] = s.dropped;
@@ -70,6 +125,12 @@ std::string ReportJson(const Summary& s) {
   j["pages_per_s"] =
       s.wall_s > 0 ? static_cast<double>(s.pages_ok + s.pages_failed) / s.wall_s : 0.0;
   j["interrupted"] = s.interrupted;
+  j["output"] = s.output;
+  j["format"] = s.output_format;
+  j["fields"] = nlohmann::ordered_json::object();
+  for (const auto& f : s.fields) {
+    j["fields"][f.name] = {{"filled", f.filled}, {"empty", f.empty}};
+  }
   j["per_worker"] = nlohmann::ordered_json::array();
   for (const auto& w : s.per_worker) {
     j["per_worker"].push_back({{"slot", w.slot},

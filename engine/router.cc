@@ -61,6 +61,7 @@ Status Router::Resume(const std::vector<PageMark>& resumed) {
     ++summary_->pages_resumed;
     if (!m.ok) {
       ++summary_->pages_failed;
+      ++summary_->pages_resumed_failed;
       summary_->failures.push_back(PageFailure{plan_.url(m.page), "failed in an earlier run"});
     }
   }
@@ -147,6 +148,7 @@ void Router::HandlePageDone(int index, const worker::PageDoneMsg& done) {
       ++slot.summary.pages;
       slot.summary.items += done.items;
       summary_->dropped += done.dropped;
+      if (done.items == 0) ++summary_->pages_without_items;
     } else if (book_.attempts(page) > 0) {
       FailPage(page, fmt::format("{} ({} attempts)", done.reason, book_.attempts(page) + 1));
     } else {
@@ -366,6 +368,10 @@ void Router::Finish() {
   summary_->pages_total = plan_.size();  // follow-ups included
   summary_->items = recorder_->items();
   summary_->duplicates = recorder_->duplicates();
+  summary_->fields.resize(std::max(summary_->fields.size(), recorder_->filled().size()));
+  for (size_t i = 0; i < recorder_->filled().size(); ++i) {
+    summary_->fields[i].filled = recorder_->filled()[i];
+  }
   for (Slot& s : slots_) {
     FoldStats(s);
     summary_->requests += s.requests;

@@ -283,13 +283,25 @@ class SqliteSink : public Sink {
   bool broken_ = false;      // a statement failed: no more writes, no publishing
 };
 
-std::string CreateTable(const std::string& name, const std::vector<std::string>& fields,
-                        const std::vector<parser::ValueFormat>& formats) {
+// The column type of field `i`: INTEGER for `| int`, REAL for `| float`
+// (so 102.0 stays a float), TEXT otherwise; without types, NUMERIC for a
+// number (its text stored as a number).
+const char* ColumnType(const SinkOptions& o, size_t i) {
+  if (i < o.types.size()) {
+    switch (o.types[i]) {
+      case parser::FieldType::kInt: return "INTEGER";
+      case parser::FieldType::kFloat: return "REAL";
+      case parser::FieldType::kString: return "TEXT";
+    }
+  }
+  bool number = i < o.formats.size() && o.formats[i] == parser::ValueFormat::kNumber;
+  return number ? "NUMERIC" : "TEXT";
+}
+
+std::string CreateTable(const std::string& name, const SinkOptions& o) {
   std::string create = "CREATE TABLE " + name + " (";
-  for (size_t i = 0; i < fields.size(); ++i) {
-    // NUMERIC affinity stores number text ("1234.5") as a number.
-    bool number = i < formats.size() && formats[i] == parser::ValueFormat::kNumber;
-    create += SqlIdentifier(fields[i]) + (number ? " NUMERIC, " : " TEXT, ");
+  for (size_t i = 0; i < o.field_names.size(); ++i) {
+    create += SqlIdentifier(o.field_names[i]) + " " + ColumnType(o, i) + ", ";
   }
   return create + "page_url TEXT NOT NULL, page_number INTEGER NOT NULL);";
 }
@@ -342,8 +354,8 @@ Status CreateJob(sqlite3* db, const SinkOptions& o, const Tables& t, const std::
     sql += "DROP TABLE IF EXISTS " + t.part + "; DROP TABLE IF EXISTS " + t.pages +
            "; DROP TABLE IF EXISTS " + t.meta + ";";
   }
-  if (!o.append) sql += CreateTable(t.part, o.field_names, o.formats);
-  if (o.append && !has_table) sql += CreateTable(t.table, o.field_names, o.formats);
+  if (!o.append) sql += CreateTable(t.part, o);
+  if (o.append && !has_table) sql += CreateTable(t.table, o);
   sql += "CREATE TABLE " + t.meta + " (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
   sql += "CREATE TABLE " + t.pages + " (page INTEGER PRIMARY KEY, ok INTEGER NOT NULL);";
   sql += "INSERT INTO " + t.meta + " VALUES ('fingerprint', " + SqlString(o.fingerprint) +

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -104,6 +105,7 @@ class Output {
       }
       out.fd_ = STDOUT_FILENO;
       out.buf_ = header;
+      out.base_ = header.size();
       return out;
     }
     struct stat st {};
@@ -122,6 +124,7 @@ class Output {
       }
       out.fd_ = out.owned_.get();
       out.buf_ = header;
+      out.base_ = header.size();
       return out;
     }
     out.part_ = o.path + ".part";
@@ -136,6 +139,8 @@ class Output {
   }
 
   std::string& buffer() { return buf_; }
+  // Records were written after the header (by this run or, resumed, an earlier one).
+  bool has_records() const { return written_ + buf_.size() > base_; }
 
   Status MaybeFlush() { return buf_.size() >= kFlushBytes ? Flush() : OkStatus(); }
 
@@ -166,10 +171,13 @@ class Output {
     return st;
   }
 
-  Status Publish(bool complete) {
+  // `trailer` ends the file (a JSON array's "]"); it is not a record.
+  Status Publish(bool complete, std::string_view trailer = {}) {
     // After a write error the output stays PATH.part with its state, and
     // --resume cuts the file back to its checkpoint.
     if (broken_) return Broken();
+    const bool no_records = written_ + buf_.size() == base_;
+    buf_ += trailer;
     if (auto st = Flush(); !st) return st;
     if (part_.empty()) return CloseOwned();
     if (fdatasync(fd_) != 0) {
@@ -177,7 +185,7 @@ class Output {
       return Err(ErrorCode::kIo, "sync output '{}': {}", part_, ErrnoText(errno));
     }
     if (auto st = CloseOwned(); !st) return st;
-    if (overwrite_ && written_ == base_ && Exists(path_)) {
+    if (overwrite_ && no_records && Exists(path_)) {
       // Not one record stored (the site was down?): the old output stays.
       if (!complete) return OkStatus();  // PATH.part and the state wait for --resume
       if (unlink(part_.c_str()) != 0) {
@@ -391,18 +399,26 @@ parser::ValueFormat FormatOf(const std::vector<parser::ValueFormat>& formats, si
 
 class CsvSink : public Sink {
  public:
-  CsvSink(Output out, std::vector<parser::ValueFormat> formats)
-      : out_(std::move(out)), formats_(std::move(formats)) {}
-  Status Write(const parser::Record& r, const PageTask&) override {
+  CsvSink(Output out, std::vector<parser::ValueFormat> formats, size_t fields, bool with_source)
+      : out_(std::move(out)), formats_(std::move(formats)), fields_(fields),
+        with_source_(with_source) {}
+  Status Write(const parser::Record& r, const PageTask& page) override {
     std::string& b = out_.buffer();
-    for (size_t i = 0; i < r.values.size(); ++i) {
+    const size_t n = with_source_ ? fields_ : r.values.size();
+    for (size_t i = 0; i < n; ++i) {
       if (i > 0) b += ',';
-      if (!r.values[i]) continue;
+      if (i >= r.values.size() || !r.values[i]) continue;
       if (FormatOf(formats_, i) == parser::ValueFormat::kList) {
         AppendCsvField(parser::JoinListItems(*r.values[i], ","), &b);
       } else {
         AppendCsvField(*r.values[i], &b);
       }
+    }
+    if (with_source_) {
+      b += ',';
+      AppendCsvField(page.url, &b);
+      b += ',';
+      b += std::to_string(page.page_number);
     }
     b += "\r\n";
     return out_.MaybeFlush();
@@ -413,14 +429,36 @@ class CsvSink : public Sink {
  private:
   Output out_;
   std::vector<parser::ValueFormat> formats_;
+  size_t fields_;
+  bool with_source_;
 };
+
+// One JSON object: the record, then (--with-source) where it came from.
+void AppendJsonObject(const parser::Record& r, const std::vector<std::string>& names,
+                      const std::vector<parser::ValueFormat>& formats, const PageTask* source,
+                      std::string* out) {
+  AppendJsonRecord(r, names, formats, out);
+  out->pop_back();  // the '\n'
+  if (source != nullptr) {
+    out->pop_back();
+    if (!names.empty() && !r.values.empty()) *out += ',';
+    *out += "\"page_url\":";
+    parser::AppendJsonString(source->url, out);
+    *out += ",\"page_number\":";
+    *out += std::to_string(source->page_number);
+    *out += '}';
+  }
+}
 
 class JsonlSink : public Sink {
  public:
-  JsonlSink(Output out, std::vector<std::string> fields, std::vector<parser::ValueFormat> formats)
-      : out_(std::move(out)), names_(std::move(fields)), formats_(std::move(formats)) {}
-  Status Write(const parser::Record& r, const PageTask&) override {
-    AppendJsonRecord(r, names_, formats_, &out_.buffer());
+  JsonlSink(Output out, std::vector<std::string> fields, std::vector<parser::ValueFormat> formats,
+            bool with_source)
+      : out_(std::move(out)), names_(std::move(fields)), formats_(std::move(formats)),
+        with_source_(with_source) {}
+  Status Write(const parser::Record& r, const PageTask& page) override {
+    AppendJsonObject(r, names_, formats_, with_source_ ? &page : nullptr, &out_.buffer());
+    out_.buffer() += '\n';
     return out_.MaybeFlush();
   }
   Status Checkpoint(const std::vector<PageMark>& pages) override { return out_.Checkpoint(pages); }
@@ -430,6 +468,35 @@ class JsonlSink : public Sink {
   Output out_;
   std::vector<std::string> names_;
   std::vector<parser::ValueFormat> formats_;
+  bool with_source_;
+};
+
+// .json: one array, "[\n" first, records one a line separated by ",\n",
+// closed by "\n]\n" in Finish. A checkpoint never covers the closing
+// bracket (it is written after the last one), so --resume cuts it off with
+// the other bytes past the checkpoint and goes on adding records; an
+// interrupted run's output is a closed, valid array all the same.
+class JsonArraySink : public Sink {
+ public:
+  JsonArraySink(Output out, std::vector<std::string> fields,
+                std::vector<parser::ValueFormat> formats, bool with_source)
+      : out_(std::move(out)), names_(std::move(fields)), formats_(std::move(formats)),
+        with_source_(with_source), first_(!out_.has_records()) {}
+  Status Write(const parser::Record& r, const PageTask& page) override {
+    if (!first_) out_.buffer() += ",\n";
+    first_ = false;
+    AppendJsonObject(r, names_, formats_, with_source_ ? &page : nullptr, &out_.buffer());
+    return out_.MaybeFlush();
+  }
+  Status Checkpoint(const std::vector<PageMark>& pages) override { return out_.Checkpoint(pages); }
+  Status Finish(bool complete) override { return out_.Publish(complete, first_ ? "]\n" : "\n]\n"); }
+
+ private:
+  Output out_;
+  std::vector<std::string> names_;
+  std::vector<parser::ValueFormat> formats_;
+  bool with_source_;
+  bool first_;
 };
 
 class NullSink : public Sink {
@@ -445,38 +512,87 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 
 }  // namespace
 
-Result<SinkFormat> SinkFormatFor(std::string_view path) {
-  if (path == "-" || EndsWith(path, ".jsonl") || EndsWith(path, ".ndjson")) {
+Result<SinkFormat> SinkFormatFor(std::string_view path, std::string_view format) {
+  if (!format.empty()) {
+    if (format == "csv") return SinkFormat::kCsv;
+    if (format == "jsonl") return SinkFormat::kJsonl;
+    if (format == "json") return SinkFormat::kJson;
+    if (format == "sqlite") return SinkFormat::kSqlite;
+    return Err(ErrorCode::kInvalidArgument,
+               "--format '{}': expected csv, jsonl, json or sqlite", format);
+  }
+  std::string lower(path);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "-" || EndsWith(lower, ".jsonl") || EndsWith(lower, ".ndjson")) {
     return SinkFormat::kJsonl;
   }
-  if (EndsWith(path, ".csv")) return SinkFormat::kCsv;
-  if (EndsWith(path, ".sqlite") || EndsWith(path, ".db")) return SinkFormat::kSqlite;
+  if (EndsWith(lower, ".json")) return SinkFormat::kJson;
+  if (EndsWith(lower, ".csv")) return SinkFormat::kCsv;
+  if (EndsWith(lower, ".sqlite") || EndsWith(lower, ".db")) return SinkFormat::kSqlite;
+  // /dev/null, /dev/stdout, a FIFO: records stream through as JSONL.
+  struct stat st {};
+  if (::stat(std::string(path).c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+    return SinkFormat::kJsonl;
+  }
   return Err(ErrorCode::kInvalidArgument,
-             "output '{}': unknown format (use a .csv, .jsonl or .sqlite path, or - for stdout)",
+             "output '{}': unknown format (use a .csv, .jsonl, .json or .sqlite path, - for "
+             "stdout, or --format csv|jsonl|json|sqlite)",
              path);
 }
 
+const char* SinkFormatName(SinkFormat format) {
+  switch (format) {
+    case SinkFormat::kCsv: return "csv";
+    case SinkFormat::kJsonl: return "jsonl";
+    case SinkFormat::kJson: return "json";
+    case SinkFormat::kSqlite: return "sqlite";
+  }
+  return "";
+}
+
 Result<std::unique_ptr<Sink>> OpenSink(const SinkOptions& o, std::vector<PageMark>* resumed) {
-  auto format = SinkFormatFor(o.path);
+  auto format = SinkFormatFor(o.path, o.format);
   if (!format) return format.error();
   if (o.overwrite && o.append) {
     return Err(ErrorCode::kInvalidArgument, "--overwrite and --append exclude each other");
   }
-  if (*format == SinkFormat::kSqlite) return OpenSqliteSink(o, resumed);
+  if (*format == SinkFormat::kSqlite) {
+    struct stat st {};
+    if (o.path == "-" || (::stat(o.path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "output '{}': SQLite needs a regular file (a database), not stdout or a device",
+                 o.path);
+    }
+    return OpenSqliteSink(o, resumed);
+  }
+  if (*format == SinkFormat::kJson && o.append) {
+    return Err(ErrorCode::kInvalidArgument,
+               "--append cannot add records to a JSON array ('{}'); use a .jsonl output", o.path);
+  }
   std::string header;
   if (*format == SinkFormat::kCsv) {
     for (size_t i = 0; i < o.field_names.size(); ++i) {
       if (i > 0) header += ',';
       AppendCsvField(o.field_names[i], &header);
     }
+    if (o.with_source) header += o.field_names.empty() ? "page_url,page_number" : ",page_url,page_number";
     header += "\r\n";
+  } else if (*format == SinkFormat::kJson) {
+    header = "[\n";
   }
   auto out = Output::Open(o, header, resumed);
   if (!out) return out.error();
-  if (*format == SinkFormat::kCsv) {
-    return std::unique_ptr<Sink>(new CsvSink(std::move(*out), o.formats));
+  switch (*format) {
+    case SinkFormat::kCsv:
+      return std::unique_ptr<Sink>(
+          new CsvSink(std::move(*out), o.formats, o.field_names.size(), o.with_source));
+    case SinkFormat::kJson:
+      return std::unique_ptr<Sink>(
+          new JsonArraySink(std::move(*out), o.field_names, o.formats, o.with_source));
+    default:
+      return std::unique_ptr<Sink>(
+          new JsonlSink(std::move(*out), o.field_names, o.formats, o.with_source));
   }
-  return std::unique_ptr<Sink>(new JsonlSink(std::move(*out), o.field_names, o.formats));
 }
 
 std::unique_ptr<Sink> DiscardSink() { return std::make_unique<NullSink>(); }

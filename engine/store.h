@@ -19,6 +19,7 @@
 #include "engine/plan.h"
 #include "engine/state_store.h"
 #include "parser/extract.h"
+#include "parser/field_spec.h"
 
 namespace forage::engine {
 
@@ -51,6 +52,11 @@ struct SinkOptions {
   // quoted, numbers bare in JSON and numeric in SQLite, lists as JSON arrays
   // (joined with ',' in CSV). Empty: every field a string.
   std::vector<parser::ValueFormat> formats;
+  // Each field's type option (SQLite: INTEGER for int, REAL for float, TEXT
+  // otherwise). Empty: by `formats` (a number is NUMERIC).
+  std::vector<parser::FieldType> types;
+  std::string format;        // csv, jsonl, json, sqlite; empty: by the path's extension
+  bool with_source = false;  // CSV/JSON(L): add page_url and page_number (SQLite has them always)
   std::string table = "records";  // the SQLite table: the job's name
   std::string state_path;         // empty: PATH.state
   std::string fingerprint;        // identifies the job for --resume
@@ -61,10 +67,14 @@ struct SinkOptions {
   bool append = false;
 };
 
-enum class SinkFormat { kCsv, kJsonl, kSqlite };
+enum class SinkFormat { kCsv, kJsonl, kJson, kSqlite };
 
-// The format for a path, by extension ("-" is JSONL on stdout).
-Result<SinkFormat> SinkFormatFor(std::string_view path);
+// The format for a path: `format` (--format) if given, else by the path's
+// extension, matched case-insensitively ("-" is JSONL on stdout; a device
+// or a FIFO without a known extension, such as /dev/null, is JSONL too).
+Result<SinkFormat> SinkFormatFor(std::string_view path, std::string_view format = {});
+// "csv", "jsonl", "json", "sqlite".
+const char* SinkFormatName(SinkFormat format);
 
 // Opens the sink; fails (kInvalidArgument) if the place is not writable, if
 // the output exists (without overwrite or append), if a state exists for a

@@ -255,6 +255,22 @@ TEST_CASE("unknown extensions and unwritable places are refused") {
   CHECK(bad.error().code == ErrorCode::kInvalidArgument);
 }
 
+TEST_CASE("the format: --format first, else the extension in any case, a device is JSONL") {
+  CHECK(*SinkFormatFor("OUT.CSV") == SinkFormat::kCsv);
+  CHECK(*SinkFormatFor("a.Json") == SinkFormat::kJson);
+  CHECK(*SinkFormatFor("a.JSONL") == SinkFormat::kJsonl);
+  CHECK(*SinkFormatFor("a.DB") == SinkFormat::kSqlite);
+  CHECK(*SinkFormatFor("-") == SinkFormat::kJsonl);
+  CHECK(*SinkFormatFor("-", "csv") == SinkFormat::kCsv);
+  CHECK(*SinkFormatFor("a.csv", "json") == SinkFormat::kJson);
+  CHECK(*SinkFormatFor("/dev/null") == SinkFormat::kJsonl);
+  CHECK(SinkFormatFor("a.csv", "xml").error().message ==
+        "--format 'xml': expected csv, jsonl, json or sqlite");
+  CHECK(SinkFormatFor("a.txt").error().message ==
+        "output 'a.txt': unknown format (use a .csv, .jsonl, .json or .sqlite path, - for "
+        "stdout, or --format csv|jsonl|json|sqlite)");
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::engine

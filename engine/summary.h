@@ -29,6 +29,14 @@ struct PageFailure {
   std::string reason;
 };
 
+// How often one field had a value in the records stored (--report "fields").
+struct FieldFill {
+  std::string name;
+  std::string selector;  // as the job gave it
+  uint64_t filled = 0;   // records with a non-empty value
+  uint64_t empty = 0;    // records with no value or an empty one
+};
+
 struct Summary {
   double wall_s = 0;
   double user_s = 0;  // master plus every worker process
@@ -39,6 +47,8 @@ struct Summary {
   uint64_t pages_ok = 0;
   uint64_t pages_failed = 0;
   uint64_t pages_resumed = 0;  // stored by an earlier run (--resume), not fetched again
+  uint64_t pages_resumed_failed = 0;  // of those, pages that had failed (in pages_failed too)
+  uint64_t pages_without_items = 0;   // fetched fine, but no item matched (or all dropped)
   uint64_t items = 0;
   uint64_t duplicates = 0;
   uint64_t dropped = 0;     // items left out because a `required` field had no value  // records dropped because their --key was seen before
@@ -49,6 +59,10 @@ struct Summary {
   // The output's reader went away (`-o - | head`): the run stopped there.
   // Not in the report's keys; the exit code says it (141).
   bool output_closed = false;
+  std::vector<FieldFill> fields;   // one per output column, in order
+  std::string output;              // where the records went ("-": stdout; empty: nowhere)
+  std::string output_format;       // csv, jsonl, json, sqlite
+  std::string report_path;         // the --report file, when one is written
   std::vector<WorkerSummary> per_worker;
   std::vector<PageFailure> failures;
 };

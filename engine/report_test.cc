@@ -1,0 +1,58 @@
+#include "engine/report.h"
+
+#include <doctest/doctest.h>
+
+namespace forage::engine {
+namespace {
+
+TEST_SUITE("engine.report") {
+
+TEST_CASE("sizes a person reads: bytes, then kB, MB, GB with one decimal") {
+  CHECK(HumanSize(0) == "0 B");
+  CHECK(HumanSize(999) == "999 B");
+  CHECK(HumanSize(40'960) == "41.0 kB");
+  CHECK(HumanSize(3'812'000) == "3.8 MB");
+  CHECK(HumanSize(999'960) == "1.0 MB");
+  CHECK(HumanSize(2'500'000'000) == "2.5 GB");
+}
+
+TEST_CASE("after --resume the first line counts the earlier runs' pages apart") {
+  Summary s;
+  s.pages_total = 48;
+  s.pages_ok = 38;
+  s.pages_resumed = 11;
+  s.pages_resumed_failed = 1;
+  s.pages_failed = 1;
+  s.items = 600;
+  const std::string text = FormatReport(s);
+  CHECK(text.substr(0, text.find('\n')) ==
+        "forage: 48 of 48 pages ok (38 this run, 10 from earlier runs), 1 failed, 600 items this "
+        "run");
+}
+
+TEST_CASE("no word of --report unless one was written") {
+  Summary s;
+  s.pages_total = 20;
+  s.pages_failed = 20;
+  for (int i = 0; i < 20; ++i) s.failures.push_back({"http://h/" + std::to_string(i), "HTTP 404"});
+  std::string text = FormatReport(s);
+  CHECK(text.find("report") == std::string::npos);
+  CHECK(text.find("  ... and 10 more failures\n") != std::string::npos);
+  s.report_path = "r.json";
+  text = FormatReport(s);
+  CHECK(text.find("  ... and 10 more failures (all in r.json)\n") != std::string::npos);
+}
+
+TEST_CASE("a field empty in every record is a warning with its selector") {
+  Summary s;
+  s.items = 3;
+  s.fields = {{"name", "h2", 3, 0}, {"sku", ".sku", 0, 3}};
+  CHECK(ReportWarnings(s) ==
+        "forage: warning: field 'sku' is empty in all 3 records (selector '.sku')\n");
+  s.items = 0;
+  CHECK(ReportWarnings(s).empty());
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::engine

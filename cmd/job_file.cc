@@ -118,6 +118,7 @@ std::string Example(const Key& key) {
     case Kind::kBool: return fmt::format("{} = true", key.key);
     case Kind::kIntOrString: return fmt::format("{} = \"...\"", key.key);
     case Kind::kStrings: return fmt::format("{} = [\"...\"]", key.key);
+    case Kind::kStringOrStrings: return fmt::format("{} = \"...\"", key.key);
   }
   return "";
 }

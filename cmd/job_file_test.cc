@@ -69,7 +69,7 @@ TEST_CASE("an unknown key, a wrong type or bad TOML names the key and its line")
   CHECK(missing.error().message.find("/nonexistent/job.toml") != std::string::npos);
 }
 
-TEST_CASE("a misspelt key gets a suggestion; an unquoted string says how to quote it") {
+TEST_CASE("a misspelt key gets a suggestion, an unquoted string says how to quote it") {
   auto msg = [](const std::string& name, const std::string& text) {
     auto r = JobFileArgs(WriteJob(name, text));
     REQUIRE_FALSE(r.has_value());
@@ -157,7 +157,7 @@ name = "h2"
   std::vector<const char*> argv4 = {"forage", "run", bad.c_str()};
   auto inv4 = ParseArgs(static_cast<int>(argv4.size()), argv4.data());
   REQUIRE_FALSE(inv4.has_value());
-  CHECK(inv4.error().message.find("'url' must be a string or an array of strings") !=
+  CHECK(inv4.error().message.find("url must be a string or an array of strings") !=
         std::string::npos);
 }
 

@@ -302,7 +302,7 @@ TEST_CASE("option errors name the field") {
         "field 'price': default 'n/a' is not a number");
   CHECK(CompileRulesError(".item", {{"price", ".price | flaot"}}) ==
         "field 'price': unknown option 'flaot' (options: all, first, re:, trim, url, int, "
-        "float, default:, required) at position 9");
+        "float, default:, required, json:) at position 9");
   CHECK(CompileRulesError(".item", {{"price", ".price:: | all"}}) ==
         "field 'price': selector '.price::': expected a pseudo-element name at position 8");
 }

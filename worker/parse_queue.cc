@@ -66,6 +66,22 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
   double start = ThreadCpuSeconds();
   if (!job.parsed) {
     if (before_parse_) before_parse_(job.url);
+    // JSON rules read the page as JSON; a JSON response never goes to Gumbo.
+    if (job.rules->json_items() || parser::IsJsonContentType(job.content_type)) {
+      auto extracted = parser::ExtractJson(job.body, *job.rules, job.url);
+      if (extracted) {
+        job.out.records = std::move(extracted->records);
+        job.out.dropped = extracted->dropped;
+      } else {
+        job.out.failure = extracted.error().message;
+        job.burn_left_s = 0;
+      }
+      job.out.encoding = "utf-8";
+      job.body = std::string();
+      job.parsed = true;
+    }
+  }
+  if (!job.parsed) {
     auto doc = parser::HtmlDocument::Parse(std::move(job.body), job.content_type, &arena_);
     if (page_cpu_limit_s_ > 0) {
       const double deadline = start + page_cpu_limit_s_;

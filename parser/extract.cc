@@ -115,8 +115,20 @@ Result<CompiledField> CompileField(std::string_view name, std::string_view text)
 }
 
 // The match's value before the options: what the pseudo-element selects.
-FieldValue RawValue(const GumboNode* target, const FieldSelector& selector) {
-  switch (selector.pseudo) {
+// In a list with a pseudo-element per alternative, the first alternative that
+// matches the element (below `scope`) says which.
+FieldValue RawValue(const GumboNode* target, const FieldSelector& selector,
+                    const GumboNode* scope) {
+  PseudoElement pseudo = selector.pseudo;
+  const std::string* attr_name = &selector.attr_name;
+  for (const FieldAlternative& alternative : selector.alternatives) {
+    if (alternative.selector.Matches(target, scope)) {
+      pseudo = alternative.pseudo;
+      attr_name = &alternative.attr_name;
+      break;
+    }
+  }
+  switch (pseudo) {
     case PseudoElement::kNone:
       return TextContent(target);
     case PseudoElement::kText:
@@ -124,7 +136,7 @@ FieldValue RawValue(const GumboNode* target, const FieldSelector& selector) {
     case PseudoElement::kHtml:
       return OuterHtml(target);
     case PseudoElement::kAttr: {
-      std::optional<std::string_view> value = AttributeValue(target, selector.attr_name);
+      std::optional<std::string_view> value = AttributeValue(target, *attr_name);
       if (!value) return std::nullopt;
       return std::string(*value);
     }
@@ -205,10 +217,10 @@ std::vector<FieldValue> AllValues(const GumboNode* scope, const CompiledField& f
   std::vector<FieldValue> values;
   for (const GumboNode* target : Targets(scope, field.selector, positions)) {
     if (field.json) {
-      JsonOptionValues(RawValue(target, field.selector), field, base_url, false, &values);
+      JsonOptionValues(RawValue(target, field.selector, scope), field, base_url, false, &values);
       continue;
     }
-    FieldValue value = Processed(RawValue(target, field.selector), field, base_url);
+    FieldValue value = Processed(RawValue(target, field.selector, scope), field, base_url);
     if (value) values.push_back(std::move(value));
   }
   if (values.empty() && field.default_value) values.push_back(field.default_value);
@@ -243,7 +255,7 @@ FieldValue ExtractField(const GumboNode* item, const CompiledField& field,
     // or lacks the path, is passed over (pages have several JSON-LD scripts).
     std::vector<FieldValue> values;
     for (const GumboNode* target : Targets(item, field.selector, positions)) {
-      JsonOptionValues(RawValue(target, field.selector), field, base_url, true, &values);
+      JsonOptionValues(RawValue(target, field.selector, item), field, base_url, true, &values);
       if (!values.empty()) return std::move(values.front());
     }
     return field.default_value;
@@ -251,7 +263,8 @@ FieldValue ExtractField(const GumboNode* item, const CompiledField& field,
   const GumboNode* target =
       field.selector.selector ? field.selector.selector->SelectFirst(item, positions) : item;
   FieldValue value;
-  if (target != nullptr) value = Processed(RawValue(target, field.selector), field, base_url);
+  if (target != nullptr) value = Processed(RawValue(target, field.selector, item), field,
+                                                    base_url);
   return value ? value : field.default_value;
 }
 
@@ -441,7 +454,7 @@ std::vector<FieldValue> SelectValues(const HtmlDocument& doc, const FieldSelecto
       field.selector ? Targets(doc.document(), field, nullptr) : std::vector{RootElement(doc)};
   std::vector<FieldValue> values;
   values.reserve(targets.size());
-  for (const GumboNode* target : targets) values.push_back(RawValue(target, field));
+  for (const GumboNode* target : targets) values.push_back(RawValue(target, field, doc.document()));
   return values;
 }
 

@@ -81,10 +81,10 @@ int ForageMain(int argc, char** argv) {
     case forage::cmd::Action::kTune:
       return FinishStatus(forage::cmd::RunTune(inv->config, inv->tune));
     case forage::cmd::Action::kSelect:
-      return PrintOrFail(forage::engine::SelectInFile(inv->files.front(), inv->selector, inv->attr,
-                                                      inv->config.max_body_bytes));
+      return PrintOrFail(forage::engine::SelectInPage(inv->files.front(), inv->selector, inv->attr,
+                                                      inv->config));
     case forage::cmd::Action::kExtract:
-      return PrintOrFail(forage::engine::ExtractFiles(inv->files, inv->config, inv->base_url));
+      return PrintOrFail(forage::engine::ExtractPages(inv->files, inv->config, inv->base_url));
   }
   return forage::kExitRuntime;
 }

@@ -1,7 +1,5 @@
 #include "engine/offline.h"
 
-#include <curl/curl.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +10,7 @@
 #include "parser/field_spec.h"
 #include "parser/html_document.h"
 #include "parser/selector.h"
+#include "worker/fetch_once.h"
 
 namespace forage::engine {
 namespace {
@@ -20,12 +19,6 @@ constexpr const char* kUserAgent = "forage/0.1";  // as `run` (engine.cc)
 
 struct FileCloser {
   void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-struct CurlCloser {
-  void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
-};
-struct SlistCloser {
-  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
 };
 
 // One page's bytes and what the response said of them.
@@ -60,73 +53,22 @@ Result<std::string> ReadCapped(std::FILE* f, const std::string& name, uint64_t m
   return bytes;
 }
 
-struct Download {
-  std::string* bytes;
-  uint64_t max_bytes;
-  bool too_large = false;
-};
-
-size_t OnData(char* data, size_t size, size_t n, void* user) {
-  auto* d = static_cast<Download*>(user);
-  if (d->bytes->size() + size * n > d->max_bytes) {
-    d->too_large = true;
-    return 0;  // aborts the transfer
-  }
-  d->bytes->append(data, size * n);
-  return size * n;
-}
-
 bool IsUrl(const std::string& page) {
   return page.rfind("http://", 0) == 0 || page.rfind("https://", 0) == 0;
 }
 
-// One GET with the run's fetcher settings (worker/fetcher.cc): its user
-// agent, headers, timeouts, redirects and content decoding.
+// One GET with the run's fetcher settings.
 Result<Page> Fetch(const std::string& url, const Config& config) {
-  std::unique_ptr<CURL, CurlCloser> curl(curl_easy_init());
-  if (!curl) return Err(ErrorCode::kIo, "GET {}: cannot start libcurl", url);
-  CURL* e = curl.get();
-  Page page;
-  Download download{&page.bytes, config.max_body_bytes};
-  char error[CURL_ERROR_SIZE] = "";
-  std::unique_ptr<curl_slist, SlistCloser> headers;
-  for (const std::string& h : config.headers) {
-    curl_slist* grown = curl_slist_append(headers.get(), h.c_str());
-    if (grown == nullptr) return Err(ErrorCode::kIo, "GET {}: out of memory", url);
-    (void)headers.release();
-    headers.reset(grown);
-  }
-  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnData);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &download);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout_ms));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout_ms));
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(e, CURLOPT_USERAGENT,
-                   config.user_agent.empty() ? kUserAgent : config.user_agent.c_str());
-  if (headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
-  CURLcode rc = curl_easy_perform(e);
-  if (download.too_large) return TooLarge(url, config.max_body_bytes);
-  if (rc != CURLE_OK) {
-    return Err(ErrorCode::kIo, "GET {}: {}", url, error[0] != '\0' ? error : curl_easy_strerror(rc));
-  }
-  long status = 0;
-  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-  if (status < 200 || status >= 300) return Err(ErrorCode::kIo, "GET {}: HTTP {}", url, status);
-  char* type = nullptr;
-  if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type != nullptr) {
-    page.content_type = type;
-  }
-  char* final_url = nullptr;
-  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &final_url);
-  page.url = final_url != nullptr ? final_url : url;
-  return page;
+  worker::FetchOptions options;
+  options.timeout_ms = config.timeout_ms;
+  options.connect_timeout_ms = config.connect_timeout_ms;
+  options.max_body_bytes = config.max_body_bytes;
+  options.user_agent = config.user_agent.empty() ? kUserAgent : config.user_agent;
+  options.headers = config.headers;
+  options.proxy = config.proxy;
+  auto fetched = worker::FetchOnce(url, options);
+  if (!fetched) return fetched.error();
+  return Page{std::move(fetched->body), std::move(fetched->content_type), std::move(fetched->url)};
 }
 
 // A file, `-` for standard input, or an http(s) URL.

@@ -396,7 +396,7 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   extract->add_option("pages", inv.files,
                       "[JOB.toml] then files, http(s) URLs, or - (stdin)")
       ->required();
-  extract->add_option("--items", inv.config.items, "CSS selector: one record per match");
+  extract->add_option("--items", inv.config.items, "CSS selector or json:PATH: one record per match");
   std::vector<std::string> extract_fields;
   extract->add_option("--field", extract_fields, "NAME=SELECTOR (repeatable)")
       ->allow_extra_args(false);

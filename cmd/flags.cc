@@ -489,7 +489,7 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     if (auto st = ParseFields(extract_fields, &inv.config.fields); !st) return st.error();
     // `forage extract JOB.toml PAGE...`: the job's rules (and fetch settings),
     // unless --items / --field are given too.
-    const std::string& first = inv.files.front();
+    const std::string first = inv.files.front();  // a copy: erased below
     if (first.size() > 5 && first.compare(first.size() - 5, 5, ".toml") == 0) {
       std::vector<const char*> run_argv = {argv[0], "run", first.c_str()};
       auto job = ParseArgs(static_cast<int>(run_argv.size()), run_argv.data());

@@ -87,6 +87,15 @@ TEST_CASE("values: unquoted up to the next top-level '|', or quoted") {
   CHECK(MustParse("p | default:it's").options.default_value == "it's");
 }
 
+TEST_CASE("json:PATH is an option with a value, kept as written") {
+  ParsedField f = MustParse("script[type=\"application/ld+json\"] | json:$.offers[?@.a == 'x|y'].price | float");
+  CHECK(f.selector == "script[type=\"application/ld+json\"]");
+  CHECK(f.options.json_path == "$.offers[?@.a == 'x|y'].price");
+  CHECK(f.options.type == FieldType::kFloat);
+  CHECK(ParseError("s | json:") == "field 'price': empty path after 'json:' at position 9");
+  CHECK(ParseError("s | json:$.a | json:$.b") == "field 'price': more than one 'json:' at position 15");
+}
+
 TEST_CASE("errors name the field and the position") {
   CHECK(ParseError(".price | flaot") ==
         "field 'price': unknown option 'flaot' (options: all, first, re:, trim, url, int, "

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <charconv>
 #include <cmath>
+#include <tuple>
 #include <filesystem>
 #include <vector>
 
@@ -520,25 +521,37 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   tune->add_option("--budget", tune_budget, "stop sweeping after this long (120s)");
 
   CLI::App* select = app.add_subcommand(
-      "select", "print every match of a selector in a local HTML file, one JSON value a line");
+      "select", "print every match of a selector in a page (file, URL or - for stdin), one JSON "
+                "value a line");
   std::string select_file;
-  select->add_option("file", select_file, "HTML file")->required();
+  select->add_option("page", select_file, "HTML or JSON file, http(s) URL, or - (stdin)")
+      ->required();
   select->add_option("selector", inv.selector, "CSS selector (may end in ::text, ::attr(x))")
       ->required();
   select->add_option("--attr", inv.attr, "print this attribute's value instead of the text");
   CLI::App* extract = app.add_subcommand(
-      "extract", "apply --items/--field rules to local HTML files, print JSON Lines");
-  extract->add_option("files", inv.files, "HTML files")->required();
-  extract->add_option("--items", inv.config.items, "CSS selector: one record per match");
+      "extract", "apply --items/--field rules (or a job file's) to pages, print JSON Lines");
+  extract->add_option("pages", inv.files,
+                      "[JOB.toml] then files, http(s) URLs, or - (stdin)")
+      ->required();
+  extract->add_option("--items", inv.config.items, "CSS selector or json:PATH: one record per match");
   std::vector<std::string> extract_fields;
   extract->add_option("--field", extract_fields, "NAME=SELECTOR (repeatable)")
       ->allow_extra_args(false);
   extract->add_option("--base-url", inv.base_url, "the pages' URL, to resolve `url` fields");
   // As run's --max-body: a larger file is refused (exit 2), not read.
   std::string offline_max_body = "16";
+  std::string offline_timeout, offline_connect_timeout;
   for (CLI::App* offline : {select, extract}) {
     offline->add_option("--max-body", offline_max_body,
                         "refuse a larger file: MiB, or a size such as 200MB (16)");
+    // A URL page is fetched as `run` fetches.
+    offline->add_option("--user-agent", inv.config.user_agent, "User-Agent header (URL pages)");
+    offline->add_option("-H,--header", inv.config.headers,
+                        "request header 'Name: value' (repeatable; URL pages)")
+        ->allow_extra_args(false);
+    offline->add_option("--timeout", offline_timeout, "timeout of a URL page (30s)");
+    offline->add_option("--connect-timeout", offline_connect_timeout, "connect timeout (10s)");
   }
 
   try {
@@ -587,6 +600,23 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     }
     if (*max_body == 0) return Err(ErrorCode::kInvalidArgument, "--max-body must be > 0");
     inv.config.max_body_bytes = *max_body;
+    for (auto [flag, text, ms] : {std::tuple{"--timeout", &offline_timeout, &inv.config.timeout_ms},
+                                  std::tuple{"--connect-timeout", &offline_connect_timeout,
+                                             &inv.config.connect_timeout_ms}}) {
+      if (text->empty()) continue;
+      auto v = ParseDuration(*text);
+      if (!v) return Err(ErrorCode::kInvalidArgument, "{}: {}", flag, v.error().message);
+      if (*v <= 0) {
+        return Err(ErrorCode::kInvalidArgument, "{} '{}': expected a duration above 0", flag,
+                   *text);
+      }
+      *ms = static_cast<int64_t>(*v * 1000);
+    }
+    for (const auto& h : inv.config.headers) {
+      if (h.find(':') == std::string::npos || h.front() == ':') {
+        return Err(ErrorCode::kInvalidArgument, "--header '{}': expected 'Name: value'", h);
+      }
+    }
   }
   if (select->parsed()) {
     inv.files = {select_file};
@@ -595,6 +625,29 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   }
   if (extract->parsed()) {
     if (auto st = ParseFields(extract_fields, &inv.config.fields); !st) return st.error();
+    // `forage extract JOB.toml PAGE...`: the job's rules (and fetch settings),
+    // unless --items / --field are given too.
+    const std::string first = inv.files.front();  // a copy: erased below
+    if (first.size() > 5 && first.compare(first.size() - 5, 5, ".toml") == 0) {
+      std::vector<const char*> run_argv = {argv[0], "run", first.c_str()};
+      auto job = ParseArgs(static_cast<int>(run_argv.size()), run_argv.data());
+      if (!job) return job.error();
+      if (inv.config.items.empty()) inv.config.items = job->config.items;
+      if (inv.config.fields.empty()) inv.config.fields = job->config.fields;
+      if (inv.config.user_agent.empty()) inv.config.user_agent = job->config.user_agent;
+      if (inv.config.headers.empty()) inv.config.headers = job->config.headers;
+      if (offline_timeout.empty()) inv.config.timeout_ms = job->config.timeout_ms;
+      if (offline_connect_timeout.empty()) {
+        inv.config.connect_timeout_ms = job->config.connect_timeout_ms;
+      }
+      inv.files.erase(inv.files.begin());
+      if (inv.files.empty()) {
+        return Err(ErrorCode::kInvalidArgument,
+                   "forage extract {}: name the pages to try the job's rules on (files, URLs or "
+                   "-)",
+                   first);
+      }
+    }
     if (inv.config.items.empty()) return Err(ErrorCode::kInvalidArgument, "--items is required");
     if (inv.config.fields.empty()) {
       return Err(ErrorCode::kInvalidArgument, "at least one --field NAME=SELECTOR is required");

@@ -144,11 +144,11 @@ int ForageMain(int argc, char** argv) {
     case forage::cmd::Action::kTune:
       return FinishStatus(forage::cmd::RunTune(inv->config, inv->tune), argc, argv);
     case forage::cmd::Action::kSelect:
-      return PrintOrFail(forage::engine::SelectInFile(inv->files.front(), inv->selector, inv->attr,
-                                                      inv->config.max_body_bytes),
+      return PrintOrFail(forage::engine::SelectInPage(inv->files.front(), inv->selector, inv->attr,
+                                                      inv->config),
                          argc, argv);
     case forage::cmd::Action::kExtract:
-      return PrintOrFail(forage::engine::ExtractFiles(inv->files, inv->config, inv->base_url),
+      return PrintOrFail(forage::engine::ExtractPages(inv->files, inv->config, inv->base_url),
                          argc, argv);
   }
   return forage::kExitRuntime;

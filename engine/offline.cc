@@ -7,73 +7,165 @@
 
 #include "engine/store.h"
 #include "parser/extract.h"
+#include "parser/field_spec.h"
 #include "parser/html_document.h"
 #include "parser/selector.h"
+#include "worker/fetch_once.h"
 
 namespace forage::engine {
 namespace {
+
+constexpr const char* kUserAgent = "forage/0.1";  // as `run` (engine.cc)
 
 struct FileCloser {
   void operator()(std::FILE* f) const noexcept { std::fclose(f); }
 };
 
-// The file's bytes, refused once they pass `max_bytes`: read in pieces, never
+// One page's bytes and what the response said of them.
+struct Page {
+  std::string bytes;
+  std::string content_type;  // empty for files and stdin
+  std::string url;           // the final URL of a fetched page
+};
+
+Error TooLarge(const std::string& name, uint64_t max_bytes) {
+  return Err(ErrorCode::kInvalidArgument,
+             "'{}' is larger than --max-body ({} MiB); nothing read. Raise --max-body to read it",
+             name, max_bytes >> 20);
+}
+
+// The stream's bytes, refused once they pass `max_bytes`: read in pieces, never
 // more than the cap plus one piece, so a 200 MB file (or an endless pipe) costs
 // no more memory than a page `run` would accept.
-Result<std::string> ReadCapped(const std::string& path, uint64_t max_bytes) {
-  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (f == nullptr) {
-    return Err(ErrorCode::kInvalidArgument, "read '{}': {}", path, std::strerror(errno));
-  }
+Result<std::string> ReadCapped(std::FILE* f, const std::string& name, uint64_t max_bytes) {
   std::string bytes;
   char buffer[1 << 16];
   for (;;) {
-    size_t n = std::fread(buffer, 1, sizeof buffer, f.get());
+    size_t n = std::fread(buffer, 1, sizeof buffer, f);
     bytes.append(buffer, n);
-    if (bytes.size() > max_bytes) {
-      return Err(ErrorCode::kInvalidArgument,
-                 "'{}' is larger than --max-body ({} MiB); nothing read. Raise --max-body to "
-                 "read it",
-                 path, max_bytes >> 20);
-    }
+    if (bytes.size() > max_bytes) return TooLarge(name, max_bytes);
     if (n < sizeof buffer) break;
   }
   // A directory opens, then fails to read (EISDIR): an error, not an empty page.
-  if (std::ferror(f.get())) {
-    return Err(ErrorCode::kInvalidArgument, "read '{}': {}", path, std::strerror(errno));
+  if (std::ferror(f)) {
+    return Err(ErrorCode::kInvalidArgument, "read '{}': {}", name, std::strerror(errno));
   }
   return bytes;
 }
 
-Result<parser::HtmlDocument> LoadFile(const std::string& path, uint64_t max_bytes) {
-  auto bytes = ReadCapped(path, max_bytes);
+bool IsUrl(const std::string& page) {
+  return page.rfind("http://", 0) == 0 || page.rfind("https://", 0) == 0;
+}
+
+// One GET with the run's fetcher settings.
+Result<Page> Fetch(const std::string& url, const Config& config) {
+  worker::FetchOptions options;
+  options.timeout_ms = config.timeout_ms;
+  options.connect_timeout_ms = config.connect_timeout_ms;
+  options.max_body_bytes = config.max_body_bytes;
+  options.user_agent = config.user_agent.empty() ? kUserAgent : config.user_agent;
+  options.headers = config.headers;
+  options.proxy = config.proxy;
+  auto fetched = worker::FetchOnce(url, options);
+  if (!fetched) return fetched.error();
+  return Page{std::move(fetched->body), std::move(fetched->content_type), std::move(fetched->url)};
+}
+
+// A file, `-` for standard input, or an http(s) URL.
+Result<Page> LoadPage(const std::string& name, const Config& config) {
+  if (IsUrl(name)) return Fetch(name, config);
+  Page page;
+  Result<std::string> bytes = std::string();
+  if (name == "-") {
+    bytes = ReadCapped(stdin, "-", config.max_body_bytes);
+  } else {
+    std::unique_ptr<std::FILE, FileCloser> f(std::fopen(name.c_str(), "rb"));
+    if (f == nullptr) {
+      return Err(ErrorCode::kInvalidArgument, "read '{}': {}", name, std::strerror(errno));
+    }
+    bytes = ReadCapped(f.get(), name, config.max_body_bytes);
+  }
   if (!bytes) return bytes.error();
-  // No HTTP header: the BOM, the <meta> prescan, then UTF-8 or windows-1252.
-  return parser::HtmlDocument::Parse(*std::move(bytes), "");
+  page.bytes = std::move(*bytes);
+  return page;
+}
+
+bool StartsWithJson(std::string_view text) {
+  size_t start = text.find_first_not_of(" \t\r\n");
+  return start != std::string_view::npos && text.substr(start, 5) == "json:";
+}
+
+void AppendValue(const parser::FieldValue& v, bool json, std::string* out) {
+  if (!v) {
+    *out += "null";
+  } else if (json) {
+    *out += *v;
+  } else {
+    parser::AppendJsonString(*v, out);
+  }
+  *out += '\n';
 }
 
 }  // namespace
 
-Result<std::string> SelectInFile(const std::string& path, const std::string& selector,
-                                 const std::string& attr, uint64_t max_body_bytes) {
-  std::string text = attr.empty() ? selector : selector + "::attr(" + attr + ")";
-  auto field = parser::CompileFieldSelector(text);
-  if (!field) return field.error();
-  auto doc = LoadFile(path, max_body_bytes);
-  if (!doc) return doc.error();
+Result<std::string> SelectInPage(const std::string& page_name, const std::string& selector,
+                                 const std::string& attr, const Config& config) {
   std::string out;
-  for (const parser::FieldValue& v : parser::SelectValues(*doc, *field)) {
-    if (v) {
-      parser::AppendJsonString(*v, &out);
-    } else {
-      out += "null";
+  if (StartsWithJson(selector)) {
+    // A JSON page: the path's values, as JSON.
+    if (!attr.empty()) {
+      return Err(ErrorCode::kInvalidArgument, "--attr does not apply to a json: selector");
     }
-    out += '\n';
+    Result<std::vector<parser::FieldValue>> check =
+        parser::SelectJsonFieldValues("null", "select", selector, "");
+    if (!check) return check.error();  // a bad path: exit 2 before any fetch
+    auto page = LoadPage(page_name, config);
+    if (!page) return page.error();
+    auto values = parser::SelectJsonFieldValues(page->bytes, "select", selector, page->url);
+    if (!values) return Err(values.error().code, "'{}': {}", page_name, values.error().message);
+    bool json = parser::JsonFieldFormat(selector) == parser::ValueFormat::kJson;
+    for (const auto& v : *values) AppendValue(v, json, &out);
+    return out;
   }
+  // The full field syntax (`SELECTOR | json:PATH | all ...`): the field's values.
+  Result<parser::ParsedField> parsed = parser::ParseFieldText("select", selector);
+  if (parsed && attr.empty() &&
+      parsed->selector.size() < selector.find_last_not_of(" \t\r\n") + 1) {
+    Result<std::vector<parser::FieldValue>> check =
+        parser::SelectFieldValues(parser::HtmlDocument::Parse(std::string(), ""), "select",
+                                  selector, "");
+    if (!check) return check.error();  // a bad field: exit 2 before any fetch
+    auto page = LoadPage(page_name, config);
+    if (!page) return page.error();
+    auto doc = parser::HtmlDocument::Parse(std::move(page->bytes), page->content_type);
+    auto values = parser::SelectFieldValues(doc, "select", selector, page->url);
+    if (!values) return values.error();
+    parser::ValueFormat format = parser::JsonFieldFormat(selector);
+    bool bare = format == parser::ValueFormat::kJson || format == parser::ValueFormat::kNumber;
+    for (const auto& v : *values) AppendValue(v, bare, &out);
+    return out;
+  }
+  auto field = parser::CompileFieldSelector(selector);
+  if (!field) return field.error();
+  if (!attr.empty()) {
+    // --attr applies to every alternative of a list, as if each ended in ::attr().
+    if (field->pseudo != parser::PseudoElement::kNone || !field->alternatives.empty()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--attr '{}': the selector ends in a pseudo-element already", attr);
+    }
+    auto with_attr = parser::CompileFieldSelector("::attr(" + attr + ")");
+    if (!with_attr) return Err(ErrorCode::kInvalidArgument, "--attr '{}': not an attribute name", attr);
+    field->pseudo = parser::PseudoElement::kAttr;
+    field->attr_name = with_attr->attr_name;
+  }
+  auto page = LoadPage(page_name, config);
+  if (!page) return page.error();
+  auto doc = parser::HtmlDocument::Parse(std::move(page->bytes), page->content_type);
+  for (const parser::FieldValue& v : parser::SelectValues(doc, *field)) AppendValue(v, false, &out);
   return out;
 }
 
-Result<std::string> ExtractFiles(const std::vector<std::string>& paths, const Config& config,
+Result<std::string> ExtractPages(const std::vector<std::string>& pages, const Config& config,
                                  const std::string& base_url) {
   std::vector<parser::FieldSpec> fields;
   for (const auto& f : config.fields) fields.push_back(parser::FieldSpec{f.name, f.selector});
@@ -81,11 +173,24 @@ Result<std::string> ExtractFiles(const std::vector<std::string>& paths, const Co
   if (!rules) return rules.error();
   // Records are written exactly as a run writes JSON Lines.
   std::string out;
-  for (const auto& path : paths) {
-    auto doc = LoadFile(path, config.max_body_bytes);
-    if (!doc) return doc.error();
-    parser::ExtractResult result = parser::Extract(*doc, *rules, base_url);
-    for (const auto& r : result.records) AppendJsonRecord(r, rules->field_names(), rules->formats(), &out);
+  for (const auto& name : pages) {
+    auto page = LoadPage(name, config);
+    if (!page) return page.error();
+    const std::string& page_url = base_url.empty() ? page->url : base_url;
+    parser::ExtractResult result;
+    if (rules->json_items() || parser::IsJsonContentType(page->content_type)) {
+      auto extracted = parser::ExtractJson(page->bytes, *rules, page_url);
+      if (!extracted) {
+        return Err(ErrorCode::kInvalidArgument, "'{}': {}", name, extracted.error().message);
+      }
+      result = std::move(*extracted);
+    } else {
+      auto doc = parser::HtmlDocument::Parse(std::move(page->bytes), page->content_type);
+      result = parser::Extract(doc, *rules, page_url);
+    }
+    for (const auto& r : result.records) {
+      AppendJsonRecord(r, rules->field_names(), rules->formats(), &out);
+    }
   }
   return out;
 }

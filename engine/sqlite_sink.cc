@@ -119,8 +119,33 @@ Result<Meta> ReadMeta(sqlite3* db, const Tables& t, const std::string& file) {
   return m;
 }
 
+// A kJson value bound with its own type: INTEGER (booleans 1/0), REAL,
+// TEXT (strings unquoted; arrays and objects as JSON), NULL.
+void BindJson(sqlite3_stmt* s, int column, const std::string& value) {
+  parser::JsonCell cell = parser::ParseJsonCell(value);
+  switch (cell.type) {
+    case parser::JsonCell::Type::kNull:
+      sqlite3_bind_null(s, column);
+      return;
+    case parser::JsonCell::Type::kBool:
+    case parser::JsonCell::Type::kInt:
+      sqlite3_bind_int64(s, column, static_cast<sqlite3_int64>(cell.integer));
+      return;
+    case parser::JsonCell::Type::kFloat:
+      sqlite3_bind_double(s, column, cell.number);
+      return;
+    case parser::JsonCell::Type::kString:
+    case parser::JsonCell::Type::kStructured:
+      sqlite3_bind_text(s, column, cell.text.data(), static_cast<int>(cell.text.size()),
+                        SQLITE_TRANSIENT);
+      return;
+  }
+}
+
 class SqliteSink : public Sink {
  public:
+  void set_formats(std::vector<parser::ValueFormat> formats) { formats_ = std::move(formats); }
+
   SqliteSink(std::string path, Tables tables, Db db, bool append, uint64_t rows)
       : path_(std::move(path)),
         t_(std::move(tables)),
@@ -158,7 +183,10 @@ class SqliteSink : public Sink {
     sqlite3_stmt* s = insert_.get();
     for (int i = 0; i < fields_; ++i) {
       const auto& v = static_cast<size_t>(i) < r.values.size() ? r.values[i] : std::nullopt;
-      if (v) {
+      if (v && static_cast<size_t>(i) < formats_.size() &&
+          formats_[i] == parser::ValueFormat::kJson) {
+        BindJson(s, i + 1, *v);  // JSON values keep their types
+      } else if (v) {
         sqlite3_bind_text(s, i + 1, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
       } else {
         sqlite3_bind_null(s, i + 1);
@@ -281,12 +309,16 @@ class SqliteSink : public Sink {
   uint64_t rows_;            // rows of this job in the database, committed or not
   uint64_t committed_rows_;  // of those, committed
   bool broken_ = false;      // a statement failed: no more writes, no publishing
+  std::vector<parser::ValueFormat> formats_;  // kJson values are bound by their type
 };
 
-// The column type of field `i`: INTEGER for `| int`, REAL for `| float`
-// (so 102.0 stays a float), TEXT otherwise; without types, NUMERIC for a
-// number (its text stored as a number).
+// The column type of field `i`: none for a JSON value, INTEGER for `| int`,
+// REAL for `| float` (so 102.0 stays a float), TEXT otherwise; without
+// types, NUMERIC for a number (its text stored as a number).
 const char* ColumnType(const SinkOptions& o, size_t i) {
+  // A JSON field's column has no type: each value keeps the one it is bound
+  // with (INTEGER, REAL, TEXT or NULL).
+  if (i < o.formats.size() && o.formats[i] == parser::ValueFormat::kJson) return "";
   if (i < o.types.size()) {
     switch (o.types[i]) {
       case parser::FieldType::kInt: return "INTEGER";
@@ -301,7 +333,8 @@ const char* ColumnType(const SinkOptions& o, size_t i) {
 std::string CreateTable(const std::string& name, const SinkOptions& o) {
   std::string create = "CREATE TABLE " + name + " (";
   for (size_t i = 0; i < o.field_names.size(); ++i) {
-    create += SqlIdentifier(o.field_names[i]) + " " + ColumnType(o, i) + ", ";
+    const char* type = ColumnType(o, i);
+    create += SqlIdentifier(o.field_names[i]) + (*type != '\0' ? std::string(" ") + type : "") + ", ";
   }
   return create + "page_url TEXT NOT NULL, page_number INTEGER NOT NULL);";
 }
@@ -458,6 +491,7 @@ Result<std::unique_ptr<Sink>> OpenSqliteSink(const SinkOptions& o,
     if (auto st = CreateJob(db->get(), o, t, meta, *has_table); !st) return st.error();
   }
   auto sink = std::make_unique<SqliteSink>(o.path, t, std::move(*db), append, rows);
+  sink->set_formats(o.formats);
   if (auto st = sink->Prepare(o.field_names.size()); !st) return st.error();
   return std::unique_ptr<Sink>(std::move(sink));
 }

@@ -410,6 +410,8 @@ class CsvSink : public Sink {
       if (i >= r.values.size() || !r.values[i]) continue;
       if (FormatOf(formats_, i) == parser::ValueFormat::kList) {
         AppendCsvField(parser::JoinListItems(*r.values[i], ","), &b);
+      } else if (FormatOf(formats_, i) == parser::ValueFormat::kJson) {
+        AppendCsvField(parser::ParseJsonCell(*r.values[i]).text, &b);  // a string unquoted
       } else {
         AppendCsvField(*r.values[i], &b);
       }

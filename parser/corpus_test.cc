@@ -210,6 +210,25 @@ TEST_CASE("news.ycombinator.com: rows whose data spans sibling rows") {
   CHECK(First(doc, "a.morelink::attr(href) | url", "https://news.ycombinator.com/") ==
         "https://news.ycombinator.com/?p=2");
   CHECK(First(doc, ".subline > a:last-child") == "143\u00A0comments");  // &nbsp;
+  // The score sits in the item's next row: `:scope +` reaches it per item,
+  // and the job ad (no score row content) gets none, not the next story's.
+  ExtractResult scored =
+      Run(doc, "tr.athing",
+          {{"title", ".titleline > a"}, {"score", ":scope + tr .score | int"},
+           {"user", ":scope + tr .hnuser"}},
+          "https://news.ycombinator.com/");
+  REQUIRE(scored.records.size() == 30);
+  CHECK(scored.records[0].values == List({"Sycophancy in GPT-4o", "219", scored.records[0].values[2]}));
+  CHECK(scored.records[0].values[2].has_value());
+  size_t with_score = 0;
+  for (const Record& r : scored.records) {
+    if (r.values[1]) {
+      ++with_score;
+    } else {
+      CHECK(r.values[0] == "Modern Realty (YC S24) Is Hiring");
+    }
+  }
+  CHECK(with_score == 29);
 }
 
 TEST_CASE("duckduckgo.com: protocol-relative links resolve against the page") {

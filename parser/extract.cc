@@ -11,6 +11,7 @@
 #include "parser/cpu_budget.h"
 #include "parser/field_value.h"
 #include "parser/html_document.h"
+#include "parser/json_path.h"
 #include "parser/node_walk.h"
 #include "parser/selector.h"
 #include "parser/selector_match.h"
@@ -25,7 +26,26 @@ struct CompiledField {
   FieldOptions options;
   std::unique_ptr<RE2> regex;  // null without `re:`
   FieldValue default_value;    // already in the field's type
+  // `json:PATH` as the selector (JSON items) or as the `| json:` option.
+  std::optional<JsonPath> json;
+  bool json_selector = false;  // the field's selector is `json:PATH`
+  // Whether options turn a JSON value into text (re, trim, url, int, float);
+  // without, the field keeps JSON values as they are (ValueFormat::kJson).
+  bool converts = false;
 };
+
+constexpr std::string_view kJsonPrefix = "json:";
+
+// `text` without leading ASCII whitespace starts with `json:`.
+std::optional<std::string_view> JsonRule(std::string_view text) {
+  size_t start = text.find_first_not_of(" \t\n\r\f");
+  if (start == std::string_view::npos) return std::nullopt;
+  text.remove_prefix(start);
+  if (text.substr(0, kJsonPrefix.size()) != kJsonPrefix) return std::nullopt;
+  text.remove_prefix(kJsonPrefix.size());
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  return text;
+}
 
 // Converts `text` to the field's type: nullopt if it holds no number.
 FieldValue Typed(std::string_view text, FieldType type) {
@@ -42,12 +62,29 @@ FieldValue Typed(std::string_view text, FieldType type) {
 Result<CompiledField> CompileField(std::string_view name, std::string_view text) {
   Result<ParsedField> parsed = ParseFieldText(name, text);
   if (!parsed) return parsed.error();
-  Result<FieldSelector> selector = CompileFieldSelector(parsed->selector);
-  if (!selector) {
-    return Err(ErrorCode::kInvalidArgument, "field '{}': {}", name, selector.error().message);
-  }
-  CompiledField field{std::move(*selector), std::move(parsed->options), nullptr, std::nullopt};
+  CompiledField field;
+  field.options = std::move(parsed->options);
   const FieldOptions& options = field.options;
+  std::optional<std::string_view> json_rule = JsonRule(parsed->selector);
+  if (json_rule && !options.json_path.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "field '{}': 'json:' twice (as the selector and as "
+               "an option)", name);
+  }
+  if (json_rule || !options.json_path.empty()) {
+    Result<JsonPath> path = JsonPath::Compile(json_rule ? *json_rule : options.json_path);
+    if (!path) return Err(ErrorCode::kInvalidArgument, "field '{}': {}", name, path.error().message);
+    field.json = std::move(*path);
+    field.json_selector = json_rule.has_value();
+  }
+  if (!json_rule) {
+    Result<FieldSelector> selector = CompileFieldSelector(parsed->selector);
+    if (!selector) {
+      return Err(ErrorCode::kInvalidArgument, "field '{}': {}", name, selector.error().message);
+    }
+    field.selector = std::move(*selector);
+  }
+  field.converts = !options.regex.empty() || options.trim || options.url ||
+                   options.type != FieldType::kString;
   if (!options.regex.empty()) {
     RE2::Options re_options;
     re_options.set_log_errors(false);
@@ -57,7 +94,17 @@ Result<CompiledField> CompileField(std::string_view name, std::string_view text)
                  field.regex->error());
     }
   }
-  if (options.default_value) {
+  if (options.default_value && field.json && !field.converts) {
+    // A JSON field's default is JSON when it reads as JSON, else a string.
+    Result<Json> value = ParseJson(*options.default_value);
+    std::string text;
+    if (value) {
+      text = value->dump();
+    } else {
+      AppendJsonString(*options.default_value, &text);
+    }
+    field.default_value = std::move(text);
+  } else if (options.default_value) {
     field.default_value = Typed(*options.default_value, options.type);
     if (!field.default_value) {
       return Err(ErrorCode::kInvalidArgument, "field '{}': default '{}' is not a number", name,
@@ -68,8 +115,20 @@ Result<CompiledField> CompileField(std::string_view name, std::string_view text)
 }
 
 // The match's value before the options: what the pseudo-element selects.
-FieldValue RawValue(const GumboNode* target, const FieldSelector& selector) {
-  switch (selector.pseudo) {
+// In a list with a pseudo-element per alternative, the first alternative that
+// matches the element (below `scope`) says which.
+FieldValue RawValue(const GumboNode* target, const FieldSelector& selector,
+                    const GumboNode* scope) {
+  PseudoElement pseudo = selector.pseudo;
+  const std::string* attr_name = &selector.attr_name;
+  for (const FieldAlternative& alternative : selector.alternatives) {
+    if (alternative.selector.Matches(target, scope)) {
+      pseudo = alternative.pseudo;
+      attr_name = &alternative.attr_name;
+      break;
+    }
+  }
+  switch (pseudo) {
     case PseudoElement::kNone:
       return TextContent(target);
     case PseudoElement::kText:
@@ -77,7 +136,7 @@ FieldValue RawValue(const GumboNode* target, const FieldSelector& selector) {
     case PseudoElement::kHtml:
       return OuterHtml(target);
     case PseudoElement::kAttr: {
-      std::optional<std::string_view> value = AttributeValue(target, selector.attr_name);
+      std::optional<std::string_view> value = AttributeValue(target, *attr_name);
       if (!value) return std::nullopt;
       return std::string(*value);
     }
@@ -107,6 +166,38 @@ FieldValue Processed(FieldValue value, const CompiledField& field, std::string_v
   return value;
 }
 
+// A node a JSONPath selected, as the field's value: JSON text, or with
+// converting options the text through them. JSON null is a missing value.
+FieldValue JsonNodeValue(const Json& node, const CompiledField& field, std::string_view base_url) {
+  if (node.is_null()) return std::nullopt;
+  if (field.converts) return Processed(JsonCellText(node), field, base_url);
+  return node.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// The values the field's JSONPath selects below `item`, at most one with
+// `first_only`; missing ones dropped.
+void JsonValues(const Json& item, const CompiledField& field, std::string_view base_url,
+                bool first_only, std::vector<FieldValue>* out) {
+  std::vector<const Json*> nodes;
+  field.json->Select(item, &nodes);
+  for (const Json* node : nodes) {
+    FieldValue value = JsonNodeValue(*node, field, base_url);
+    if (!value) continue;
+    out->push_back(std::move(value));
+    if (first_only) return;
+  }
+}
+
+// `| json:PATH` on an element's value: the text read as JSON (nothing when
+// it is not JSON), then the path.
+void JsonOptionValues(const FieldValue& raw, const CompiledField& field,
+                      std::string_view base_url, bool first_only, std::vector<FieldValue>* out) {
+  if (!raw) return;
+  Result<Json> json = ParseJson(*raw);
+  if (!json) return;
+  JsonValues(*json, field, base_url, first_only, out);
+}
+
 // Every match of the field below `scope`; the scope itself for a lone
 // pseudo-element.
 std::vector<const GumboNode*> Targets(const GumboNode* scope, const FieldSelector& selector,
@@ -125,19 +216,24 @@ std::vector<FieldValue> AllValues(const GumboNode* scope, const CompiledField& f
                                   std::string_view base_url, SiblingPositions* positions) {
   std::vector<FieldValue> values;
   for (const GumboNode* target : Targets(scope, field.selector, positions)) {
-    FieldValue value = Processed(RawValue(target, field.selector), field, base_url);
+    if (field.json) {
+      JsonOptionValues(RawValue(target, field.selector, scope), field, base_url, false, &values);
+      continue;
+    }
+    FieldValue value = Processed(RawValue(target, field.selector, scope), field, base_url);
     if (value) values.push_back(std::move(value));
   }
   if (values.empty() && field.default_value) values.push_back(field.default_value);
   return values;
 }
 
-// The JSON array of a kList value.
-FieldValue EncodedList(const std::vector<FieldValue>& values, FieldType type) {
+// The JSON array of a kList value (or of a kJson `all` field's values,
+// which are JSON texts already).
+FieldValue EncodedList(const std::vector<FieldValue>& values, FieldType type, bool json = false) {
   std::string out = "[";
   for (const FieldValue& value : values) {
     if (out.size() > 1) out.push_back(',');
-    if (type == FieldType::kString) {
+    if (type == FieldType::kString && !json) {
       AppendJsonString(*value, &out);
     } else {
       out.append(*value);
@@ -152,13 +248,43 @@ FieldValue ExtractField(const GumboNode* item, const CompiledField& field,
   if (field.options.all) {
     std::vector<FieldValue> values = AllValues(item, field, base_url, positions);
     if (values.empty() && field.options.required) return std::nullopt;
-    return EncodedList(values, field.options.type);
+    return EncodedList(values, field.options.type, field.json && !field.converts);
+  }
+  if (field.json) {
+    // The first value in document order: an element whose text is not JSON,
+    // or lacks the path, is passed over (pages have several JSON-LD scripts).
+    std::vector<FieldValue> values;
+    for (const GumboNode* target : Targets(item, field.selector, positions)) {
+      JsonOptionValues(RawValue(target, field.selector, item), field, base_url, true, &values);
+      if (!values.empty()) return std::move(values.front());
+    }
+    return field.default_value;
   }
   const GumboNode* target =
       field.selector.selector ? field.selector.selector->SelectFirst(item, positions) : item;
   FieldValue value;
-  if (target != nullptr) value = Processed(RawValue(target, field.selector), field, base_url);
+  if (target != nullptr) value = Processed(RawValue(target, field.selector, item), field,
+                                                    base_url);
   return value ? value : field.default_value;
+}
+
+// A `json:PATH` field of a JSON item.
+FieldValue ExtractJsonField(const Json& item, const CompiledField& field,
+                            std::string_view base_url) {
+  std::vector<FieldValue> values;
+  JsonValues(item, field, base_url, !field.options.all, &values);
+  if (field.options.all) {
+    if (values.empty() && field.default_value) values.push_back(field.default_value);
+    if (values.empty() && field.options.required) return std::nullopt;
+    return EncodedList(values, field.options.type, !field.converts);
+  }
+  return values.empty() ? field.default_value : std::move(values.front());
+}
+
+ValueFormat FormatOf(const CompiledField& field) {
+  if (field.json && !field.converts) return ValueFormat::kJson;
+  if (field.options.all) return ValueFormat::kList;
+  return field.options.type != FieldType::kString ? ValueFormat::kNumber : ValueFormat::kString;
 }
 
 const GumboNode* RootElement(const HtmlDocument& doc) { return doc.root(); }
@@ -166,9 +292,8 @@ const GumboNode* RootElement(const HtmlDocument& doc) { return doc.root(); }
 }  // namespace
 
 struct Rules::Impl {
-  explicit Impl(Selector items_selector) : items(std::move(items_selector)) {}
-
-  Selector items;
+  std::optional<Selector> items;       // CSS items
+  std::optional<JsonPath> json_items;  // `json:PATH` items
   std::vector<CompiledField> fields;  // in the order of field_names_
   bool resolves_urls = false;
 };
@@ -184,12 +309,22 @@ Rules::Rules(Rules&&) noexcept = default;
 Rules& Rules::operator=(Rules&&) noexcept = default;
 
 Result<Rules> CompileRules(std::string_view items, const std::vector<FieldSpec>& fields) {
-  Result<Selector> items_selector = Selector::Compile(items);
-  if (!items_selector) {
-    return Err(ErrorCode::kInvalidArgument, "items: {}", items_selector.error().message);
-  }
   Rules rules;
-  rules.impl_ = std::make_unique<Rules::Impl>(std::move(*items_selector));
+  rules.impl_ = std::make_unique<Rules::Impl>();
+  if (std::optional<std::string_view> path = JsonRule(items)) {
+    Result<JsonPath> json_items = JsonPath::Compile(*path);
+    if (!json_items) {
+      return Err(ErrorCode::kInvalidArgument, "items: {}", json_items.error().message);
+    }
+    rules.impl_->json_items = std::move(*json_items);
+  } else {
+    Result<Selector> items_selector = Selector::Compile(items);
+    if (!items_selector) {
+      return Err(ErrorCode::kInvalidArgument, "items: {}", items_selector.error().message);
+    }
+    rules.impl_->items = std::move(*items_selector);
+  }
+  const bool json_items = rules.impl_->json_items.has_value();
   std::unordered_set<std::string_view> seen;
   for (const FieldSpec& spec : fields) {
     if (spec.name.empty()) return Err(ErrorCode::kInvalidArgument, "field '': empty field name");
@@ -198,10 +333,20 @@ Result<Rules> CompileRules(std::string_view items, const std::vector<FieldSpec>&
     }
     Result<CompiledField> field = CompileField(spec.name, spec.selector);
     if (!field) return field.error();
+    if (json_items && !field->json_selector) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "field '{}': the items are JSON (--items 'json:...'), so the field must be "
+                 "json:PATH too, e.g. json:$.name",
+                 spec.name);
+    }
+    if (!json_items && field->json_selector) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "field '{}': json:PATH needs JSON items (--items 'json:$...'); on an HTML "
+                 "page write SELECTOR | json:PATH",
+                 spec.name);
+    }
     const FieldOptions& options = field->options;
-    rules.formats_.push_back(options.all                          ? ValueFormat::kList
-                             : options.type != FieldType::kString ? ValueFormat::kNumber
-                                                                  : ValueFormat::kString);
+    rules.formats_.push_back(FormatOf(*field));
     rules.impl_->resolves_urls = rules.impl_->resolves_urls || options.url;
     rules.impl_->fields.push_back(std::move(*field));
     rules.field_names_.push_back(spec.name);
@@ -209,13 +354,74 @@ Result<Rules> CompileRules(std::string_view items, const std::vector<FieldSpec>&
   return rules;
 }
 
+bool Rules::json_items() const { return impl_->json_items.has_value(); }
+
+Result<ExtractResult> ExtractJson(std::string_view body, const Rules& rules,
+                                  std::string_view page_url) {
+  const auto& impl = ExtractAccess::Of(rules);
+  ExtractResult result;
+  if (!impl.json_items) return result;
+  Result<Json> root = ParseJson(body);
+  if (!root) return root.error();
+  std::string base_url;
+  if (impl.resolves_urls) {
+    if (std::optional<std::string> page = ResolveUrl(page_url, "")) base_url = std::move(*page);
+  }
+  std::vector<const Json*> items;
+  impl.json_items->Select(*root, &items);
+  result.records.reserve(items.size());
+  for (const Json* item : items) {
+    if (CpuBudgetSpent()) break;  // --page-cpu-limit: the caller discards the result
+    Record record;
+    record.values.reserve(impl.fields.size());
+    bool keep = true;
+    for (const CompiledField& field : impl.fields) {
+      record.values.push_back(ExtractJsonField(*item, field, base_url));
+      if (field.options.required && !record.values.back()) {
+        keep = false;
+        break;
+      }
+    }
+    if (keep) {
+      result.records.push_back(std::move(record));
+    } else {
+      ++result.dropped;
+    }
+  }
+  return result;
+}
+
+Result<std::vector<FieldValue>> SelectJsonFieldValues(std::string_view body,
+                                                      std::string_view name,
+                                                      std::string_view field_text,
+                                                      std::string_view page_url) {
+  Result<CompiledField> field = CompileField(name, field_text);
+  if (!field) return field.error();
+  if (!field->json_selector) {
+    return Err(ErrorCode::kInvalidArgument,
+               "field '{}': the page is JSON, so the selector must be json:PATH, e.g. json:$.name",
+               name);
+  }
+  Result<Json> root = ParseJson(body);
+  if (!root) return root.error();
+  std::string base_url;
+  if (field->options.url) {
+    if (std::optional<std::string> page = ResolveUrl(page_url, "")) base_url = std::move(*page);
+  }
+  std::vector<FieldValue> values;
+  JsonValues(*root, *field, base_url, false, &values);
+  if (values.empty() && field->default_value) values.push_back(field->default_value);
+  return values;
+}
+
 ExtractResult Extract(const HtmlDocument& doc, const Rules& rules, std::string_view page_url) {
   const auto& impl = ExtractAccess::Of(rules);
+  if (!impl.items) return {};  // JSON rules on an HTML page: see ExtractJson
   std::string base_url = impl.resolves_urls ? DocumentBaseUrl(doc, page_url) : std::string();
   // One document, one pass: sibling counts are made once for all queries.
   SiblingPositions positions;
   std::vector<const GumboNode*> items;
-  impl.items.SelectAll(doc.document(), &items, &positions);
+  impl.items->SelectAll(doc.document(), &items, &positions);
   ExtractResult result;
   result.records.reserve(items.size());
   for (const GumboNode* item : items) {
@@ -248,7 +454,7 @@ std::vector<FieldValue> SelectValues(const HtmlDocument& doc, const FieldSelecto
       field.selector ? Targets(doc.document(), field, nullptr) : std::vector{RootElement(doc)};
   std::vector<FieldValue> values;
   values.reserve(targets.size());
-  for (const GumboNode* target : targets) values.push_back(RawValue(target, field));
+  for (const GumboNode* target : targets) values.push_back(RawValue(target, field, doc.document()));
   return values;
 }
 
@@ -257,6 +463,12 @@ Result<std::vector<FieldValue>> SelectFieldValues(const HtmlDocument& doc, std::
                                                   std::string_view page_url) {
   Result<CompiledField> field = CompileField(name, field_text);
   if (!field) return field.error();
+  if (field->json_selector) {
+    return Err(ErrorCode::kInvalidArgument,
+               "field '{}': json:PATH needs a JSON page; on an HTML page write SELECTOR | "
+               "json:PATH",
+               name);
+  }
   std::string base_url = field->options.url ? DocumentBaseUrl(doc, page_url) : std::string();
   const GumboNode* scope = field->selector.selector ? doc.document() : RootElement(doc);
   return AllValues(scope, *field, base_url, nullptr);
@@ -278,6 +490,72 @@ std::string DocumentBaseUrl(const HtmlDocument& doc, std::string_view page_url) 
   }
   if (std::optional<std::string> page = ResolveUrl(page_url, "")) return *page;
   return {};
+}
+
+}  // namespace forage::parser
+
+namespace forage::parser {
+
+bool IsJsonContentType(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  size_t start = type.find_first_not_of(" \t");
+  if (start == std::string::npos) return false;
+  for (char& c : type) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  std::string_view t = std::string_view(type).substr(start);
+  return t == "application/json" || t == "text/json" ||
+         (t.size() > 5 && t.substr(t.size() - 5) == "+json");
+}
+
+ValueFormat JsonFieldFormat(std::string_view field_text) {
+  Result<CompiledField> field = CompileField("", field_text);
+  if (!field) return ValueFormat::kString;
+  return FormatOf(*field);
+}
+
+JsonCell ParseJsonCell(std::string_view json_text) {
+  JsonCell cell;
+  Json value = Json::parse(json_text.begin(), json_text.end(), nullptr,
+                           /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    cell.text = std::string(json_text);
+    return cell;
+  }
+  switch (value.type()) {
+    case Json::value_t::null:
+      cell.type = JsonCell::Type::kNull;
+      break;
+    case Json::value_t::boolean:
+      cell.type = JsonCell::Type::kBool;
+      cell.integer = value.get<bool>() ? 1 : 0;
+      cell.text = value.dump();
+      break;
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      if (value.is_number_unsigned() && value.get<uint64_t>() > INT64_MAX) {
+        cell.type = JsonCell::Type::kFloat;
+        cell.number = value.get<double>();
+      } else {
+        cell.type = JsonCell::Type::kInt;
+        cell.integer = value.get<int64_t>();
+      }
+      cell.text = std::string(json_text);
+      break;
+    case Json::value_t::number_float:
+      cell.type = JsonCell::Type::kFloat;
+      cell.number = value.get<double>();
+      cell.text = std::string(json_text);
+      break;
+    case Json::value_t::string:
+      cell.type = JsonCell::Type::kString;
+      cell.text = value.get<std::string>();
+      break;
+    default:
+      cell.type = JsonCell::Type::kStructured;
+      cell.text = std::string(json_text);
+      break;
+  }
+  return cell;
 }
 
 }  // namespace forage::parser

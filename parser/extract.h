@@ -20,8 +20,20 @@
 //            `["a","b"]`, `[1,2.5]`. JSON: written bare; CSV: the items
 //            joined, e.g. with JoinListItems(value, ",") (Scrapy's CSV
 //            exporter joins with ',' too).
-// nullopt is a missing value in every format (JSON null, empty CSV cell).
+//   kJson    (`json:PATH` fields, and `| json:PATH` without re/trim/url/
+//            int/float) the value is any JSON value in text form, as the
+//            document had it: `"a"`, `42`, `2.5`, `true`, `[1,"b"]`,
+//            `{"k":1}` (an `all` field: the array of the values). JSON:
+//            written bare; CSV: a string's characters, anything else its
+//            JSON text (JsonCell); SQLite: by the value's type (JsonCell).
+// nullopt is a missing value in every format (JSON null, empty CSV cell);
+// a JSON null that a path selects is a missing value too.
+//
+// JSON pages. Items `json:PATH` (a JSONPath, json_path.h) make the rules JSON
+// rules: every field is then `json:PATH` too, relative to the item ($ is the
+// item), and pages go to ExtractJson, not through Gumbo.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,7 +67,7 @@ struct FieldSpec {
 };
 
 // How a field's values are written; see the top of this file.
-enum class ValueFormat { kString, kNumber, kList };
+enum class ValueFormat { kString, kNumber, kList, kJson };
 
 // Compiled rules. Move-only; immutable after CompileRules.
 class Rules {
@@ -67,6 +79,8 @@ class Rules {
   const std::vector<std::string>& field_names() const { return field_names_; }
   // One per field, in the order of field_names().
   const std::vector<ValueFormat>& formats() const { return formats_; }
+  // The items are `json:PATH`: pages are JSON documents (ExtractJson).
+  bool json_items() const;
 
  private:
   friend Result<Rules> CompileRules(std::string_view, const std::vector<FieldSpec>&);
@@ -96,6 +110,44 @@ struct ExtractResult {
 // <base href>. Without it (empty), relative links resolve against an absolute
 // <base href> only, and otherwise stay as written.
 ExtractResult Extract(const HtmlDocument& doc, const Rules& rules, std::string_view page_url);
+
+// JSON rules (json_items()) applied to a JSON document: one Record per node
+// the items path selects, in document order. `page_url` resolves `url`
+// fields. Errors (kInvalidArgument): the body is not JSON ("invalid JSON:
+// ..."), or nested deeper than kMaxJsonDepth. HTML rules give no records.
+//
+// A URL out of a JSON page (e.g. pagination's `next`): compile rules with
+// items `json:$` and a field `json:$.next | url`; the record's value is the
+// link resolved against `page_url` (ValueFormat::kString), nullopt if absent.
+Result<ExtractResult> ExtractJson(std::string_view body, const Rules& rules,
+                                  std::string_view page_url);
+
+// Whether a response with this Content-Type is JSON: application/json or any
+// type ending in +json (application/ld+json ...), parameters ignored.
+bool IsJsonContentType(std::string_view content_type);
+
+// For `forage select` on a JSON page: every value of a `json:PATH` field
+// (with options) applied to the document's root, as SelectFieldValues gives
+// them for HTML; kJson values are JSON text unless options convert them.
+Result<std::vector<FieldValue>> SelectJsonFieldValues(std::string_view body,
+                                                      std::string_view name,
+                                                      std::string_view field_text,
+                                                      std::string_view page_url);
+
+// The format SelectJsonFieldValues's values have for `field_text`.
+ValueFormat JsonFieldFormat(std::string_view field_text);
+
+// A kJson value split for stores: its type, and its text (a string's
+// characters unescaped; an array's or object's JSON text; a number as
+// written). A value that is not JSON is kString with the value as its text.
+struct JsonCell {
+  enum class Type { kNull, kBool, kInt, kFloat, kString, kStructured };
+  Type type = Type::kString;
+  std::string text;
+  int64_t integer = 0;  // kInt, and kBool (1 or 0)
+  double number = 0;    // kFloat
+};
+JsonCell ParseJsonCell(std::string_view json_text);
 
 // The same without a page URL, and without the dropped count.
 std::vector<Record> Extract(const HtmlDocument& doc, const Rules& rules);

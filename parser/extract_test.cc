@@ -102,6 +102,86 @@ TEST_CASE("the seed's rules on a real scrapeme.live shop page") {
   }
 }
 
+TEST_CASE(":scope with + or ~ reaches the item's following siblings, and only those") {
+  const char* html =
+      "<table><tr class=a><td>A</td></tr><tr><td class=s>1</td></tr>"
+      "<tr class=a><td>B</td></tr><tr class=sub><td>none</td></tr><tr><td class=s>3</td></tr>"
+      "<tr class=a><td>C</td></tr></table><p class=s>after</p>";
+  std::vector<Record> records =
+      Run(html, "tr.a",
+          {{"next", ":scope + tr .s"},
+           {"later", ":scope ~ tr .s"},
+           {"second", ":scope + tr + tr .s"},
+           {"child", ":scope > td"},
+           {"plain", ".s"},
+           {"all", ":scope ~ tr td | all"}});
+  REQUIRE(records.size() == 3);
+  CHECK(records[0].values == Values({"1", "1", std::nullopt, "A", std::nullopt,
+                                     R"(["1","B","none","3","C"])"}));
+  CHECK(records[1].values == Values({std::nullopt, "3", "3", "B", std::nullopt,
+                                     R"(["none","3","C"])"}));
+  CHECK(records[2].values == Values({std::nullopt, std::nullopt, std::nullopt, "C",
+                                     std::nullopt, "[]"}));
+}
+
+TEST_CASE("a selector list with a pseudo-element per alternative: first in document order") {
+  const char* html =
+      "<div class=i><img src=/i.png><a href=/a>link</a></div>"
+      "<div class=i><a href=/b>only</a></div>";
+  std::vector<Record> records =
+      Run(html, ".i",
+          {{"first", "a::attr(href), img::attr(src)"},
+           {"all", "a::attr(href), img::attr(src) | all"},
+           {"mixed", "a::text, img::attr(src) | all"},
+           {"same", "a::attr(href), img::attr(href)"}});
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].values ==
+        Values({"/i.png", R"(["/i.png","/a"])", R"(["/i.png","link"])", std::nullopt}));
+  CHECK(records[1].values == Values({"/b", R"(["/b"])", R"(["only"])", "/b"}));
+  Rules rules = MustCompileRules(".i", {{"f", "a::attr(href), img::attr(src)"}});
+  CHECK(rules.formats() == std::vector{ValueFormat::kString});
+}
+
+TEST_CASE("JSON rules: items and fields by JSONPath, values as JSON text") {
+  Rules rules = MustCompileRules("json:$.items[*]", {{"n", "json:$.n"},
+                                                     {"v", "json:$.v"},
+                                                     {"name", "json:$.name | trim"},
+                                                     {"tags", "json:$.t[*] | all"},
+                                                     {"cents", "json:$.v | int"},
+                                                     {"d", "json:$.missing | default:none"}});
+  CHECK(rules.json_items());
+  CHECK(rules.formats() == std::vector{ValueFormat::kJson, ValueFormat::kJson,
+                                       ValueFormat::kString, ValueFormat::kJson,
+                                       ValueFormat::kNumber, ValueFormat::kJson});
+  auto result = ExtractJson(
+      R"({"items":[{"n":1,"v":2.5,"name":" a ","t":["x",true]},{"n":null,"v":"7"}]})", rules, "");
+  REQUIRE(result.has_value());
+  REQUIRE(result->records.size() == 2);
+  CHECK(result->records[0].values ==
+        Values({"1", "2.5", "a", R"(["x",true])", "2", R"("none")"}));
+  CHECK(result->records[1].values ==
+        Values({std::nullopt, R"("7")", std::nullopt, "[]", "7", R"("none")"}));
+  auto bad = ExtractJson("<html>", rules, "");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message.rfind("invalid JSON: parse error at line 1, column 1", 0) == 0);
+  // HTML pages: `| json:PATH` on an element's text.
+  std::vector<Record> ld = Run(
+      "<script type=application/ld+json>{\"@type\":\"Org\"}</script><script "
+      "type=application/ld+json>{\"sku\":\"S1\",\"offers\":[{\"price\":9}]}</script>",
+      "html", {{"sku", "script | json:$.sku"}, {"price", "script | json:$.offers[0].price"}});
+  REQUIRE(ld.size() == 1);
+  CHECK(ld[0].values == Values({R"("S1")", "9"}));
+  CHECK(CompileRulesError("json:$.a", {{"x", ".x"}}) ==
+        "field 'x': the items are JSON (--items 'json:...'), so the field must be json:PATH too, "
+        "e.g. json:$.name");
+  CHECK(CompileRulesError("li", {{"x", "json:$.x"}}) ==
+        "field 'x': json:PATH needs JSON items (--items 'json:$...'); on an HTML page write "
+        "SELECTOR | json:PATH");
+  CHECK(CompileRulesError("json:$.a[", {{"x", "json:$.x"}}) ==
+        "items: JSONPath '$.a[': expected an index, '*', a quoted name or '?' (a filter) at "
+        "position 4");
+}
+
 TEST_CASE("items come in document order, nested items included") {
   const char* html =
       "<div class=item id=a><b>1</b><div class=item id=b><b>2</b></div></div>"
@@ -302,7 +382,7 @@ TEST_CASE("option errors name the field") {
         "field 'price': default 'n/a' is not a number");
   CHECK(CompileRulesError(".item", {{"price", ".price | flaot"}}) ==
         "field 'price': unknown option 'flaot' (options: all, first, re:, trim, url, int, "
-        "float, default:, required) at position 9");
+        "float, default:, required, json:) at position 9");
   CHECK(CompileRulesError(".item", {{"price", ".price:: | all"}}) ==
         "field 'price': selector '.price::': expected a pseudo-element name at position 8");
 }

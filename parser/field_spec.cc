@@ -75,9 +75,15 @@ Status FieldTextParser::ParseOption(size_t start, size_t* next) {
   std::string word = AsciiLowered(text_.substr(word_start, pos - word_start));
   FieldOptions& options = out_.options;
   if (pos < text_.size() && text_[pos] == ':') {
+    if (word == "json") {
+      if (!options.json_path.empty()) return Fail(word_start, "more than one 'json:'");
+      if (Status s = ParseValue(pos + 1, &options.json_path, next); !s) return s;
+      if (options.json_path.empty()) return Fail(pos + 1, "empty path after 'json:'");
+      return OkStatus();
+    }
     if (word != "re" && word != "default") {
       return Fail(word_start, fmt::format("unknown option '{}:' (options with a value: re:, "
-                                          "default:)",
+                                          "default:, json:)",
                                           word));
     }
     std::string* value = word == "re" ? &options.regex : &options.default_value.emplace();
@@ -112,7 +118,7 @@ Status FieldTextParser::ParseOption(size_t start, size_t* next) {
     options.required = true;
   } else {
     return Fail(word_start, fmt::format("unknown option '{}' (options: all, first, re:, trim, "
-                                        "url, int, float, default:, required)",
+                                        "url, int, float, default:, required, json:)",
                                         text_.substr(word_start, end - word_start)));
   }
   return OkStatus();

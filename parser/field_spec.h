@@ -8,7 +8,8 @@
 //
 // Options: `first` (the default) or `all`; `re:PATTERN` (RE2; the first
 // capture group, or the whole match without groups); `trim`; `url`; `int`
-// or `float`; `default:VALUE`; `required`. A VALUE runs to the next '|'
+// or `float`; `default:VALUE`; `required`; `json:PATH` (the value read as
+// JSON, PATH selects in it). A VALUE runs to the next '|'
 // outside parentheses and brackets, or is quoted ('...' or "...", where a
 // backslash escapes the quote or a backslash). The selector part ends at
 // the first '|' outside brackets, parentheses and strings, so `[lang|=en]`
@@ -37,6 +38,9 @@ struct FieldOptions {
   FieldType type = FieldType::kString;
   std::optional<std::string> default_value;  // when the value is missing
   bool required = false;                     // a record without a value is dropped
+  // `json:PATH`: the value is read as JSON and PATH (a JSONPath starting
+  // with '$') selects in it; empty for none. Applied before every other option.
+  std::string json_path;
 };
 
 struct ParsedField {

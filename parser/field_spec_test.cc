@@ -87,10 +87,19 @@ TEST_CASE("values: unquoted up to the next top-level '|', or quoted") {
   CHECK(MustParse("p | default:it's").options.default_value == "it's");
 }
 
+TEST_CASE("json:PATH is an option with a value, kept as written") {
+  ParsedField f = MustParse("script[type=\"application/ld+json\"] | json:$.offers[?@.a == 'x|y'].price | float");
+  CHECK(f.selector == "script[type=\"application/ld+json\"]");
+  CHECK(f.options.json_path == "$.offers[?@.a == 'x|y'].price");
+  CHECK(f.options.type == FieldType::kFloat);
+  CHECK(ParseError("s | json:") == "field 'price': empty path after 'json:' at position 9");
+  CHECK(ParseError("s | json:$.a | json:$.b") == "field 'price': more than one 'json:' at position 15");
+}
+
 TEST_CASE("errors name the field and the position") {
   CHECK(ParseError(".price | flaot") ==
         "field 'price': unknown option 'flaot' (options: all, first, re:, trim, url, int, "
-        "float, default:, required) at position 9");
+        "float, default:, required, json:) at position 9");
   CHECK(ParseError(".price |") == "field 'price': expected an option after '|' at position 8");
   CHECK(ParseError(".price || all") ==
         "field 'price': expected an option after '|' at position 8");
@@ -110,11 +119,12 @@ TEST_CASE("errors name the field and the position") {
   CHECK(ParseError(".price | re:'a' b") ==
         "field 'price': expected '|' after the quoted value at position 16");
   CHECK(ParseError(".price | regex:x") ==
-        "field 'price': unknown option 'regex:' (options with a value: re:, default:) at "
+        "field 'price': unknown option 'regex:' (options with a value: re:, default:, json:) "
+        "at "
         "position 9");
   CHECK(ParseError(".price | re:a|b") ==
         "field 'price': unknown option 'b' (options: all, first, re:, trim, url, int, float, "
-        "default:, required) at position 14");
+        "default:, required, json:) at position 14");
 }
 
 TEST_CASE("numbers are read out of price-like text") {

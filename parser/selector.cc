@@ -1,5 +1,6 @@
 #include "parser/selector.h"
 
+#include <algorithm>
 #include <utility>
 
 #include <gumbo.h>
@@ -49,7 +50,61 @@ Result<Selector> Selector::Compile(std::string_view text) {
 }
 
 Selector::Selector(std::string text, std::vector<ComplexSelector> list)
-    : text_(std::move(text)), list_(std::move(list)) {}
+    : text_(std::move(text)), list_(std::move(list)) {
+  FindSiblingReach();
+}
+
+void Selector::FindSiblingReach() {
+  for (const ComplexSelector& complex : list_) {
+    if (complex.compounds.size() < 2) continue;
+    bool starts_at_scope = false;
+    for (const SimpleSelector& simple : complex.compounds[0].simples) {
+      starts_at_scope = starts_at_scope || (simple.kind == SimpleSelector::Kind::kPseudoClass &&
+                                            simple.pseudo == PseudoClass::kScope);
+    }
+    Combinator first = complex.compounds[1].combinator;
+    if (!starts_at_scope ||
+        (first != Combinator::kNextSibling && first != Combinator::kSubsequentSibling)) {
+      continue;
+    }
+    reaches_siblings_ = true;
+    int plus = 0;
+    bool tilde = false;
+    for (size_t i = 1; i < complex.compounds.size(); ++i) {
+      plus += complex.compounds[i].combinator == Combinator::kNextSibling ? 1 : 0;
+      tilde = tilde || complex.compounds[i].combinator == Combinator::kSubsequentSibling;
+    }
+    if (tilde || sibling_window_ < 0) {
+      sibling_window_ = -1;
+    } else {
+      sibling_window_ = std::max(sibling_window_, plus);
+    }
+  }
+}
+
+// Calls `visit` on every candidate in document order until it returns true:
+// the elements below `scope`, then, for selectors that reach siblings, the
+// scope's following element siblings (as many as can match) and their
+// descendants.
+template <typename Visit>
+void Selector::Walk(const GumboNode* scope, Visit visit) const {
+  for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
+       node = NextInPreOrder(node, scope)) {
+    if (CpuBudgetSpent()) return;  // --page-cpu-limit: the caller discards the result
+    if (IsElement(node) && visit(node)) return;
+  }
+  if (!reaches_siblings_ || !IsElement(scope)) return;
+  int left = sibling_window_;
+  for (const GumboNode* sibling = NextElementSibling(scope); sibling != nullptr && left != 0;
+       sibling = NextElementSibling(sibling), --left) {
+    if (visit(sibling)) return;
+    for (const GumboNode* node = NextInPreOrder(sibling, sibling); node != nullptr;
+         node = NextInPreOrder(node, sibling)) {
+      if (CpuBudgetSpent()) return;
+      if (IsElement(node) && visit(node)) return;
+    }
+  }
+}
 
 Selector::Selector(const Selector&) = default;
 Selector::Selector(Selector&&) noexcept = default;
@@ -62,6 +117,11 @@ bool Selector::Matches(const GumboNode* node) const {
   return MatchesList(list_, node, ContextFor(node));  // one element: no counts worth keeping
 }
 
+bool Selector::Matches(const GumboNode* node, const GumboNode* scope) const {
+  if (!IsElement(node)) return false;
+  return MatchesList(list_, node, ContextFor(scope));
+}
+
 // Testing each element once against the whole list, during one walk in
 // document order, gives document order and no duplicates without sorting.
 void Selector::SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* out,
@@ -69,11 +129,10 @@ void Selector::SelectAll(const GumboNode* scope, std::vector<const GumboNode*>* 
   SiblingPositions own;
   MatchContext context = ContextFor(scope);
   context.positions = positions != nullptr ? positions : &own;
-  for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
-       node = NextInPreOrder(node, scope)) {
-    if (CpuBudgetSpent()) return;  // --page-cpu-limit: the caller discards the result
-    if (IsElement(node) && MatchesList(list_, node, context)) out->push_back(node);
-  }
+  Walk(scope, [&](const GumboNode* node) {
+    if (MatchesList(list_, node, context)) out->push_back(node);
+    return false;
+  });
 }
 
 const GumboNode* Selector::SelectFirst(const GumboNode* scope,
@@ -81,21 +140,34 @@ const GumboNode* Selector::SelectFirst(const GumboNode* scope,
   SiblingPositions own;
   MatchContext context = ContextFor(scope);
   context.positions = positions != nullptr ? positions : &own;
-  for (const GumboNode* node = NextInPreOrder(scope, scope); node != nullptr;
-       node = NextInPreOrder(node, scope)) {
-    if (CpuBudgetSpent()) return nullptr;  // --page-cpu-limit
-    if (IsElement(node) && MatchesList(list_, node, context)) return node;
-  }
-  return nullptr;
+  const GumboNode* found = nullptr;
+  Walk(scope, [&](const GumboNode* node) {
+    if (!MatchesList(list_, node, context)) return false;
+    found = node;
+    return true;
+  });
+  return found;
 }
 
 Result<FieldSelector> CompileFieldSelector(std::string_view text) {
   Result<ParsedSelector> parsed = ParseSelector(text, /*allow_pseudo_element=*/true);
   if (!parsed) return parsed.error();
   FieldSelector field;
-  if (!parsed->list.empty()) field.selector = Selector(std::string(text), std::move(parsed->list));
   field.pseudo = parsed->pseudo;
-  field.attr_name = std::move(parsed->attr_name);
+  field.attr_name = parsed->attr_name;
+  bool uniform = true;
+  for (size_t i = 0; i < parsed->pseudos.size(); ++i) {
+    uniform = uniform && parsed->pseudos[i] == parsed->pseudo &&
+              parsed->attr_names[i] == parsed->attr_name;
+  }
+  if (!uniform) {
+    for (size_t i = 0; i < parsed->list.size(); ++i) {
+      field.alternatives.push_back(
+          FieldAlternative{Selector(std::string(text), {parsed->list[i]}), parsed->pseudos[i],
+                           parsed->attr_names[i]});
+    }
+  }
+  if (!parsed->list.empty()) field.selector = Selector(std::string(text), std::move(parsed->list));
   return field;
 }
 

@@ -70,8 +70,10 @@ class Selector {
   // scope.querySelector(). Stops at the first match.
   const GumboNode* SelectFirst(const GumboNode* scope, SiblingPositions* positions = nullptr) const;
 
-  // Whether `node` itself matches (false for non-elements).
+  // Whether `node` itself matches (false for non-elements). With `scope`,
+  // :scope is that element (else the node itself).
   bool Matches(const GumboNode* node) const;
+  bool Matches(const GumboNode* node, const GumboNode* scope) const;
 
   // The source text, as given to Compile.
   const std::string& text() const { return text_; }
@@ -80,8 +82,19 @@ class Selector {
   friend Result<FieldSelector> CompileFieldSelector(std::string_view text);
   Selector(std::string text, std::vector<ComplexSelector> list);
 
+  // Whether the candidates go on past the scope's subtree into the subtrees
+  // of its following siblings: some alternative starts with `:scope` and a
+  // sibling combinator (`:scope + tr .score`, `:scope ~ p`).
+  void FindSiblingReach();
+  template <typename Visit>
+  void Walk(const GumboNode* scope, Visit visit) const;
+
   std::string text_;
   std::vector<ComplexSelector> list_;  // never empty
+  bool reaches_siblings_ = false;
+  // How many following element siblings can hold a match: the number of `+`
+  // in the alternatives that reach siblings; -1 (all of them) with a `~`.
+  int sibling_window_ = 0;
 };
 
 // What a field selector ends in (Scrapy/parsel pseudo-elements).
@@ -92,19 +105,34 @@ enum class PseudoElement {
   kHtml,  // `::html`: the match's outer HTML, serialised from the tree (Serialize)
 };
 
-// A field selector: a selector list optionally followed by one pseudo-element.
-struct FieldSelector {
-  // Null when the text is only a pseudo-element (`::attr(href)`): it then
-  // applies to the scope element itself, as in parsel.
-  std::optional<Selector> selector;
+// One alternative of a field selector list whose alternatives end in
+// different pseudo-elements.
+struct FieldAlternative {
+  Selector selector;  // the alternative alone
   PseudoElement pseudo = PseudoElement::kNone;
-  std::string attr_name;  // for kAttr, ASCII-lowercased
+  std::string attr_name;
 };
 
-// Compiles a selector that may end in `::text`, `::html` or `::attr(NAME)`. The
-// pseudo-element must come last and may not follow a selector list
-// (`a, b::text` is an error). Errors as in Selector::Compile; positions count
-// from the start of `text`, pseudo-element included.
+// A field selector: a selector list optionally followed by one pseudo-element,
+// or a list whose alternatives each end in their own
+// (`a::attr(href), img::attr(src)`).
+struct FieldSelector {
+  // Null when the text is only a pseudo-element (`::attr(href)`): it then
+  // applies to the scope element itself, as in parsel. Otherwise the whole
+  // list: its matches, in document order, are the field's matches.
+  std::optional<Selector> selector;
+  // When every alternative ends in the same pseudo-element (or none): that one.
+  PseudoElement pseudo = PseudoElement::kNone;
+  std::string attr_name;  // for kAttr, ASCII-lowercased
+  // Otherwise one per alternative, in list order: a match's value is what the
+  // first alternative that matches it selects. Empty in the uniform case.
+  std::vector<FieldAlternative> alternatives;
+};
+
+// Compiles a selector that may end in `::text`, `::html` or `::attr(NAME)`;
+// in a list, each alternative may end in one (`a::attr(x), b::attr(x)`).
+// Errors as in Selector::Compile; positions count from the start of `text`,
+// pseudo-elements included.
 Result<FieldSelector> CompileFieldSelector(std::string_view text);
 
 }  // namespace forage::parser

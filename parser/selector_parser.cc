@@ -13,7 +13,7 @@
 // grammar rule, with the tokenizer's rules (identifiers, strings, escapes,
 // comments) from CSS Syntax Level 3 applied in place:
 //
-//   list     := complex (',' complex)* [pseudo-element]
+//   list     := complex [pseudo-element] (',' complex [pseudo-element])*
 //   complex  := compound (combinator compound)*
 //   relative := [combinator] complex                  -- :has() arguments
 //   compound := [ns '|'] (type | '*')? (class | id | attribute | pseudo-class)*
@@ -186,15 +186,20 @@ Status SelectorParser::ParseTopList(ParsedSelector* out) {
     ComplexSelector complex;
     FORAGE_RETURN_IF_ERROR(ParseComplex(&complex));
     out->list.push_back(std::move(complex));
+    // ParseCompound stops at `::` only when pseudo-elements are allowed; each
+    // alternative may end in its own, as in parsel.
+    ParsedSelector pseudo;
+    if (AtPseudoElement()) FORAGE_RETURN_IF_ERROR(ParsePseudoElement(&pseudo));
+    out->pseudos.push_back(pseudo.pseudo);
+    out->attr_names.push_back(std::move(pseudo.attr_name));
     SkipWhitespace();
     if (Peek() != ',') break;
     ++pos_;
     SkipWhitespace();
   }
-  // ParseCompound stops at `::` only when pseudo-elements are allowed.
-  if (!AtPseudoElement()) return OkStatus();
-  if (out->list.size() > 1) return Fail(pos_, "a pseudo-element cannot follow a selector list");
-  return ParsePseudoElement(out);
+  out->pseudo = out->pseudos.front();
+  out->attr_name = out->attr_names.front();
+  return OkStatus();
 }
 
 // The argument of :not(), :has() and `of`: a list that ends at ')'.

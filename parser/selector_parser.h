@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "parser/selector.h"
@@ -15,6 +16,11 @@ struct ParsedSelector {
   SelectorList list;  // empty only when the text is a lone pseudo-element
   PseudoElement pseudo = PseudoElement::kNone;
   std::string attr_name;  // for PseudoElement::kAttr, ASCII-lowercased
+  // With pseudo-elements allowed, each alternative of the list may end in its
+  // own (`a::attr(href), img::attr(src)`): one per item of `list`. `pseudo`
+  // and `attr_name` are then the first alternative's.
+  std::vector<PseudoElement> pseudos;
+  std::vector<std::string> attr_names;
 };
 
 // Parses a selector list, which may end in `::text`, `::html` or

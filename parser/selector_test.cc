@@ -457,8 +457,9 @@ TEST_CASE("field selectors may end in one pseudo-element") {
           "selector 'a::before': unknown pseudo-element '::before' (supported: ::text, ::html, "
           "::attr(NAME)) at position 1");
     CHECK(error("a::text b") == "selector 'a::text b': unexpected 'b' at position 8");
-    CHECK(error("a, b::text") ==
-          "selector 'a, b::text': a pseudo-element cannot follow a selector list at position 4");
+    CHECK(error("a::text, ::text") ==
+          "selector 'a::text, ::text': expected a selector before the pseudo-element at position "
+          "9");
     CHECK(error("h2 ::text") ==
           "selector 'h2 ::text': expected a selector before the pseudo-element at position 3");
     CHECK(error("") == "selector '': empty selector");

@@ -91,6 +91,22 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
   double start = ThreadCpuSeconds();
   if (!job.parsed) {
     if (before_parse_) before_parse_(job.url);
+    // JSON rules read the page as JSON; a JSON response never goes to Gumbo.
+    if (job.rules->json_items() || parser::IsJsonContentType(job.content_type)) {
+      auto extracted = parser::ExtractJson(job.body, *job.rules, job.url);
+      if (extracted) {
+        job.out.records = std::move(extracted->records);
+        job.out.dropped = extracted->dropped;
+      } else {
+        job.out.failure = extracted.error().message;
+        job.burn_left_s = 0;
+      }
+      job.out.encoding = "utf-8";
+      job.body = std::string();
+      job.parsed = true;
+    }
+  }
+  if (!job.parsed) {
     // Parse, extraction and link finding all count against --page-cpu-limit:
     // Gumbo's parse is abandoned from its allocator once the budget is spent
     // (it is quadratic in some nestings), selector matching stops at its

@@ -25,7 +25,7 @@ const std::vector<std::string>& KnownFlags() {
       "--rate", "--delay", "--retries",
       "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",
       "--state", "--resume", "--force", "--overwrite", "--append", "--key", "--follow", "--detail-items", "--detail-field",
-      "--depth",   "--chunking",    "--user-agent", "--output", "--report",
+      "--depth",   "--chunking",    "--user-agent", "--contact", "--ignore-robots", "--sitemap", "--output", "--report",
       "--quiet",   "--help",     "--version"};
   return flags;
 }
@@ -72,6 +72,10 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--url", c->url_template, "URL template with {page}");
   run->add_option("--pages", c->pages, "pages: 1-48, or 1-10,15,20-30");
   run->add_option("--urls", c->urls_file, "file with one URL a line (instead of --url/--pages)");
+  run->add_option("--sitemap", c->sitemaps,
+                  "sitemap URL (urlset, index, .gz) or 'robots' (the hosts' robots.txt); repeatable")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   run->add_option("--items", c->items, "CSS selector: one record per match");
   run->add_option("--field", raw->fields, "NAME=SELECTOR, relative to the item (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
@@ -107,6 +111,9 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--order", raw->order, "page (default) or arrival");
   run->add_option("--chunking", raw->chunking, "dynamic (default) or static");
   run->add_option("--user-agent", c->user_agent, "User-Agent header");
+  run->add_option("--contact", c->contact,
+                  "how site owners reach you: appended to the User-Agent as ' (+TEXT)'");
+  run->add_flag("--ignore-robots", c->ignore_robots, "do not fetch or obey robots.txt");
   run->add_option("-H,--header", c->headers, "request header 'Name: value' (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
@@ -259,8 +266,8 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
                raw.chunking);
   }
   if (c->urls_file.empty()) {
-    if (c->url_template.empty()) return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE)");
-    if (c->pages.empty()) return Err(ErrorCode::kInvalidArgument, "--pages is required with --url");
+    if (c->url_template.empty() && c->sitemaps.empty()) return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE, or --sitemap URL)");
+    if (!c->url_template.empty() && c->pages.empty()) return Err(ErrorCode::kInvalidArgument, "--pages is required with --url");
   } else if (!c->url_template.empty() || !c->pages.empty()) {
     return Err(ErrorCode::kInvalidArgument, "--urls cannot be combined with --url/--pages");
   }

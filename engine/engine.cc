@@ -250,6 +250,17 @@ Result<Summary> Run(const Config& input) {
   if (config.resume && config.force) {
     return Err(ErrorCode::kInvalidArgument, "--resume and --force exclude each other");
   }
+  worker::WorkerConfig worker_config = MakeWorkerConfig(config, &rules->list);
+  std::optional<RobotsGate> robots;
+  if (!config.ignore_robots) robots.emplace(RobotsFetch(worker_config.fetch));
+  // --sitemap: read before the workers start; their pages join the plan
+  // (and so the job's fingerprint for --resume).
+  SitemapPages sitemap_pages;
+  if (!config.sitemaps.empty()) {
+    auto st = AddSitemapPages(config, worker_config.fetch, robots ? &*robots : nullptr, *plan,
+                              &sitemap_pages);
+    if (!st) return st.error();
+  }
   SinkOptions sink_options;
   sink_options.path = output;
   sink_options.field_names = rules->names;
@@ -270,16 +281,6 @@ Result<Summary> Run(const Config& input) {
                                     : OpenSink(sink_options, &resumed);
   if (!sink) return sink.error();
 
-  worker::WorkerConfig worker_config = MakeWorkerConfig(config, &rules->list);
-  std::optional<RobotsGate> robots;
-  if (!config.ignore_robots) robots.emplace(RobotsFetch(worker_config.fetch));
-  // --sitemap: read before the workers start; their pages join the plan.
-  SitemapPages sitemap_pages;
-  if (!config.sitemaps.empty()) {
-    auto st = AddSitemapPages(config, worker_config.fetch, robots ? &*robots : nullptr, *plan,
-                              &sitemap_pages);
-    if (!st) return st.error();
-  }
   if (rules->detail) worker_config.detail_rules = &*rules->detail;
   std::unique_ptr<worker::NetworkScope> network;
   if (config.workers == 0) {

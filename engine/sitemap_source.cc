@@ -39,9 +39,8 @@ class Expander {
     }
     ++out_.documents;
     if (robots) {
-      for (const std::string& s : parser::ParseRobots(r.body, "forage").sitemaps()) {
-        Document(s, depth + 1);
-      }
+      const parser::RobotsRules rules = parser::ParseRobots(r.body, "forage");
+      for (const std::string& s : rules.sitemaps()) Document(s, depth + 1);
       return;
     }
     if (r.truncated) {

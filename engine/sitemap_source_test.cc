@@ -1,5 +1,7 @@
 #include "engine/sitemap_source.h"
 
+#include "parser/sitemap.h"
+
 #include <doctest/doctest.h>
 
 #include <map>

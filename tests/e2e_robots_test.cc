@@ -34,7 +34,7 @@ ProcessResult RunPaths(const Fixture& fx, const std::string& dir,
   WriteFile(dir + "/urls.txt", list);
   std::vector<std::string> argv = {ForageBin(), "run", "--urls", dir + "/urls.txt", "--items",
                                    ".product", "--field", "name=h2", "-o", dir + "/out.csv",
-                                   "--report", dir + "/report.json", "--quiet"};
+                                   "--overwrite", "--report", dir + "/report.json", "--quiet"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return RunProcess(argv);
 }
@@ -140,7 +140,7 @@ TEST_CASE("robots.txt answering 500: the origin is disallowed, nothing else fetc
 
   SUBCASE("--ignore-robots") {
     fx.Get("/__reset");
-    argv.push_back("--ignore-robots");
+    argv.insert(argv.end(), {"--ignore-robots", "--overwrite"});
     REQUIRE(RunProcess(argv).exit_code == 0);
     auto rep2 = Report(dir + "/report.json");
     CHECK(rep2["pages_ok"] == 6);
@@ -228,7 +228,7 @@ TEST_CASE("Crawl-delay becomes the host's gap between requests, as the site sees
   SUBCASE("--rate given: Crawl-delay is not used") {
     fx.Get("/__reset");
     auto argv2 = argv;
-    argv2.insert(argv2.end(), {"--rate", "1000"});
+    argv2.insert(argv2.end(), {"--rate", "1000", "--overwrite"});
     REQUIRE(RunProcess(argv2).exit_code == 0);
     auto t2 = nlohmann::json::parse(fx.Get("/__stats"))["times"].get<std::vector<double>>();
     REQUIRE(t2.size() == 5);
@@ -254,7 +254,7 @@ TEST_CASE("--contact is appended to the User-Agent") {
                        "--field", "ua=li[data-name=user-agent]", "--contact",
                        "ops@example.org", "-o", "-", "--quiet"});
   REQUIRE(r.exit_code == 0);
-  CHECK(r.out == R"({"ua":"forage/0.1 (+ops@example.org)"})"
+  CHECK(r.out == R"x({"ua":"forage/0.1 (+ops@example.org)"})x"
                  "\n");
 }
 

@@ -266,7 +266,7 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
                raw.chunking);
   }
   if (c->urls_file.empty()) {
-    if (c->url_template.empty() && c->sitemaps.empty()) return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE, or --sitemap URL)");
+    if (c->url_template.empty() && c->sitemaps.empty()) return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE)");
     if (!c->url_template.empty() && c->pages.empty()) return Err(ErrorCode::kInvalidArgument, "--pages is required with --url");
   } else if (!c->url_template.empty() || !c->pages.empty()) {
     return Err(ErrorCode::kInvalidArgument, "--urls cannot be combined with --url/--pages");

@@ -161,13 +161,13 @@ bool Dispatcher::LeaseOrBlock(int slot, uint64_t page, double now_s) {
     return true;
   }
   double gap = -1;
-  const bool allowed = gate_(page, &gap);
+  GateVerdict verdict = gate_(page, &gap);
   const uint32_t host = plan_.host_id(page);
   if (gap >= 0 && limits_.rate_per_host <= 0 && limits_.delay_s <= 0) {
     host_gap_s_[host] = gap;
     paced_ = paced_ || gap > 0;
   }
-  if (allowed) {
+  if (verdict.kind == GateVerdict::Kind::kFetch) {
     Lease(slot, page, now_s);
     return true;
   }
@@ -177,7 +177,7 @@ bool Dispatcher::LeaseOrBlock(int slot, uint64_t page, double now_s) {
   paced_ = false;
   Lease(slot, page, now_s);
   paced_ = paced;
-  blocked_.push_back(page);
+  blocked_.push_back(Blocked{page, std::move(verdict)});
   return false;
 }
 

@@ -26,6 +26,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -46,11 +47,18 @@ struct DispatchLimits {
   int max_backlog = 8;
 };
 
+// The gate's answer about a page: fetch it; skip it (robots.txt disallows
+// it: counted as blocked, not a failure); or fail it unfetched (its host's
+// robots.txt is unavailable). `reason` goes to the report.
+struct GateVerdict {
+  enum class Kind { kFetch, kBlock, kFail };
+  Kind kind = Kind::kFetch;
+  std::string reason;
+};
 // Asked once per page, just before its first lease (robots.txt,
-// engine/robots_gate): false = the page is blocked, never fetched. It may set
-// `*host_gap_s` to the least gap between leases to the page's host
-// (Crawl-delay); it is left negative otherwise.
-using PageGate = std::function<bool(uint64_t page, double* host_gap_s)>;
+// engine/robots_gate). It may set `*host_gap_s` to the least gap between
+// leases to the page's host (Crawl-delay); it is left negative otherwise.
+using PageGate = std::function<GateVerdict(uint64_t page, double* host_gap_s)>;
 
 class Dispatcher {
  public:
@@ -79,7 +87,11 @@ class Dispatcher {
   // Pages are asked of `gate` before their first lease; blocked ones are
   // taken by TakeBlocked() (still leased: the caller settles them).
   void SetGate(PageGate gate) { gate_ = std::move(gate); }
-  std::vector<uint64_t> TakeBlocked() { return std::exchange(blocked_, {}); }
+  struct Blocked {
+    uint64_t page;
+    GateVerdict verdict;
+  };
+  std::vector<Blocked> TakeBlocked() { return std::exchange(blocked_, {}); }
   // No lease to `host` before `until_s` (a 429/503 Retry-After pauses the host).
   void PauseHost(uint32_t host, double until_s);
 
@@ -167,7 +179,7 @@ class Dispatcher {
   std::mt19937_64 rng_{std::random_device{}()};
   int fetching_ = 0;
   PageGate gate_;
-  std::vector<uint64_t> blocked_;
+  std::vector<Blocked> blocked_;
 };
 
 }  // namespace forage::engine

@@ -299,7 +299,7 @@ Result<Summary> Run(const Config& input) {
                   config.fields.size());
     if (robots) {
       master.SetGate([&robots, &plan](uint64_t page, double* host_gap_s) {
-        return robots->Allowed(plan->url(page), host_gap_s);
+        return robots->Judge(plan->url(page), host_gap_s);
       });
     }
     run = master.Run(resumed, &summary);

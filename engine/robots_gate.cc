@@ -10,17 +10,19 @@ RobotsAnswer RobotsFromResponse(const worker::BlockingFetchResult& r,
                                 std::string_view product_token) {
   if (!r.transport_ok) {
     if (r.too_many_redirects) {
-      return {parser::RobotsRules::AllowAll(), "allow all (more than 5 redirects)"};
+      return {parser::RobotsRules::AllowAll(), "allow all (more than 5 redirects)", {}};
     }
-    return {parser::RobotsRules::DisallowAll(), fmt::format("disallow all (unreachable: {})", r.error)};
+    return {parser::RobotsRules::DisallowAll(), fmt::format("disallow all (unreachable: {})", r.error),
+            fmt::format("robots.txt unreachable ({}): not fetched", r.error)};
   }
   const long s = r.http_status;
-  if (s >= 200 && s < 300) return {parser::ParseRobots(r.body, product_token), "rules"};
+  if (s >= 200 && s < 300) return {parser::ParseRobots(r.body, product_token), "rules", {}};
   if (s >= 500 && s < 600) {
-    return {parser::RobotsRules::DisallowAll(), fmt::format("disallow all ({})", s)};
+    return {parser::RobotsRules::DisallowAll(), fmt::format("disallow all ({})", s),
+            fmt::format("robots.txt unavailable (HTTP {}): not fetched", s)};
   }
   // 4xx, and anything else that is not a file: unavailable.
-  return {parser::RobotsRules::AllowAll(), fmt::format("allow all ({})", s)};
+  return {parser::RobotsRules::AllowAll(), fmt::format("allow all ({})", s), {}};
 }
 
 std::string PathAndQuery(std::string_view url) {
@@ -34,9 +36,9 @@ std::string PathAndQuery(std::string_view url) {
   return out;
 }
 
-const parser::RobotsRules& RobotsGate::RulesFor(const std::string& origin) {
-  auto it = rules_.find(origin);
-  if (it != rules_.end()) return it->second;
+const RobotsAnswer& RobotsGate::AnswerFor(const std::string& origin) {
+  auto it = answers_.find(origin);
+  if (it != answers_.end()) return it->second;
   worker::BlockingFetchResult r = fetch_(origin + "/robots.txt");
   RobotsAnswer a = RobotsFromResponse(r, token_);
   RobotsOriginSummary s;
@@ -48,15 +50,17 @@ const parser::RobotsRules& RobotsGate::RulesFor(const std::string& origin) {
   s.truncated = r.truncated;
   if (a.rules.crawl_delay()) s.crawl_delay_s = *a.rules.crawl_delay();
   summaries_.push_back(std::move(s));
-  return rules_.emplace(origin, std::move(a.rules)).first->second;
+  return answers_.emplace(origin, std::move(a)).first->second;
 }
 
-bool RobotsGate::Allowed(const std::string& url, double* host_gap_s) {
+GateVerdict RobotsGate::Judge(const std::string& url, double* host_gap_s) {
   auto origin = UrlOrigin(url);
-  if (!origin) return true;  // not http(s): the fetch itself will fail with a reason
-  const parser::RobotsRules& rules = RulesFor(*origin);
-  if (host_gap_s && rules.crawl_delay()) *host_gap_s = *rules.crawl_delay();
-  return rules.Allowed(PathAndQuery(url));
+  if (!origin) return {};  // not http(s): the fetch itself will fail with a reason
+  const RobotsAnswer& a = AnswerFor(*origin);
+  if (a.unavailable) return {GateVerdict::Kind::kFail, *a.unavailable};
+  if (host_gap_s && a.rules.crawl_delay()) *host_gap_s = *a.rules.crawl_delay();
+  if (a.rules.Allowed(PathAndQuery(url))) return {};
+  return {GateVerdict::Kind::kBlock, "blocked by robots.txt"};
 }
 
 }  // namespace forage::engine

@@ -15,7 +15,9 @@
 //
 // Status rules (RFC 9309 2.3.1): 2xx: the file's rules; 4xx (and a chain of
 // more than 5 redirects): everything allowed; 5xx or unreachable:
-// everything disallowed. Retry policy: none within a job. The origin stays
+// everything disallowed. Pages a rule disallows are blocked (not failures);
+// pages of an origin whose robots.txt is unavailable fail unfetched with
+// that reason, as they would if the site were down (exit 1). Retry policy: none within a job. The origin stays
 // disallowed for the rest of the run (the RFC's "retry later" is the next run:
 // a job is short against the RFC's 30-day horizon, and retrying would hold
 // every page of the origin waiting).
@@ -30,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/dispatcher.h"
 #include "engine/summary.h"
 #include "parser/robots.h"
 #include "worker/blocking_fetch.h"
@@ -40,6 +43,8 @@ namespace forage::engine {
 struct RobotsAnswer {
   parser::RobotsRules rules;
   std::string outcome;  // "rules", "allow all (404)", "disallow all (503)", ...
+  // 5xx or no answer: every page fails unfetched with this reason.
+  std::optional<std::string> unavailable;
 };
 RobotsAnswer RobotsFromResponse(const worker::BlockingFetchResult& r,
                                 std::string_view product_token);
@@ -53,11 +58,17 @@ class RobotsGate {
   explicit RobotsGate(Fetch fetch, std::string product_token = "forage")
       : fetch_(std::move(fetch)), token_(std::move(product_token)) {}
 
-  // Whether `url` may be fetched. The first question about an origin fetches
-  // its robots.txt. If it sets a Crawl-delay, `*host_gap_s` is set to it.
-  bool Allowed(const std::string& url, double* host_gap_s = nullptr);
-  // The origin's ("http://h:port") rules, fetched on first use.
-  const parser::RobotsRules& RulesFor(const std::string& origin);
+  // What to do with `url`. The first question about an origin fetches its
+  // robots.txt. If it sets a Crawl-delay, `*host_gap_s` is set to it.
+  GateVerdict Judge(const std::string& url, double* host_gap_s = nullptr);
+  bool Allowed(const std::string& url, double* host_gap_s = nullptr) {
+    return Judge(url, host_gap_s).kind == GateVerdict::Kind::kFetch;
+  }
+  // The origin's ("http://h:port") answer, fetched on first use.
+  const RobotsAnswer& AnswerFor(const std::string& origin);
+  const parser::RobotsRules& RulesFor(const std::string& origin) {
+    return AnswerFor(origin).rules;
+  }
 
   // One line per origin asked about, for the report.
   const std::vector<RobotsOriginSummary>& origins() const { return summaries_; }
@@ -65,7 +76,7 @@ class RobotsGate {
  private:
   Fetch fetch_;
   std::string token_;
-  std::unordered_map<std::string, parser::RobotsRules> rules_;
+  std::unordered_map<std::string, RobotsAnswer> answers_;
   std::vector<RobotsOriginSummary> summaries_;
 };
 

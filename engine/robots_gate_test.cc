@@ -69,6 +69,12 @@ TEST_CASE("one fetch per origin, whatever the number of questions") {
   REQUIRE(gate.origins().size() == 2);
   CHECK(gate.origins()[0].crawl_delay_s == 2);
   CHECK(gate.origins()[1].outcome == "disallow all (503)");
+  GateVerdict v = gate.Judge("http://b:2/x");
+  CHECK(v.kind == GateVerdict::Kind::kFail);
+  CHECK(v.reason == "robots.txt unavailable (HTTP 503): not fetched");
+  CHECK(gate.Judge("http://a:1/no").kind == GateVerdict::Kind::kBlock);
+  CHECK(gate.Judge("http://a:1/no").reason == "blocked by robots.txt");
+  CHECK(gate.Judge("http://a:1/yes").kind == GateVerdict::Kind::kFetch);
 }
 
 }  // TEST_SUITE

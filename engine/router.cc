@@ -287,11 +287,16 @@ void Router::Pump() {
       slots_[index].leased_items += lease.items.size();
       port_->Send(index, lease);
     }
-    std::vector<uint64_t> blocked = dispatcher_.TakeBlocked();  // robots.txt
+    std::vector<Dispatcher::Blocked> blocked = dispatcher_.TakeBlocked();  // robots.txt
     again = !blocked.empty();
-    for (uint64_t p : blocked) {
+    for (auto& [p, verdict] : blocked) {
+      if (verdict.kind == GateVerdict::Kind::kFail) {
+        FailPage(p, std::move(verdict.reason));
+        Settle(p, false);
+        continue;
+      }
       ++summary_->pages_blocked;
-      summary_->blocked.push_back(PageFailure{plan_.url(p), "blocked by robots.txt"});
+      summary_->blocked.push_back(PageFailure{plan_.url(p), std::move(verdict.reason)});
       Settle(p, true);
     }
     if (again) MaybeStop();

@@ -302,7 +302,7 @@ TEST_CASE("out of file descriptors is named as such, not as a refused connection
   std::vector<std::string> argv = {"/bin/sh", "-c", "ulimit -n 30 && exec \"$0\" \"$@\""};
   auto job = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), job.begin(), job.end());
-  argv.insert(argv.end(), {"--workers", "1", "--concurrency", "48", "--retries", "0", "--report",
+  argv.insert(argv.end(), {"--workers", "1", "--concurrency", "48", "--per-host", "0", "--retries", "0", "--report",
                            dir + "/report.json", "--quiet"});
   auto r = RunProcess(argv);
   INFO(r.err);

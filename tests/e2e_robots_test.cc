@@ -121,8 +121,8 @@ TEST_CASE("no robots.txt (404): everything allowed, asked once") {
   CHECK(fx.Stat("requests") == 7);
 }
 
-TEST_CASE("robots.txt answering 500: the origin is disallowed, nothing else fetched, exit 0; "
-          "--ignore-robots fetches all without asking") {
+TEST_CASE("robots.txt answering 500: the origin is disallowed, nothing else fetched, each page "
+          "failed with that reason; --ignore-robots fetches all without asking") {
   Fixture fx({"--serve", "/robots.txt=status:500"});
   std::string dir = TempDir("robots_500");
   auto argv = SeedJob(fx, "1-6");
@@ -130,11 +130,16 @@ TEST_CASE("robots.txt answering 500: the origin is disallowed, nothing else fetc
                            dir + "/report.json", "--quiet"});
   auto r = RunProcess(argv);
   INFO(r.err);
-  REQUIRE(r.exit_code == 0);
+  // Not a rule that disallows the pages: the site cannot say; that is a
+  // failure (as a site that is down is), exit 1.
+  REQUIRE(r.exit_code == 1);
   auto rep = Report(dir + "/report.json");
-  CHECK(rep["pages_blocked"] == 6);
+  CHECK(rep["pages_blocked"] == 0);
   CHECK(rep["pages_ok"] == 0);
-  CHECK(rep["pages_failed"] == 0);
+  CHECK(rep["pages_failed"] == 6);
+  for (auto& f : rep["failures"]) {
+    CHECK(f["reason"] == "robots.txt unavailable (HTTP 500): not fetched");
+  }
   CHECK(rep["robots"][0]["outcome"] == "disallow all (500)");
   CHECK(fx.Stat("requests") == 1);
 
@@ -151,16 +156,17 @@ TEST_CASE("robots.txt answering 500: the origin is disallowed, nothing else fetc
   }
 }
 
-TEST_CASE("robots.txt unreachable: every page of the origin blocked") {
+TEST_CASE("robots.txt unreachable: every page of the origin fails unfetched") {
   std::string dir = TempDir("robots_unreachable");
   WriteFile(dir + "/urls.txt",
             "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/shop/page/1/\n");
   auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", ".product",
                        "--field", "name=h2", "-o", dir + "/out.csv", "--report",
                        dir + "/report.json", "--quiet"});
-  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.exit_code == 1);
   auto rep = Report(dir + "/report.json");
-  CHECK(rep["pages_blocked"] == 1);
+  CHECK(rep["pages_failed"] == 1);
+  CHECK(rep["failures"][0]["reason"].get<std::string>().starts_with("robots.txt unreachable ("));
   CHECK(rep["robots"][0]["status"] == 0);
   CHECK(rep["robots"][0]["outcome"].get<std::string>().starts_with("disallow all (unreachable"));
 }

@@ -198,7 +198,9 @@ TEST_CASE("a 404 page and a refused connection are failed pages, the rest is wri
     WriteFile(urls, fx.url() + "shop/page/1/\n" + refused + "\n" + fx.url() + "shop/page/2/\n");
     std::vector<std::string> a = {ForageBin(), "run", "--urls", urls, "--items", ".product",
                                   "--field", "name=h2", "-o", out, "--report", report,
-                                  "--workers", "2", "--overwrite"};
+                                  "--workers", "2", "--overwrite",
+                                  // the page's own attempts, not its robots.txt's
+                                  "--ignore-robots"};
     auto r2 = RunProcess(a);
     CHECK(r2.exit_code == 1);
     auto rep2 = nlohmann::json::parse(ReadFile(report));

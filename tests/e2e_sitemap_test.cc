@@ -96,7 +96,7 @@ TEST_CASE("--sitemap robots: the Sitemap: lines of the host's robots.txt, which 
   CHECK(Paths(fx) == expected);
 }
 
-TEST_CASE("a sitemap of 50,001 URLs and one that is not XML fail clearly; the good one still "
+TEST_CASE("a sitemap of 50001 URLs and one that is not XML fail clearly and the good one still "
           "gives its pages") {
   std::string dir = TempDir("sitemap_bad");
   Fixture fx({"--serve", "/big.xml=file:" + dir + "/big.xml", "--serve",

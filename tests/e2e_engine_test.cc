@@ -232,7 +232,8 @@ struct LeakRun {
 // overflowed the worker's stack.
 LeakRun RunLeakPages(const std::vector<std::string>& extra) {
   Fixture fx;
-  std::string dir = TempDir("worker_max_rss");
+  // One directory per variant: ctest -j runs the two tests at once.
+  std::string dir = TempDir(extra.empty() ? "leak_pages" : "worker_max_rss");
   std::string urls;
   for (int i = 1; i <= 12; ++i) {
     urls += fx.url() + "noscript-doctype/15?n=" + std::to_string(i) + "\n";

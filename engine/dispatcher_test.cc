@@ -176,7 +176,7 @@ TEST_CASE("all_finished once every page is done or failed") {
   CHECK(d.state(1) == PageState::kFailed);
 }
 
-TEST_CASE("the gate: blocked pages come back unpaced; its Crawl-delay spaces the host") {
+TEST_CASE("the gate: blocked pages come back unpaced, its Crawl-delay spaces the host") {
   Plan plan = MakePlan(4);
   DispatchLimits lim;
   PageBook book(plan.size());
@@ -206,7 +206,7 @@ TEST_CASE("the gate: blocked pages come back unpaced; its Crawl-delay spaces the
   CHECK(asked == 4);
 }
 
-TEST_CASE("PauseHost: no lease to the host until then; other hosts go on") {
+TEST_CASE("PauseHost: no lease to the host until then, other hosts go on") {
   Plan plan = MakePlan(6, 2);  // even pages on host 0, odd on host 1
   DispatchLimits lim;
   lim.concurrency = 1;

@@ -44,7 +44,7 @@ std::string Index(const std::vector<std::string>& locs) {
 
 TEST_SUITE("engine.sitemap_source") {
 
-TEST_CASE("nested indexes expand depth-first in document order; each page once") {
+TEST_CASE("nested indexes expand depth-first in document order - each page once") {
   FakeSite site;
   site.docs["http://h/index.xml"] = Index({"http://h/a.xml", "http://h/sub.xml", "http://h/c.xml"});
   site.docs["http://h/sub.xml"] = Index({"http://h/b.xml", "http://h/index.xml"});
@@ -57,7 +57,7 @@ TEST_CASE("nested indexes expand depth-first in document order; each page once")
   CHECK(p.documents == 5);
 }
 
-TEST_CASE("failures are per sitemap: missing, not XML, too big; the rest still count") {
+TEST_CASE("failures are per sitemap: missing, not XML, too big - the rest still count") {
   FakeSite site;
   site.docs["http://h/index.xml"] =
       Index({"http://h/gone.xml", "http://h/html.xml", "http://h/big.xml", "http://h/ok.xml"});
@@ -73,7 +73,7 @@ TEST_CASE("failures are per sitemap: missing, not XML, too big; the rest still c
   CHECK(p.failures[2].reason == "sitemap: larger than 52428800 bytes (the protocol's limit)");
 }
 
-TEST_CASE("robots.txt: its Sitemap: lines; and the keep filter") {
+TEST_CASE("robots.txt: its Sitemap: lines - and the keep filter") {
   FakeSite site;
   site.docs["http://h/robots.txt"] = "User-agent: *\nSitemap: http://h/a.xml\n";
   site.docs["http://h/a.xml"] = Urlset({"http://h/keep/1", "http://h/drop/2"});

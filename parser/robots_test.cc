@@ -24,7 +24,7 @@ TEST_CASE("robots: the forage group applies alone, else *, token case-insensitiv
   CHECK(ParseRobots("User-agent: forage-bot\nDisallow: /\n", "forage").Allowed("/"));
 }
 
-TEST_CASE("robots: groups for the same token are merged; rules before any group ignored") {
+TEST_CASE("robots: groups for the same token are merged - rules before any group ignored") {
   const char* body =
       "Disallow: /early\n"
       "user-agent: forage\n"
@@ -117,7 +117,7 @@ TEST_CASE("robots: comments, blanks, CRLF, BOM, empty Disallow, unknown keys") {
   CHECK_FALSE(ParseRobots("User-agent: *\nCrawl-delay: soon\n", "forage").crawl_delay());
 }
 
-TEST_CASE("robots: Crawl-delay of the selected group only; sitemaps anywhere") {
+TEST_CASE("robots: Crawl-delay of the selected group only - sitemaps anywhere") {
   const char* body =
       "Sitemap: http://h/a.xml\n"
       "User-agent: *\nCrawl-delay: 9\n"

@@ -63,7 +63,7 @@ TEST_CASE("not a sitemap: HTML, text, JSON, empty") {
   CHECK_FALSE(ParseSitemap("\x1f\x8b\x08\x00"));
 }
 
-TEST_CASE("50,000 URLs are fine; one more is refused") {
+TEST_CASE("50,000 URLs are fine - one more is refused") {
   std::string body = "<urlset>";
   for (size_t i = 0; i < kSitemapMaxUrls; ++i) body += "<url><loc>http://h/" + std::to_string(i) + "</loc></url>";
   auto ok = ParseSitemap(body + "</urlset>");

@@ -122,7 +122,7 @@ TEST_CASE("no robots.txt (404): everything allowed, asked once") {
 }
 
 TEST_CASE("robots.txt answering 500: the origin is disallowed, nothing else fetched, each page "
-          "failed with that reason; --ignore-robots fetches all without asking") {
+          "failed with that reason - --ignore-robots fetches all without asking") {
   Fixture fx({"--serve", "/robots.txt=status:500"});
   std::string dir = TempDir("robots_500");
   auto argv = SeedJob(fx, "1-6");
@@ -171,7 +171,7 @@ TEST_CASE("robots.txt unreachable: every page of the origin fails unfetched") {
   CHECK(rep["robots"][0]["outcome"].get<std::string>().starts_with("disallow all (unreachable"));
 }
 
-TEST_CASE("robots.txt redirects are followed (up to 5); more than 5 means allow all") {
+TEST_CASE("robots.txt redirects are followed (up to 5) - more than 5 means allow all") {
   std::string dir = TempDir("robots_redirect");
   Fixture fx({"--serve", "/robots.txt=redirect:/moved/robots.txt", "--serve",
               "/moved/robots.txt=file:" + dir + "/robots.txt"});

@@ -29,7 +29,7 @@ const std::vector<std::string>& KnownFlags() {
       "--max-retry-wait", "--stall-timeout", "--header", "--proxy", "--method", "--data",
       "--state", "--resume", "--force", "--overwrite", "--append", "--key", "--follow", "--detail-items", "--detail-field",
       "--depth",   "--next", "--crawl", "--scope", "--allow", "--deny", "--max-pages",
-      "--chunking",    "--user-agent", "--output", "--report",
+      "--chunking",    "--user-agent", "--contact", "--ignore-robots", "--sitemap", "--output", "--report",
       "--quiet",   "--help",     "--version",
       "--format", "--with-source", "--allow-empty"};
   return flags;
@@ -82,6 +82,10 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
       ->allow_extra_args(false);
   run->add_option("--pages", c->pages, "pages: 1-48, or 1-10,15,20-30");
   run->add_option("--urls", c->urls_file, "file with one URL a line (instead of --url/--pages)");
+  run->add_option("--sitemap", c->sitemaps,
+                  "sitemap URL (urlset, index, .gz) or 'robots' (the hosts' robots.txt); repeatable")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   run->add_option("--items", c->items, "CSS selector: one record per match");
   run->add_option("--field", raw->fields, "NAME=SELECTOR, relative to the item (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
@@ -129,6 +133,9 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--order", raw->order, "page (default) or arrival");
   run->add_option("--chunking", raw->chunking, "dynamic (default) or static");
   run->add_option("--user-agent", c->user_agent, "User-Agent header");
+  run->add_option("--contact", c->contact,
+                  "how site owners reach you: appended to the User-Agent as ' (+TEXT)'");
+  run->add_flag("--ignore-robots", c->ignore_robots, "do not fetch or obey robots.txt");
   run->add_option("-H,--header", c->headers, "request header 'Name: value' (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
@@ -204,7 +211,9 @@ Status ParseFields(const std::vector<std::string>& flags, std::vector<engine::Fi
 Status FinishUrls(const RawRun& raw, engine::Config* c) {
   const bool templated = raw.urls.size() == 1 && raw.urls[0].find("{page}") != std::string::npos;
   if (c->urls_file.empty()) {
-    if (raw.urls.empty()) return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE)");
+    if (raw.urls.empty() && c->sitemaps.empty()) {
+      return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE)");
+    }
     if (templated) {
       c->url_template = raw.urls[0];
       if (c->pages.empty()) {

@@ -23,6 +23,9 @@ struct Config {
   std::string urls_file;
   // Start URLs without {page} (--url given once without {page}, or repeated).
   std::vector<std::string> start_urls;
+  // --sitemap: sitemap URLs (or "robots": the Sitemap: lines of the plan's
+  // hosts' robots.txt); their pages come after the plan's, in sitemap order.
+  std::vector<std::string> sitemaps;
   uint64_t limit_pages = 0;  // only the first N pages of the plan (forage tune); 0 = all
 
   // What to extract.
@@ -53,8 +56,9 @@ struct Config {
 
   // How.
   int workers = -1;  // -1 = auto (usable cores), 0 = in-process
-  int concurrency = 100;
-  int per_host = 0;  // 0 = only --concurrency applies
+  // Polite defaults (Scrapy's are 16 and 8): a real site sees at most 8.
+  int concurrency = 32;
+  int per_host = 8;  // 0 = only --concurrency applies
   double rate_per_host = 0;  // requests per second per host, whole job; 0 = none
   double delay_s = 0;        // gap between requests to one host, jittered x0.5-1.5
   int retries = 3;           // further attempts for a retryable failure
@@ -76,6 +80,9 @@ struct Config {
   Order order = Order::kPage;
   Chunking chunking = Chunking::kDynamic;
   std::string user_agent;
+  std::string contact;  // appended to the User-Agent as " (+CONTACT)"
+  // robots.txt (engine/robots_gate) is obeyed unless this is set.
+  bool ignore_robots = false;
   std::vector<std::string> headers;  // "Name: value"
   std::string proxy;
   std::string method;  // empty = GET

@@ -40,6 +40,7 @@ void Dispatcher::GrowHosts() {
   host_fetching_.resize(h, 0);
   host_next_s_.resize(h, 0);
   host_paced_.resize(h, 0);
+  host_gap_s_.resize(h, 0);
 }
 
 Dispatcher::Queue& Dispatcher::QueueOf(uint64_t page) {
@@ -138,7 +139,7 @@ void Dispatcher::Lease(int slot, uint64_t page, double now_s) {
   ++host_fetching_[host];
   ++fetching_;
   if (paced_) {
-    double gap = limits_.rate_per_host > 0 ? 1.0 / limits_.rate_per_host : 0;
+    double gap = limits_.rate_per_host > 0 ? 1.0 / limits_.rate_per_host : host_gap_s_[host];
     if (limits_.delay_s > 0) {
       double jittered = limits_.delay_s * std::uniform_real_distribution<>(0.5, 1.5)(rng_);
       gap = std::max(gap, jittered);
@@ -151,6 +152,42 @@ void Dispatcher::Lease(int slot, uint64_t page, double now_s) {
       paced_hosts_.emplace(host_next_s_[host], host);
     }
   }
+  RefreshHost(host);
+}
+
+bool Dispatcher::LeaseOrBlock(int slot, uint64_t page, double now_s) {
+  if (!gate_ || book_.attempts(page) > 0) {
+    Lease(slot, page, now_s);
+    return true;
+  }
+  double gap = -1;
+  GateVerdict verdict = gate_(page, &gap);
+  const uint32_t host = plan_.host_id(page);
+  if (gap >= 0 && limits_.rate_per_host <= 0 && limits_.delay_s <= 0) {
+    host_gap_s_[host] = gap;
+    paced_ = paced_ || gap > 0;
+  }
+  if (verdict.kind == GateVerdict::Kind::kFetch) {
+    Lease(slot, page, now_s);
+    return true;
+  }
+  // Leased without a request (so it takes no pacing slot): the caller
+  // settles it at once.
+  const bool paced = paced_;
+  paced_ = false;
+  Lease(slot, page, now_s);
+  paced_ = paced;
+  blocked_.push_back(Blocked{page, std::move(verdict)});
+  return false;
+}
+
+void Dispatcher::PauseHost(uint32_t host, double until_s) {
+  GrowHosts();
+  if (host >= host_next_s_.size() || until_s <= host_next_s_[host]) return;
+  if (host_paced_[host]) paced_hosts_.erase({host_next_s_[host], host});
+  host_next_s_[host] = until_s;
+  host_paced_[host] = 1;
+  paced_hosts_.emplace(until_s, host);
   RefreshHost(host);
 }
 
@@ -184,8 +221,7 @@ std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t c
       if (slot < 0) break;
       auto page = next_page(queues_[0]);
       if (!page) break;
-      Lease(slot, *page, now_s);
-      leased[static_cast<size_t>(slot)].push_back(*page);
+      if (LeaseOrBlock(slot, *page, now_s)) leased[static_cast<size_t>(slot)].push_back(*page);
     }
   } else {
     bool progress = true;
@@ -196,8 +232,7 @@ std::vector<std::pair<int, std::vector<uint64_t>>> Dispatcher::Assign(uint64_t c
         if (PickSlot(s) < 0) continue;
         auto page = next_page(queues_[static_cast<size_t>(s)]);
         if (!page) continue;
-        Lease(s, *page, now_s);
-        leased[static_cast<size_t>(s)].push_back(*page);
+        if (LeaseOrBlock(s, *page, now_s)) leased[static_cast<size_t>(s)].push_back(*page);
         progress = true;
       }
     }

@@ -22,9 +22,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <random>
 #include <set>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -44,6 +46,19 @@ struct DispatchLimits {
   uint64_t window = 0;  // 0 = unbounded
   int max_backlog = 8;
 };
+
+// The gate's answer about a page: fetch it; skip it (robots.txt disallows
+// it: counted as blocked, not a failure); or fail it unfetched (its host's
+// robots.txt is unavailable). `reason` goes to the report.
+struct GateVerdict {
+  enum class Kind { kFetch, kBlock, kFail };
+  Kind kind = Kind::kFetch;
+  std::string reason;
+};
+// Asked once per page, just before its first lease (robots.txt,
+// engine/robots_gate). It may set `*host_gap_s` to the least gap between
+// leases to the page's host (Crawl-delay); it is left negative otherwise.
+using PageGate = std::function<GateVerdict(uint64_t page, double* host_gap_s)>;
 
 class Dispatcher {
  public:
@@ -68,6 +83,17 @@ class Dispatcher {
   // When Assign may lease something it could not lease now (a retry's time,
   // a host's next rate slot); nullopt when only an event can change that.
   std::optional<double> NextWake() const;
+
+  // Pages are asked of `gate` before their first lease; blocked ones are
+  // taken by TakeBlocked() (still leased: the caller settles them).
+  void SetGate(PageGate gate) { gate_ = std::move(gate); }
+  struct Blocked {
+    uint64_t page;
+    GateVerdict verdict;
+  };
+  std::vector<Blocked> TakeBlocked() { return std::exchange(blocked_, {}); }
+  // No lease to `host` before `until_s` (a 429/503 Retry-After pauses the host).
+  void PauseHost(uint32_t host, double until_s);
 
   // The page was handled by an earlier run (--resume): it is never leased.
   void MarkFinished(uint64_t page, bool ok);
@@ -132,6 +158,8 @@ class Dispatcher {
   void GrowHosts();
   int PickSlot(int only) const;
   void Lease(int slot, uint64_t page, double now_s);
+  // Lease, or, for a page the gate blocks, a lease that goes to `blocked_`.
+  bool LeaseOrBlock(int slot, uint64_t page, double now_s);
   void Release(uint64_t page);  // the page's fetch slot and processing entry
 
   const Plan& plan_;
@@ -144,11 +172,14 @@ class Dispatcher {
   std::vector<Slot> slots_;
   std::vector<int> host_fetching_;
   std::vector<double> host_next_s_;           // --rate/--delay: next lease allowed
+  std::vector<double> host_gap_s_;            // the host's own least gap (Crawl-delay)
   std::vector<uint8_t> host_paced_;           // in paced_hosts_, so not ready
   std::set<std::pair<double, uint32_t>> paced_hosts_;  // (next lease allowed, host)
   std::set<std::pair<double, uint64_t>> waiting_;     // (not before, page): retries
   std::mt19937_64 rng_{std::random_device{}()};
   int fetching_ = 0;
+  PageGate gate_;
+  std::vector<Blocked> blocked_;
 };
 
 }  // namespace forage::engine

@@ -176,6 +176,61 @@ TEST_CASE("all_finished once every page is done or failed") {
   CHECK(d.state(1) == PageState::kFailed);
 }
 
+TEST_CASE("the gate: blocked pages come back unpaced, its Crawl-delay spaces the host") {
+  Plan plan = MakePlan(4);
+  DispatchLimits lim;
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  int asked = 0;
+  d.SetGate([&](uint64_t page, double* gap) {
+    ++asked;
+    *gap = 10;
+    if (page < 2) return GateVerdict{GateVerdict::Kind::kBlock, "blocked by robots.txt"};
+    return GateVerdict{};
+  });
+  auto leases = d.Assign(0, 0);
+  REQUIRE(Count(leases) == 1);
+  CHECK(leases[0].second == std::vector<uint64_t>{2});
+  auto blocked = d.TakeBlocked();
+  REQUIRE(blocked.size() == 2);
+  CHECK(blocked[0].page == 0);
+  CHECK(blocked[1].page == 1);
+  CHECK(blocked[0].verdict.reason == "blocked by robots.txt");
+  CHECK(d.TakeBlocked().empty());
+  d.OnFinished(0, true);
+  d.OnFinished(1, true);
+  CHECK(Count(d.Assign(0, 5)) == 0);  // 10 s after page 2's lease
+  CHECK(d.NextWake() == 10);
+  CHECK(Count(d.Assign(0, 10)) == 1);
+  CHECK(asked == 4);
+}
+
+TEST_CASE("PauseHost: no lease to the host until then, other hosts go on") {
+  Plan plan = MakePlan(6, 2);  // even pages on host 0, odd on host 1
+  DispatchLimits lim;
+  lim.concurrency = 1;
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  auto first = d.Assign(0, 0);
+  REQUIRE(Count(first) == 1);
+  CHECK(first[0].second[0] == 0);
+  d.PauseHost(0, 5);
+  d.Retry(0, 5);
+  auto next = d.Assign(0, 1);
+  REQUIRE(Count(next) == 1);
+  CHECK(next[0].second[0] == 1);  // host 1's page, not host 0's
+  d.OnFinished(1, true);
+  auto other = d.Assign(0, 2);
+  REQUIRE(Count(other) == 1);
+  CHECK(other[0].second[0] == 3);
+  d.OnFinished(3, true);
+  auto later = d.Assign(0, 5);
+  REQUIRE(Count(later) == 1);
+  CHECK(later[0].second[0] == 0);  // the retry, at its time
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::engine

@@ -11,6 +11,8 @@
 #include "engine/crawl.h"
 #include "engine/master.h"
 #include "engine/plan.h"
+#include "engine/robots_gate.h"
+#include "engine/sitemap_source.h"
 #include "engine/store.h"
 #include "engine/supervisor.h"
 #include "parser/extract.h"
@@ -113,6 +115,7 @@ worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules*
   w.fetch.connect_timeout_ms = config.connect_timeout_ms;
   w.fetch.max_body_bytes = config.max_body_bytes;
   w.fetch.user_agent = config.user_agent.empty() ? kUserAgent : config.user_agent;
+  if (!config.contact.empty()) w.fetch.user_agent += " (+" + config.contact + ")";
   w.fetch.stall_timeout_ms = config.stall_timeout_ms;
   w.fetch.headers = config.headers;
   w.fetch.proxy = config.proxy;
@@ -190,6 +193,60 @@ std::string Fingerprint(const Config& c, const Plan& plan) {
   return fmt::format("{:016x}-{}", h, plan.size());
 }
 
+// robots.txt is fetched as the pages are: same user agent, headers, proxy
+// and timeouts; at most 5 redirects (RFC 9309 2.3.1.2) and 500 KiB.
+RobotsGate::Fetch RobotsFetch(worker::FetchOptions options) {
+  options.max_redirects = 5;
+  options.method.clear();
+  options.body.clear();
+  return [options](const std::string& url) {
+    return worker::BlockingFetch(url, options, parser::kRobotsMaxBytes);
+  };
+}
+
+// Expands --sitemap into pages after the plan's own ("robots": the
+// Sitemap: lines of the robots.txt of each host the plan has). Sitemaps that
+// fail are listed in `out`; the job goes on with the others.
+Status AddSitemapPages(const Config& config, worker::FetchOptions options, RobotsGate* robots,
+                       Plan& plan, SitemapPages* out) {
+  std::vector<std::string> sources;
+  for (const std::string& s : config.sitemaps) {
+    if (s != "robots") {
+      sources.push_back(s);
+      continue;
+    }
+    if (plan.hosts().empty()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--sitemap robots needs --url or --urls: whose robots.txt?");
+    }
+    for (const std::string& origin : plan.hosts()) {
+      if (!robots) {  // --ignore-robots: read it for its Sitemap: lines only
+        sources.push_back(origin + "/robots.txt");
+        continue;
+      }
+      // The gate's one fetch of the origin's robots.txt serves both.
+      for (const std::string& sitemap : robots->RulesFor(origin).sitemaps()) {
+        sources.push_back(sitemap);
+      }
+    }
+  }
+  options.method.clear();
+  options.body.clear();
+  *out = ExpandSitemaps(sources, [&options](const std::string& url, uint64_t cap) {
+    return worker::BlockingFetch(url, options, cap);
+  });
+  uint64_t number = 0;
+  for (const std::string& url : out->urls) {
+    auto origin = UrlOrigin(url);
+    if (!origin) continue;
+    plan.Add(PageTask{++number, url, plan.InternHost(*origin)});
+  }
+  if (plan.size() == 0 && out->failures.empty()) {
+    out->failures.push_back(PageFailure{config.sitemaps.front(), "sitemap: no page URL in it"});
+  }
+  return OkStatus();
+}
+
 Status CheckLimits(const Config& c) {
   if (c.concurrency < 1) {
     return Err(ErrorCode::kInvalidArgument, "concurrency {} must be at least 1", c.concurrency);
@@ -223,7 +280,9 @@ Result<Summary> Run(const Config& input) {
   if (config.workers < 0) config.workers = cores;
 
   // Everything that can be wrong with the job is found before any work.
-  auto plan = BuildPlan(config);
+  const bool sitemap_only =
+      config.url_template.empty() && config.urls_file.empty() && !config.sitemaps.empty();
+  auto plan = sitemap_only ? Result<Plan>(Plan{}) : BuildPlan(config);
   if (!plan) return plan.error();
   auto rules = CompileJobRules(config);
   if (!rules) return rules.error();
@@ -239,6 +298,17 @@ Result<Summary> Run(const Config& input) {
   }
   if (config.resume && config.force) {
     return Err(ErrorCode::kInvalidArgument, "--resume and --force exclude each other");
+  }
+  worker::WorkerConfig worker_config = MakeWorkerConfig(config, &rules->list);
+  std::optional<RobotsGate> robots;
+  if (!config.ignore_robots) robots.emplace(RobotsFetch(worker_config.fetch));
+  // --sitemap: read before the workers start; their pages join the plan
+  // (and so the job's fingerprint for --resume).
+  SitemapPages sitemap_pages;
+  if (!config.sitemaps.empty()) {
+    auto st = AddSitemapPages(config, worker_config.fetch, robots ? &*robots : nullptr, *plan,
+                              &sitemap_pages);
+    if (!st) return st.error();
   }
   SinkOptions sink_options;
   sink_options.path = output;
@@ -273,7 +343,6 @@ Result<Summary> Run(const Config& input) {
                                     : OpenSink(sink_options, &resumed);
   if (!sink) return sink.error();
 
-  worker::WorkerConfig worker_config = MakeWorkerConfig(config, &rules->list);
   if (rules->detail) worker_config.detail_rules = &*rules->detail;
   if (rules->links) worker_config.link_rules = &*rules->links;
   std::unique_ptr<worker::NetworkScope> network;
@@ -295,11 +364,22 @@ Result<Summary> Run(const Config& input) {
     summary.fields.push_back(
         FieldFill{rules->names[i], i < column_rules.size() ? column_rules[i].selector : ""});
   }
+  summary.failures = std::move(sitemap_pages.failures);
+  summary.pages_failed = summary.failures.size();
   Status run = OkStatus();
-  {
+  if (plan->size() > 0) {
     Master master(config, *plan, worker_config, sink->get(), std::move(key_columns),
                   config.fields.size());
+    if (robots) {
+      master.SetGate([&robots, &plan](uint64_t page, double* host_gap_s) {
+        return robots->Judge(plan->url(page), host_gap_s);
+      });
+    }
     run = master.Run(resumed, &summary);
+  }
+  if (robots) {
+    summary.robots = robots->origins();
+    for (const auto& o : summary.robots) summary.requests += o.requests;
   }
   // The loop is over and the output is not yet published: a SIGINT/SIGTERM
   // now (held pending since the master closed its signal handles) must not

@@ -48,6 +48,7 @@ Status Master::Run(const std::vector<PageMark>& resumed, Summary* summary) {
   pool_ = std::make_unique<WorkerPool>(loop_.get(), config_, worker_config_, slots);
   router_ = std::make_unique<Router>(config_, plan_, recorder_.get(), pool_.get(), summary_,
                                      follow_column_);
+  if (gate_) router_->SetGate(gate_);
   pool_->Bind(router_.get(), [this] { CloseLoopHandles(); });
   if (auto st = router_->Resume(resumed); !st) return st;
   signal(SIGPIPE, SIG_IGN);  // a dead worker shows up as EPIPE on its channel

@@ -42,6 +42,8 @@ class Master {
   // `resumed`: pages an earlier run stored (--resume); they are not fetched.
   // Errors are operation failures (fork, loop, sink); failed pages are data.
   Status Run(const std::vector<PageMark>& resumed, Summary* summary);
+  // Asked before each page's first lease (robots.txt); set before Run.
+  void SetGate(PageGate gate) { gate_ = std::move(gate); }
 
  private:
   void HandleSignal(int signum);
@@ -69,6 +71,7 @@ class Master {
   worker::UvHandle<uv_timer_t> checkpoint_timer_;
   double start_s_ = 0;
   bool progress_line_ = false;
+  PageGate gate_;
 };
 
 }  // namespace forage::engine

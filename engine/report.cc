@@ -81,6 +81,10 @@ std::string FormatReport(const Summary& s) {
                    s.wall_s > 0 ? 100 * w.busy_s / s.wall_s : 0.0, w.max_loop_lag_s * 1e3,
                    w.restarts);
   }
+  if (s.pages_blocked > 0) {
+    fmt::format_to(line, "  blocked by robots.txt: {} pages (not fetched; see --report)\n",
+                   s.pages_blocked);
+  }
   for (size_t i = 0; i < s.failures.size() && i < kFailuresShown; ++i) {
     fmt::format_to(line, "  failed {}: {}\n", s.failures[i].url, s.failures[i].reason);
   }
@@ -116,6 +120,7 @@ std::string ReportJson(const Summary& s) {
   j["pages_failed"] = s.pages_failed;
   j["pages_resumed"] = s.pages_resumed;
   j["pages_without_items"] = s.pages_without_items;
+  j["pages_blocked"] = s.pages_blocked;
   j["items"] = s.items;
   j["duplicates"] = s.duplicates;
   j["dropped"] = s.dropped;
@@ -148,6 +153,17 @@ std::string ReportJson(const Summary& s) {
   }
   j["failures"] = nlohmann::ordered_json::array();
   for (const auto& f : s.failures) j["failures"].push_back({{"url", f.url}, {"reason", f.reason}});
+  j["robots"] = nlohmann::ordered_json::array();
+  for (const auto& r : s.robots) {
+    j["robots"].push_back({{"origin", r.origin},
+                           {"status", r.status},
+                           {"outcome", r.outcome},
+                           {"bytes_read", r.bytes_read},
+                           {"truncated", r.truncated},
+                           {"crawl_delay_s", r.crawl_delay_s}});
+  }
+  j["blocked"] = nlohmann::ordered_json::array();
+  for (const auto& b : s.blocked) j["blocked"].push_back({{"url", b.url}, {"reason", b.reason}});
   // Failure reasons may carry bytes from the network; never throw on them.
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

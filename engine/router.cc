@@ -141,7 +141,10 @@ void Router::HandlePageDone(int index, const worker::PageDoneMsg& done) {
   if (!done.ok && done.retryable && book_.attempts(page) < config_.retries) {
     int attempt = book_.CountAttempt(page);
     ++summary_->retries;
-    dispatcher_.Retry(page, port_->Now() + RetryDelay(attempt, done.retry_after_s));
+    const double at = port_->Now() + RetryDelay(attempt, done.retry_after_s);
+    // A Retry-After pauses the whole host, not only this page.
+    if (done.retry_after_s >= 0) dispatcher_.PauseHost(plan_.host_id(page), at);
+    dispatcher_.Retry(page, at);
   } else {
     if (done.ok) {
       ++summary_->pages_ok;
@@ -286,15 +289,31 @@ void Router::OnReaped(int index, double user_s, double sys_s, std::string exit) 
 void Router::Pump() {
   if (stopping_ || interrupts_ > 0 || error_ || hellos_awaited_ > 0) return;
   const double now = port_->Now();
-  for (auto& [index, pages] : dispatcher_.Assign(merger_.cursor(), now)) {
-    worker::LeaseMsg lease;
-    lease.items.reserve(pages.size());
-    for (uint64_t p : pages) {
-      lease.items.push_back(
-          worker::LeaseItem{p, plan_.url(p), follow_ ? follow_->RulesFor(p) : uint8_t{0}});
+  for (bool again = true; again;) {
+    for (auto& [index, pages] : dispatcher_.Assign(merger_.cursor(), now)) {
+      worker::LeaseMsg lease;
+      lease.items.reserve(pages.size());
+      for (uint64_t p : pages) {
+        lease.items.push_back(
+            worker::LeaseItem{p, plan_.url(p), follow_ ? follow_->RulesFor(p) : uint8_t{0}});
+      }
+      slots_[index].leased_items += lease.items.size();
+      port_->Send(index, lease);
     }
-    slots_[index].leased_items += lease.items.size();
-    port_->Send(index, lease);
+    std::vector<Dispatcher::Blocked> blocked = dispatcher_.TakeBlocked();  // robots.txt
+    again = !blocked.empty();
+    for (auto& [p, verdict] : blocked) {
+      if (verdict.kind == GateVerdict::Kind::kFail) {
+        FailPage(p, std::move(verdict.reason));
+        Settle(p, false);
+        continue;
+      }
+      ++summary_->pages_blocked;
+      summary_->blocked.push_back(PageFailure{plan_.url(p), std::move(verdict.reason)});
+      Settle(p, true);
+    }
+    if (again) MaybeStop();
+    if (stopping_ || error_) return;
   }
   // Retries and paced hosts become leasable with time, not with an event.
   if (std::optional<double> wake = dispatcher_.NextWake()) port_->WakeAt(*wake);

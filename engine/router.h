@@ -79,6 +79,9 @@ class Router {
   // SIGINT/SIGTERM: the first drains, the second kills.
   void OnInterrupt();
   void Pump();
+  // robots.txt (engine/robots_gate): pages the gate blocks are settled
+  // without a request, counted in pages_blocked.
+  void SetGate(PageGate gate) { dispatcher_.SetGate(std::move(gate)); }
   void Checkpoint();
   void MaybeStop();
   void Abort(Error error);

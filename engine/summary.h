@@ -37,6 +37,17 @@ struct FieldFill {
   uint64_t empty = 0;    // records with no value or an empty one
 };
 
+// What robots.txt said for one origin (engine/robots_gate).
+struct RobotsOriginSummary {
+  std::string origin;
+  long status = 0;        // 0: no response
+  std::string outcome;    // "rules", "allow all (404)", "disallow all (500)", ...
+  uint64_t bytes_read = 0;
+  uint64_t requests = 0;   // requests the site saw (redirects included)
+  bool truncated = false;  // longer than 500 KiB: the rest was not read
+  double crawl_delay_s = -1;  // -1: none
+};
+
 struct Summary {
   double wall_s = 0;
   double user_s = 0;  // master plus every worker process
@@ -49,6 +60,7 @@ struct Summary {
   uint64_t pages_resumed = 0;  // stored by an earlier run (--resume), not fetched again
   uint64_t pages_resumed_failed = 0;  // of those, pages that had failed (in pages_failed too)
   uint64_t pages_without_items = 0;   // fetched fine, but no item matched (or all dropped)
+  uint64_t pages_blocked = 0;  // not fetched: robots.txt disallows them (ok, no records)
   uint64_t items = 0;
   uint64_t duplicates = 0;
   uint64_t dropped = 0;     // items left out because a `required` field had no value  // records dropped because their --key was seen before
@@ -65,6 +77,8 @@ struct Summary {
   std::string report_path;         // the --report file, when one is written
   std::vector<WorkerSummary> per_worker;
   std::vector<PageFailure> failures;
+  std::vector<PageFailure> blocked;  // reason "blocked by robots.txt"
+  std::vector<RobotsOriginSummary> robots;
 };
 
 }  // namespace forage::engine

@@ -99,8 +99,10 @@ void Worker::HandleLease(LeaseMsg&& lease) {
 }
 
 void Worker::HandleFetched(FetchResult&& r) {
-  channel_->Send(FetchedMsg{r.id});
   body_bytes_ += r.body.size();
+  // A failed transfer's PageDone returns its fetch slot itself: were a
+  // Fetched sent first, the master would lease the host's next page before
+  // it learns of a Retry-After that pauses the host.
   if (!r.transport_ok || r.http_status >= 400) {
     page_rules_.erase(r.id);
     PageDoneMsg done;
@@ -111,6 +113,7 @@ void Worker::HandleFetched(FetchResult&& r) {
     done.retry_after_s = r.retry_after_s;
     SendPageFailed(std::move(done));
   } else {
+    channel_->Send(FetchedMsg{r.id});
     const parser::Rules* rules = config_.rules;
     if (auto it = page_rules_.find(r.id); it != page_rules_.end()) {
       if (config_.detail_rules != nullptr) rules = config_.detail_rules;

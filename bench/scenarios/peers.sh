@@ -237,7 +237,7 @@ run_scenario() {
 S1() {
   echo "== S1 IO-bound: 48 pages x 500 ms delay, lower bound 0.500 s"
   start_fixture --delay 500
-  run_scenario S1 1-48 0 0.5 "forage_c100=--workers auto --concurrency 100" \
+  run_scenario S1 1-48 0 0.5 "forage_c100=--workers auto --concurrency 100 --per-host 0" \
     ${PEERS_S1:-a_seq_requests_bs4 b_asyncio_aiohttp c_semaphore_3 c_semaphore_10 d_connector_10_3 \
       e_hybrid_2proc f_scrapy_default f_scrapy_c64 g_crawlee_max100 g_crawlee_pin100}
 }
@@ -247,7 +247,7 @@ S2() {
   bound=$("$PY" -c "print(round(max(48 * 0.1 / $CORES, 0.2 + 0.1), 3))")
   echo "== S2 mixed: 48 pages x 200 ms delay + 100 ms CPU each, lower bound $bound s (the burn alone, on $CORES cores)"
   start_fixture --delay 200
-  run_scenario S2 1-48 100 "$bound" "forage_c100=--workers auto --concurrency 100 --cpu-burn 100ms" \
+  run_scenario S2 1-48 100 "$bound" "forage_c100=--workers auto --concurrency 100 --per-host 0 --cpu-burn 100ms" \
     ${PEERS_S2:-a_seq_requests_bs4 b_asyncio_aiohttp e_hybrid_2proc f_scrapy_default f_scrapy_c64 \
       g_crawlee_max100 g_crawlee_pin100 e_hybrid_1proc e_hybrid_4proc e_hybrid_2proc_lxml}
 }
@@ -256,7 +256,7 @@ S4() {
   echo "== S4 queueing server: 48 pages x 300 ms, at most 4 in service, lower bound 3.600 s"
   start_fixture --delay 300 --max-inflight 4
   run_scenario S4 1-48 0 3.6 \
-    "forage_c4=--workers auto --concurrency 4;forage_c48=--workers auto --concurrency 48" \
+    "forage_c4=--workers auto --concurrency 4 --per-host 0;forage_c48=--workers auto --concurrency 48 --per-host 0" \
     ${PEERS_S4:-b_asyncio_aiohttp c_semaphore_3 d_connector_10_3 e_hybrid_2proc f_scrapy_default \
       f_scrapy_c64 g_crawlee_pin100}
 }
@@ -278,7 +278,7 @@ S3() {
   [ "$bound" = 0 ] && echo "   (no parse_bench in $BUILD/bench: no lower bound)"
   # prime: every page once, so the fixture's first-render cost is not timed
   timeout 120 curl -s "${BASE}shop/page/[1-$n]/" > /dev/null || true
-  run_scenario S3 "1-$n" 0 "$bound" "forage_c32=--workers auto --concurrency 32" \
+  run_scenario S3 "1-$n" 0 "$bound" "forage_c32=--workers auto --concurrency 32 --per-host 0" \
     ${PEERS_S3:-$e f_scrapy_c64 g_crawlee_pin100}
 }
 

@@ -22,8 +22,8 @@ bench_page() {
 }
 bench_page
 for i in $(seq "$RUNS"); do
-  FORAGE=$OLD/forage run_forage "old #$i" --pages "1-$PAGES" --workers 2 --concurrency 32 | tee -a "$rows"
-  FORAGE=$NEW_FORAGE run_forage "new #$i" --pages "1-$PAGES" --workers 2 --concurrency 32 | tee -a "$rows"
+  FORAGE=$OLD/forage run_forage "old #$i" --pages "1-$PAGES" --workers 2 --concurrency 32 --per-host 0 | tee -a "$rows"
+  FORAGE=$NEW_FORAGE run_forage "new #$i" --pages "1-$PAGES" --workers 2 --concurrency 32 --per-host 0 | tee -a "$rows"
 done
 bench_page
 python3 - "$rows" <<'PY'

@@ -14,8 +14,8 @@ echo "-- parse-only limit (bench/parse_bench, one core):"
 "$BUILD/bench/parse_bench" "$WORK/page2000.html" 300 | sed -n '2,5p' | sed 's/^/   /'
 echo "-- forage, full extraction over HTTP:"
 for i in $(seq "$RUNS"); do
-  run_forage "forage workers=1 c=16 #$i" --pages "1-$PAGES" --workers 1 --concurrency 16
+  run_forage "forage workers=1 c=16 #$i" --pages "1-$PAGES" --workers 1 --concurrency 16 --per-host 0
 done
 for i in $(seq "$RUNS"); do
-  run_forage "forage workers=2 c=32 #$i" --pages "1-$PAGES" --workers 2 --concurrency 32
+  run_forage "forage workers=2 c=32 #$i" --pages "1-$PAGES" --workers 2 --concurrency 32 --per-host 0
 done

@@ -10,6 +10,6 @@ start_fixture --delay 300 --max-inflight 4
 LOWER_BOUND=3.6
 for c in 4 48; do
   for i in $(seq "$RUNS"); do
-    run_forage "forage c=$c #$i" --pages 1-48 --workers auto --concurrency "$c"
+    run_forage "forage c=$c #$i" --pages 1-48 --workers auto --concurrency "$c" --per-host 0
   done
 done

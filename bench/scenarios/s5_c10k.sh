@@ -11,7 +11,7 @@ start_fixture
 URLS=$WORK/urls.txt
 for i in $(seq 1 "$N"); do echo "${BASE}delay/1?n=$i"; done > "$URLS"
 "$FORAGE" run --urls "$URLS" --items body --field 'text=p' --workers "$WORKERS" \
-  --concurrency "$N" -o "$WORK/out.jsonl" --report "$WORK/report.json" --quiet &
+  --concurrency "$N" --per-host 0 -o "$WORK/out.jsonl" --report "$WORK/report.json" --quiet &
 PID=$!
 PEAK=0
 while kill -0 "$PID" 2>/dev/null; do

@@ -26,6 +26,6 @@ print(f"{sys.argv[1]:<24} wall {r['wall_s']:6.3f} s  user {r['user_s']:6.3f} s  
 PY
 }
 for i in $(seq "$RUNS"); do
-  run_urls "static #$i" --workers "$CORES" --chunking static
-  run_urls "dynamic #$i" --workers "$CORES" --chunking dynamic
+  run_urls "static #$i" --workers "$CORES" --concurrency 100 --per-host 0 --chunking static
+  run_urls "dynamic #$i" --workers "$CORES" --concurrency 100 --per-host 0 --chunking dynamic
 done

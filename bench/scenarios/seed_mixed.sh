@@ -11,7 +11,7 @@ CORES=$(nproc)
 print_header "seed mixed: 48 pages, server serves 4 at once x 100 ms, 100 ms CPU per page"
 start_fixture --delay 100 --max-inflight 4
 for i in $(seq "$RUNS"); do
-  run_forage "sequential #$i" --pages 1-48 --workers 1 --concurrency 1 --cpu-burn 100ms
-  run_forage "async #$i" --pages 1-48 --workers 1 --concurrency 48 --cpu-burn 100ms
-  run_forage "hybrid x$CORES #$i" --pages 1-48 --workers "$CORES" --concurrency 48 --cpu-burn 100ms
+  run_forage "sequential #$i" --pages 1-48 --workers 1 --concurrency 1 --per-host 0 --cpu-burn 100ms
+  run_forage "async #$i" --pages 1-48 --workers 1 --concurrency 48 --per-host 0 --cpu-burn 100ms
+  run_forage "hybrid x$CORES #$i" --pages 1-48 --workers "$CORES" --concurrency 48 --per-host 0 --cpu-burn 100ms
 done

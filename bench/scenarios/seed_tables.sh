@@ -11,15 +11,15 @@ CORES=$(nproc)
 print_header "seed tables: 48 shop pages, the shop serves 4 at once, 200 ms each"
 start_fixture --delay 200 --max-inflight 4
 LOWER_BOUND=2.4
-run_forage "sequential (c=1)" --pages 1-48 --workers 1 --concurrency 1
-run_forage "async, all 48 at once" --pages 1-48 --workers 1 --concurrency 48
-run_forage "semaphore 3 (c=3)" --pages 1-48 --workers 1 --concurrency 3
+run_forage "sequential (c=1)" --pages 1-48 --workers 1 --concurrency 1 --per-host 0
+run_forage "async, all 48 at once" --pages 1-48 --workers 1 --concurrency 48 --per-host 0
+run_forage "semaphore 3 (c=3)" --pages 1-48 --workers 1 --concurrency 3 --per-host 0
 run_forage "10 total / 3 per host" --pages 1-48 --workers 1 --concurrency 10 --per-host 3
 echo "-- the delay endpoint, 48 at once (no queueing): bound 2 s"
 start_fixture
 URLS=$WORK/delay.txt
 for i in $(seq 1 48); do echo "${BASE}delay/2?n=$i"; done > "$URLS"
-"$FORAGE" run --urls "$URLS" --items body --field t=p --workers 1 --concurrency 48 \
+"$FORAGE" run --urls "$URLS" --items body --field t=p --workers 1 --concurrency 48 --per-host 0 \
   -o "$WORK/d.jsonl" --report "$WORK/d.json" --quiet || true
 python3 -c "import json; r = json.load(open('$WORK/d.json')); print(f\"delay/2 x48, all at once      wall {r['wall_s']:7.3f} s  user {r['user_s']:7.3f} s  sys {r['sys_s']:6.3f} s\")"
 

@@ -1,0 +1,66 @@
+#include "engine/robots_gate.h"
+
+#include <fmt/format.h>
+
+#include "engine/plan.h"
+
+namespace forage::engine {
+
+RobotsAnswer RobotsFromResponse(const worker::BlockingFetchResult& r,
+                                std::string_view product_token) {
+  if (!r.transport_ok) {
+    if (r.too_many_redirects) {
+      return {parser::RobotsRules::AllowAll(), "allow all (more than 5 redirects)", {}};
+    }
+    return {parser::RobotsRules::DisallowAll(), fmt::format("disallow all (unreachable: {})", r.error),
+            fmt::format("robots.txt unreachable ({}): not fetched", r.error)};
+  }
+  const long s = r.http_status;
+  if (s >= 200 && s < 300) return {parser::ParseRobots(r.body, product_token), "rules", {}};
+  if (s >= 500 && s < 600) {
+    return {parser::RobotsRules::DisallowAll(), fmt::format("disallow all ({})", s),
+            fmt::format("robots.txt unavailable (HTTP {}): not fetched", s)};
+  }
+  // 4xx, and anything else that is not a file: unavailable.
+  return {parser::RobotsRules::AllowAll(), fmt::format("allow all ({})", s), {}};
+}
+
+std::string PathAndQuery(std::string_view url) {
+  if (size_t hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
+  size_t scheme = url.find("://");
+  size_t from = scheme == std::string_view::npos ? 0 : scheme + 3;
+  size_t start = url.find_first_of("/?", from);
+  if (start == std::string_view::npos) return "/";
+  std::string out(url.substr(start));
+  if (out.front() == '?') out.insert(out.begin(), '/');
+  return out;
+}
+
+const RobotsAnswer& RobotsGate::AnswerFor(const std::string& origin) {
+  auto it = answers_.find(origin);
+  if (it != answers_.end()) return it->second;
+  worker::BlockingFetchResult r = fetch_(origin + "/robots.txt");
+  RobotsAnswer a = RobotsFromResponse(r, token_);
+  RobotsOriginSummary s;
+  s.origin = origin;
+  s.status = r.http_status;
+  s.outcome = a.outcome;
+  s.bytes_read = r.body.size();
+  s.requests = static_cast<uint64_t>(r.requests);
+  s.truncated = r.truncated;
+  if (a.rules.crawl_delay()) s.crawl_delay_s = *a.rules.crawl_delay();
+  summaries_.push_back(std::move(s));
+  return answers_.emplace(origin, std::move(a)).first->second;
+}
+
+GateVerdict RobotsGate::Judge(const std::string& url, double* host_gap_s) {
+  auto origin = UrlOrigin(url);
+  if (!origin) return {};  // not http(s): the fetch itself will fail with a reason
+  const RobotsAnswer& a = AnswerFor(*origin);
+  if (a.unavailable) return {GateVerdict::Kind::kFail, *a.unavailable};
+  if (host_gap_s && a.rules.crawl_delay()) *host_gap_s = *a.rules.crawl_delay();
+  if (a.rules.Allowed(PathAndQuery(url))) return {};
+  return {GateVerdict::Kind::kBlock, "blocked by robots.txt"};
+}
+
+}  // namespace forage::engine

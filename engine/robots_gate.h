@@ -1,0 +1,83 @@
+#pragma once
+// RobotsGate: robots.txt (RFC 9309) for the whole job. The first time a page
+// of an origin is about to be leased, the gate gets that origin's
+// /robots.txt, once, and every later page of the origin is judged by the
+// same answer, whichever worker it would go to.
+//
+// How it fetches: a blocking libcurl easy GET in the master (worker/
+// blocking_fetch), with the job's user agent, headers, proxy and timeouts,
+// at most 5 redirects and kRobotsMaxBytes read. Simple and exact (one
+// request per origin, nothing leased to the origin before its answer); the
+// cost is that the master's loop waits for it: for the plan's origins that
+// is before the first lease, when nothing is in flight; an origin first seen
+// mid-run (a crawl leaving its host) stalls the loop for that one request,
+// bounded by --timeout. Workers keep fetching meanwhile.
+//
+// Status rules (RFC 9309 2.3.1): 2xx: the file's rules; 4xx (and a chain of
+// more than 5 redirects): everything allowed; 5xx or unreachable:
+// everything disallowed. Pages a rule disallows are blocked (not failures);
+// pages of an origin whose robots.txt is unavailable fail unfetched with
+// that reason, as they would if the site were down (exit 1). Retry policy: none within a job. The origin stays
+// disallowed for the rest of the run (the RFC's "retry later" is the next run:
+// a job is short against the RFC's 30-day horizon, and retrying would hold
+// every page of the origin waiting).
+//
+// Single-threaded (the master).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/dispatcher.h"
+#include "engine/summary.h"
+#include "parser/robots.h"
+#include "worker/blocking_fetch.h"
+
+namespace forage::engine {
+
+// What a robots.txt response means for its origin (the status rules above).
+struct RobotsAnswer {
+  parser::RobotsRules rules;
+  std::string outcome;  // "rules", "allow all (404)", "disallow all (503)", ...
+  // 5xx or no answer: every page fails unfetched with this reason.
+  std::optional<std::string> unavailable;
+};
+RobotsAnswer RobotsFromResponse(const worker::BlockingFetchResult& r,
+                                std::string_view product_token);
+
+// "/a/b?q" of "http://h:1/a/b?q#f"; "/" when the URL has no path.
+std::string PathAndQuery(std::string_view url);
+
+class RobotsGate {
+ public:
+  using Fetch = std::function<worker::BlockingFetchResult(const std::string& url)>;
+  explicit RobotsGate(Fetch fetch, std::string product_token = "forage")
+      : fetch_(std::move(fetch)), token_(std::move(product_token)) {}
+
+  // What to do with `url`. The first question about an origin fetches its
+  // robots.txt. If it sets a Crawl-delay, `*host_gap_s` is set to it.
+  GateVerdict Judge(const std::string& url, double* host_gap_s = nullptr);
+  bool Allowed(const std::string& url, double* host_gap_s = nullptr) {
+    return Judge(url, host_gap_s).kind == GateVerdict::Kind::kFetch;
+  }
+  // The origin's ("http://h:port") answer, fetched on first use.
+  const RobotsAnswer& AnswerFor(const std::string& origin);
+  const parser::RobotsRules& RulesFor(const std::string& origin) {
+    return AnswerFor(origin).rules;
+  }
+
+  // One line per origin asked about, for the report.
+  const std::vector<RobotsOriginSummary>& origins() const { return summaries_; }
+
+ private:
+  Fetch fetch_;
+  std::string token_;
+  std::unordered_map<std::string, RobotsAnswer> answers_;
+  std::vector<RobotsOriginSummary> summaries_;
+};
+
+}  // namespace forage::engine

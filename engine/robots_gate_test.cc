@@ -1,0 +1,82 @@
+#include "engine/robots_gate.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace forage::engine {
+namespace {
+
+worker::BlockingFetchResult Response(long status, std::string body = {}) {
+  worker::BlockingFetchResult r;
+  r.transport_ok = true;
+  r.http_status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+TEST_SUITE("engine.robots_gate") {
+
+TEST_CASE("status rules of RFC 9309 2.3.1") {
+  const std::string body = "User-agent: *\nDisallow: /x\n";
+  RobotsAnswer ok = RobotsFromResponse(Response(200, body), "forage");
+  CHECK(ok.outcome == "rules");
+  CHECK_FALSE(ok.rules.Allowed("/x"));
+  CHECK(ok.rules.Allowed("/y"));
+  for (long s : {400L, 401L, 403L, 404L, 410L, 429L}) {
+    RobotsAnswer a = RobotsFromResponse(Response(s, body), "forage");
+    CHECK(a.rules.Allowed("/x"));
+  }
+  for (long s : {500L, 502L, 503L, 599L}) {
+    RobotsAnswer a = RobotsFromResponse(Response(s, body), "forage");
+    CHECK_FALSE(a.rules.Allowed("/y"));
+  }
+  worker::BlockingFetchResult down;
+  down.error = "Connection refused";
+  CHECK_FALSE(RobotsFromResponse(down, "forage").rules.Allowed("/y"));
+  CHECK(RobotsFromResponse(down, "forage").outcome == "disallow all (unreachable: Connection refused)");
+  down.too_many_redirects = true;
+  CHECK(RobotsFromResponse(down, "forage").rules.Allowed("/y"));
+}
+
+TEST_CASE("PathAndQuery") {
+  CHECK(PathAndQuery("http://h:1/a/b?c=d#e") == "/a/b?c=d");
+  CHECK(PathAndQuery("http://h:1") == "/");
+  CHECK(PathAndQuery("http://h:1?q") == "/?q");
+  CHECK(PathAndQuery("https://h/") == "/");
+}
+
+TEST_CASE("one fetch per origin, whatever the number of questions") {
+  std::vector<std::string> fetched;
+  RobotsGate gate([&](const std::string& url) {
+    fetched.push_back(url);
+    if (url.starts_with("http://a:1/")) {
+      return Response(200, "User-agent: forage\nDisallow: /no\nCrawl-delay: 2\n");
+    }
+    return Response(503);
+  });
+  double gap = -1;
+  CHECK(gate.Allowed("http://a:1/yes", &gap));
+  CHECK(gap == 2);
+  gap = -1;
+  CHECK_FALSE(gate.Allowed("http://a:1/no/1", &gap));
+  CHECK(gap == 2);
+  CHECK(gate.Allowed("http://a:1/", nullptr));
+  CHECK_FALSE(gate.Allowed("http://b:2/anything", &gap));
+  CHECK_FALSE(gate.Allowed("http://b:2/other", &gap));
+  CHECK(fetched == std::vector<std::string>{"http://a:1/robots.txt", "http://b:2/robots.txt"});
+  REQUIRE(gate.origins().size() == 2);
+  CHECK(gate.origins()[0].crawl_delay_s == 2);
+  CHECK(gate.origins()[1].outcome == "disallow all (503)");
+  GateVerdict v = gate.Judge("http://b:2/x");
+  CHECK(v.kind == GateVerdict::Kind::kFail);
+  CHECK(v.reason == "robots.txt unavailable (HTTP 503): not fetched");
+  CHECK(gate.Judge("http://a:1/no").kind == GateVerdict::Kind::kBlock);
+  CHECK(gate.Judge("http://a:1/no").reason == "blocked by robots.txt");
+  CHECK(gate.Judge("http://a:1/yes").kind == GateVerdict::Kind::kFetch);
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::engine

@@ -1,0 +1,286 @@
+// robots.txt (RFC 9309) obeyed by default, and the polite defaults: what the
+// fixture sees (its request log) and what the report says.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.h"
+
+namespace forage::testing {
+namespace {
+
+nlohmann::json Report(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
+
+nlohmann::json Paths(const Fixture& fx) {
+  return nlohmann::json::parse(fx.Get("/__stats"))["paths"];
+}
+
+long Count(const Fixture& fx, const std::string& path) {
+  auto paths = Paths(fx);
+  return paths.contains(path) ? paths[path].get<long>() : 0;
+}
+
+// forage over `paths` of the fixture (names of the shop's products); the
+// report goes to dir/report.json.
+ProcessResult RunPaths(const Fixture& fx, const std::string& dir,
+                       const std::vector<std::string>& paths, std::vector<std::string> extra = {}) {
+  std::string list;
+  for (const auto& p : paths) list += fx.url() + p + "\n";
+  WriteFile(dir + "/urls.txt", list);
+  std::vector<std::string> argv = {ForageBin(), "run", "--urls", dir + "/urls.txt", "--items",
+                                   ".product", "--field", "name=h2", "-o", dir + "/out.csv",
+                                   "--overwrite", "--report", dir + "/report.json", "--quiet"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return RunProcess(argv);
+}
+
+std::vector<std::string> BlockedUrls(const nlohmann::json& rep) {
+  std::vector<std::string> out;
+  for (auto& b : rep["blocked"]) {
+    CHECK(b["reason"] == "blocked by robots.txt");
+    out.push_back(b["url"].get<std::string>());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_SUITE("e2e.robots") {
+
+TEST_CASE("the forage group alone, longest match, * and $: blocked pages are not fetched, "
+          "counted, listed, exit 0") {
+  std::string dir = TempDir("robots_groups");
+  Fixture fx({"--serve", "/robots.txt=file:" + dir + "/robots.txt"});
+  WriteFile(dir + "/robots.txt",
+            "User-agent: *\n"
+            "Disallow: /\n"
+            "\n"
+            "User-agent: Forage\n"
+            "Disallow: /shop/page/\n"
+            "Allow: /shop/page/1/$\n"
+            "Allow: /shop/page/*2/\n"
+            "Disallow: /*?pad=\n");
+  auto r = RunPaths(fx, dir,
+                    {"shop/page/1/", "shop/page/2/", "shop/page/3/", "shop/page/12/",
+                     "shop/page/1/?x=1", "shop/", "shop/?pad=1"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 4);
+  CHECK(rep["pages_failed"] == 0);
+  CHECK(rep["pages_blocked"] == 3);
+  CHECK(BlockedUrls(rep) == std::vector<std::string>{fx.url() + "shop/?pad=1",
+                                                     fx.url() + "shop/page/1/?x=1",
+                                                     fx.url() + "shop/page/3/"});
+  nlohmann::json expected = {{"/robots.txt", 1},   {"/shop/", 1}, {"/shop/page/1/", 1},
+                             {"/shop/page/12/", 1}, {"/shop/page/2/", 1}};
+  CHECK(Paths(fx) == expected);
+  CHECK(rep["robots"][0]["outcome"] == "rules");
+  CHECK(rep["robots"][0]["status"] == 200);
+}
+
+TEST_CASE("robots.txt is fetched once per origin, with 2 workers and 32 in flight") {
+  std::string dir = TempDir("robots_once");
+  Fixture fx({"--delay", "20", "--serve", "/robots.txt=file:" + dir + "/robots.txt"});
+  WriteFile(dir + "/robots.txt", "User-agent: *\nDisallow: /shop/page/4*/\n");
+  auto argv = SeedJob(fx);
+  argv.insert(argv.end(), {"--workers", "2", "--concurrency", "32", "--per-host", "0", "-o",
+                           dir + "/out.csv", "--report", dir + "/report.json", "--quiet"});
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(Count(fx, "/robots.txt") == 1);
+  auto rep = Report(dir + "/report.json");
+  // 4, 40..48 are disallowed: 10 pages.
+  CHECK(rep["pages_blocked"] == 10);
+  CHECK(rep["pages_ok"] == 38);
+  CHECK(Count(fx, "/shop/page/4/") == 0);
+  CHECK(Count(fx, "/shop/page/41/") == 0);
+  CHECK(Count(fx, "/shop/page/39/") == 1);
+  CHECK(fx.Stat("requests") == 1 + 38);
+  CHECK(fx.Stat("peak_inflight") > 8);  // the limits given, not the defaults
+}
+
+TEST_CASE("no robots.txt (404): everything allowed, asked once") {
+  Fixture fx;
+  std::string dir = TempDir("robots_404");
+  auto argv = SeedJob(fx, "1-6");
+  argv.insert(argv.end(), {"--workers", "2", "-o", dir + "/out.csv", "--report",
+                           dir + "/report.json", "--quiet"});
+  REQUIRE(RunProcess(argv).exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 6);
+  CHECK(rep["pages_blocked"] == 0);
+  CHECK(rep["robots"][0]["status"] == 404);
+  CHECK(rep["robots"][0]["outcome"] == "allow all (404)");
+  CHECK(Count(fx, "/robots.txt") == 1);
+  CHECK(fx.Stat("requests") == 7);
+}
+
+TEST_CASE("robots.txt answering 500: the origin is disallowed, nothing else fetched, each page "
+          "failed with that reason - --ignore-robots fetches all without asking") {
+  Fixture fx({"--serve", "/robots.txt=status:500"});
+  std::string dir = TempDir("robots_500");
+  auto argv = SeedJob(fx, "1-6");
+  argv.insert(argv.end(), {"--workers", "2", "-o", dir + "/out.csv", "--report",
+                           dir + "/report.json", "--quiet"});
+  auto r = RunProcess(argv);
+  INFO(r.err);
+  // Not a rule that disallows the pages: the site cannot say; that is a
+  // failure (as a site that is down is), exit 1.
+  REQUIRE(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_blocked"] == 0);
+  CHECK(rep["pages_ok"] == 0);
+  CHECK(rep["pages_failed"] == 6);
+  for (auto& f : rep["failures"]) {
+    CHECK(f["reason"] == "robots.txt unavailable (HTTP 500): not fetched");
+  }
+  CHECK(rep["robots"][0]["outcome"] == "disallow all (500)");
+  CHECK(fx.Stat("requests") == 1);
+
+  SUBCASE("--ignore-robots") {
+    fx.Get("/__reset");
+    argv.insert(argv.end(), {"--ignore-robots", "--overwrite"});
+    REQUIRE(RunProcess(argv).exit_code == 0);
+    auto rep2 = Report(dir + "/report.json");
+    CHECK(rep2["pages_ok"] == 6);
+    CHECK(rep2["pages_blocked"] == 0);
+    CHECK(rep2["robots"].empty());
+    CHECK(Count(fx, "/robots.txt") == 0);
+    CHECK(fx.Stat("requests") == 6);
+  }
+}
+
+TEST_CASE("robots.txt unreachable: every page of the origin fails unfetched") {
+  std::string dir = TempDir("robots_unreachable");
+  WriteFile(dir + "/urls.txt",
+            "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/shop/page/1/\n");
+  auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", ".product",
+                       "--field", "name=h2", "-o", dir + "/out.csv", "--report",
+                       dir + "/report.json", "--quiet"});
+  REQUIRE(r.exit_code == 1);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_failed"] == 1);
+  CHECK(rep["failures"][0]["reason"].get<std::string>().starts_with("robots.txt unreachable ("));
+  CHECK(rep["robots"][0]["status"] == 0);
+  CHECK(rep["robots"][0]["outcome"].get<std::string>().starts_with("disallow all (unreachable"));
+}
+
+TEST_CASE("robots.txt redirects are followed (up to 5) - more than 5 means allow all") {
+  std::string dir = TempDir("robots_redirect");
+  Fixture fx({"--serve", "/robots.txt=redirect:/moved/robots.txt", "--serve",
+              "/moved/robots.txt=file:" + dir + "/robots.txt"});
+  WriteFile(dir + "/robots.txt", "User-agent: *\nDisallow: /shop/page/2/\n");
+  auto r = RunPaths(fx, dir, {"shop/page/1/", "shop/page/2/"});
+  REQUIRE(r.exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_blocked"] == 1);
+  CHECK(BlockedUrls(rep) == std::vector<std::string>{fx.url() + "shop/page/2/"});
+  CHECK(Count(fx, "/moved/robots.txt") == 1);
+
+  SUBCASE("six hops") {
+    Fixture fx6({"--serve", "/robots.txt=redirect:/redirect/5?to=/moved/robots.txt", "--serve",
+                 "/moved/robots.txt=file:" + dir + "/robots.txt"});
+    auto r6 = RunPaths(fx6, dir, {"shop/page/1/", "shop/page/2/"});
+    REQUIRE(r6.exit_code == 0);
+    auto rep6 = Report(dir + "/report.json");
+    CHECK(rep6["pages_blocked"] == 0);
+    CHECK(rep6["pages_ok"] == 2);
+    CHECK(rep6["robots"][0]["outcome"] == "allow all (more than 5 redirects)");
+    CHECK(Count(fx6, "/moved/robots.txt") == 0);
+  }
+}
+
+TEST_CASE("a 10 MB robots.txt: only the first 500 KiB is read") {
+  std::string dir = TempDir("robots_huge");
+  Fixture fx({"--serve", "/robots.txt=file:" + dir + "/robots.txt"});
+  std::string body = "User-agent: *\nDisallow: /shop/page/1/\n";
+  std::string comment = "# " + std::string(1000, 'x') + "\n";
+  while (body.size() < 10u << 20) body += comment;
+  body += "Disallow: /shop/page/2/\n";
+  WriteFile(dir + "/robots.txt", body);
+  auto r = RunPaths(fx, dir, {"shop/page/1/", "shop/page/2/"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(BlockedUrls(rep) == std::vector<std::string>{fx.url() + "shop/page/1/"});
+  CHECK(rep["pages_ok"] == 1);
+  CHECK(rep["robots"][0]["bytes_read"] == 500 * 1024);
+  CHECK(rep["robots"][0]["truncated"] == true);
+}
+
+TEST_CASE("Crawl-delay becomes the host's gap between requests, as the site sees them") {
+  std::string dir = TempDir("robots_delay");
+  Fixture fx({"--serve", "/robots.txt=file:" + dir + "/robots.txt"});
+  WriteFile(dir + "/robots.txt", "User-agent: *\nCrawl-delay: 0.3\n");
+  auto argv = SeedJob(fx, "1-4");
+  argv.insert(argv.end(), {"--workers", "2", "-o", dir + "/out.csv", "--report",
+                           dir + "/report.json", "--quiet"});
+  REQUIRE(RunProcess(argv).exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 4);
+  CHECK(rep["robots"][0]["crawl_delay_s"] == 0.3);
+  auto times = nlohmann::json::parse(fx.Get("/__stats"))["times"].get<std::vector<double>>();
+  REQUIRE(times.size() == 5);  // robots.txt, then the 4 pages
+  // Leases are spaced by 300 ms in the master; the site sees at least most
+  // of that gap between arrivals (a lower bound: delays only add).
+  for (size_t i = 2; i < times.size(); ++i) CHECK(times[i] - times[i - 1] >= 250);
+
+  SUBCASE("--rate given: Crawl-delay is not used") {
+    fx.Get("/__reset");
+    auto argv2 = argv;
+    argv2.insert(argv2.end(), {"--rate", "1000", "--overwrite"});
+    REQUIRE(RunProcess(argv2).exit_code == 0);
+    auto t2 = nlohmann::json::parse(fx.Get("/__stats"))["times"].get<std::vector<double>>();
+    REQUIRE(t2.size() == 5);
+    CHECK(t2[4] - t2[1] < 800);  // with Crawl-delay, 3 gaps of 300 ms at least
+  }
+}
+
+TEST_CASE("polite defaults: 2 workers, no limits given: at most 8 in flight to the host") {
+  Fixture fx({"--delay", "50"});
+  std::string dir = TempDir("robots_defaults");
+  auto argv = SeedJob(fx);
+  argv.insert(argv.end(), {"--workers", "2", "-o", dir + "/out.csv", "--quiet"});
+  REQUIRE(RunProcess(argv).exit_code == 0);
+  CHECK(fx.Stat("peak_inflight") == 8);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 756);
+}
+
+TEST_CASE("--contact is appended to the User-Agent") {
+  Fixture fx;
+  std::string dir = TempDir("robots_contact");
+  WriteFile(dir + "/urls.txt", fx.url() + "echo\n");
+  auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", "body",
+                       "--field", "ua=li[data-name=user-agent]", "--contact",
+                       "ops@example.org", "-o", "-", "--quiet"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == R"x({"ua":"forage/0.1 (+ops@example.org)"})x"
+                 "\n");
+}
+
+TEST_CASE("a 503 with Retry-After pauses the whole host, not only the page that got it") {
+  Fixture fx;
+  std::string dir = TempDir("robots_pause");
+  // One at a time: without the pause, page 2 would follow page 1's 503 at once.
+  auto r = RunPaths(fx, dir,
+                    {"shop/page/1/?fail_first=1&retry_after=1", "shop/page/2/", "shop/page/3/"},
+                    {"--workers", "1", "--concurrency", "1", "--ignore-robots"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 3);
+  CHECK(rep["retries"] == 1);
+  auto times = nlohmann::json::parse(fx.Get("/__stats"))["times"].get<std::vector<double>>();
+  REQUIRE(times.size() == 4);
+  CHECK(times[1] - times[0] >= 950);  // nothing to the host before the Retry-After
+}
+
+}  // TEST_SUITE
+}  // namespace
+}  // namespace forage::testing

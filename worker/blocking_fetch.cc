@@ -1,0 +1,88 @@
+#include "worker/blocking_fetch.h"
+
+#include <algorithm>
+
+#include "worker/curl_handles.h"
+
+namespace forage::worker {
+namespace {
+
+struct Sink {
+  std::string* body;
+  uint64_t cap;
+  bool truncated = false;
+};
+
+size_t OnWrite(char* data, size_t size, size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  const size_t bytes = size * n;
+  const uint64_t room = sink->cap - std::min<uint64_t>(sink->cap, sink->body->size());
+  if (bytes > room) {
+    sink->body->append(data, static_cast<size_t>(room));
+    sink->truncated = true;
+    return 0;  // ends the transfer: we have all we read
+  }
+  sink->body->append(data, bytes);
+  return bytes;
+}
+
+}  // namespace
+
+BlockingFetchResult BlockingFetch(const std::string& url, const FetchOptions& options,
+                                  uint64_t cap) {
+  BlockingFetchResult out;
+  CurlEasy easy(curl_easy_init());
+  if (!easy) {
+    out.error = "curl_easy_init() failed";
+    return out;
+  }
+  CURL* e = easy.get();
+  char error[CURL_ERROR_SIZE] = {};
+  Sink sink{&out.body, cap};
+  CurlSlist headers;
+  for (const auto& h : options.headers) {
+    curl_slist* l = curl_slist_append(headers.get(), h.c_str());
+    if (l) {
+      (void)headers.release();
+      headers.reset(l);
+    }
+  }
+  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnWrite);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_ms));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_ms));
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(options.max_redirects));
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  if (!options.user_agent.empty()) {
+    curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
+  }
+  if (headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+  if (!options.proxy.empty()) curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str());
+  CURLcode rc = curl_easy_perform(e);
+  out.truncated = sink.truncated;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out.http_status);
+  long redirects = 0;
+  curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+  out.requests = out.http_status > 0 ? redirects + 1 : 0;
+  if (char* u = nullptr; curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &u) == CURLE_OK && u) {
+    out.effective_url = u;
+  }
+  if (char* ct = nullptr; curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
+    out.content_type = ct;
+  }
+  if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && sink.truncated)) {
+    out.transport_ok = true;
+  } else {
+    out.too_many_redirects = rc == CURLE_TOO_MANY_REDIRECTS;
+    out.error = error[0] ? error : curl_easy_strerror(rc);
+  }
+  return out;
+}
+
+}  // namespace forage::worker

@@ -1,0 +1,32 @@
+#pragma once
+// BlockingFetch: one GET with a libcurl easy handle, start to end, for the
+// master's few control documents (robots.txt, sitemaps). It blocks the
+// caller for up to the options' timeout; pages go through the Fetcher.
+
+#include <cstdint>
+#include <string>
+
+#include "worker/fetcher.h"
+
+namespace forage::worker {
+
+struct BlockingFetchResult {
+  bool transport_ok = false;  // a response arrived (any status)
+  bool too_many_redirects = false;
+  long http_status = 0;
+  long requests = 0;          // requests the server saw: redirects followed + 1
+  std::string error;          // when !transport_ok
+  std::string body;
+  bool truncated = false;     // the body was longer than the cap
+  std::string effective_url;
+  std::string content_type;
+};
+
+// Fetches `url` with `options` (user agent, headers, proxy, timeouts,
+// max_redirects; method and body are ignored: always a GET). At most `cap`
+// bytes of the (decoded) body are kept; a longer body is cut there and the
+// transfer ends (`truncated`).
+BlockingFetchResult BlockingFetch(const std::string& url, const FetchOptions& options,
+                                  uint64_t cap);
+
+}  // namespace forage::worker

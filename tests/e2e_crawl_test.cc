@@ -18,12 +18,20 @@
 namespace forage::testing {
 namespace {
 
-// The fixture's request log: requests per target ("/crawl/graph/a": 1).
+// The fixture's request log: requests per target ("/crawl/graph/a": 1),
+// robots.txt (fetched once per origin before its first page) left out.
 std::map<std::string, long> Paths(const Fixture& fx) {
   auto stats = nlohmann::json::parse(fx.Get("__stats"));
   std::map<std::string, long> out;
   for (auto& [k, v] : stats["paths"].items()) out[k] = v.get<long>();
+  out.erase("/robots.txt");
   return out;
+}
+
+// How often robots.txt was fetched (the fixture serves one per host name).
+long RobotsFetches(const Fixture& fx) {
+  auto stats = nlohmann::json::parse(fx.Get("__stats"));
+  return stats["paths"].contains("/robots.txt") ? stats["paths"]["/robots.txt"].get<long>() : 0;
 }
 
 std::vector<std::string> Names(const std::string& jsonl) {
@@ -110,6 +118,7 @@ TEST_CASE("--crawl: every reachable in-scope page once, never the other host or 
   // localhost:PORT/crawl/graph/offhost is the same server under another
   // host: never requested. "d" has no items: it writes nothing.
   CHECK(Paths(fx) == kGraph);
+  CHECK(RobotsFetches(fx) == 1);  // one origin, asked once, 2 workers and 8 in flight
   CHECK(Set(Names(r.out)) == Set({"index", "a", "b", "c", "e", "deep", "area", "q?x=1", "q?x=2",
                                    "p1", "p2"}));
   CHECK(Names(r.out).front() == "index");

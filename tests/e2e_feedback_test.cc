@@ -159,7 +159,8 @@ TEST_CASE("-o /dev/null: records go nowhere, /dev/null is written in place, stil
   CHECK(sqlite.exit_code == 2);
   CHECK(sqlite.err.rfind("forage: error: output '/dev/null': SQLite needs a regular file (a "
                          "database), not stdout or a device\n", 0) == 0);
-  CHECK(fx.Stat("requests") == 4);  // the two runs above, none for this one
+  // The two runs above (2 pages and robots.txt each), none for this one.
+  CHECK(fx.Stat("requests") == 6);
   REQUIRE(::stat("/dev/null", &st) == 0);
   CHECK(S_ISCHR(st.st_mode));
   // An unknown extension on a regular file is still refused, naming --format.
@@ -238,7 +239,8 @@ TEST_CASE("the report names the output, gives sizes a person reads, and mentions
   REQUIRE(r.exit_code == 0);
   CHECK(LineStarting(r.err, "  output") == "  output " + dir + "/o.csv (csv)");
   const std::string requests = LineStarting(r.err, "  requests");
-  CHECK(requests.rfind("  requests 2   retries 0   duplicates 0   dropped 0   ", 0) == 0);
+  // Two pages and the site's robots.txt.
+  CHECK(requests.rfind("  requests 3   retries 0   duplicates 0   dropped 0   ", 0) == 0);
   CHECK(requests.ends_with(" kB received"));  // two shop pages: tens of kB, not "0.0 MB"
   CHECK(r.err.find("--report") == std::string::npos);
   CHECK(r.err.find("report ") == std::string::npos);

@@ -7,9 +7,10 @@
 // stop early: the extraction's result is then partial, and the owner of the
 // budget must discard it (spent()).
 //
-// Not bounded by it: Gumbo's parse (one C call), one candidate's match (a
-// `:has()` over a huge subtree) and one value's serialisation. Those are
-// bounded by --max-body and, last, by the master's --hang-timeout.
+// Gumbo's parse is bounded too: the page's Arena asks CpuBudgetSpent() as
+// Gumbo allocates and abandons the parse (arena.h). Not bounded by it: one
+// candidate's match (a `:has()` over a huge subtree) and one value's
+// serialisation; --max-body and, last, the master's --hang-timeout bound those.
 //
 // Thread-local: one budget per thread at a time; budgets do not nest.
 

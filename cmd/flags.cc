@@ -257,7 +257,13 @@ Status FinishUrls(const RawRun& raw, engine::Config* c) {
                    (f == std::string_view("--allow") && !c->allow.empty()) ||
                    (f == std::string_view("--deny") && !c->deny.empty()) ||
                    (f == std::string_view("--max-pages") && c->max_pages != 0);
-      if (given) return Err(ErrorCode::kInvalidArgument, "{} needs --crawl or --next", f);
+      // --allow/--deny also filter the pages of --sitemap.
+      bool filter = f == std::string_view("--allow") || f == std::string_view("--deny");
+      if (filter && !c->sitemaps.empty()) continue;
+      if (given) {
+        return Err(ErrorCode::kInvalidArgument, "{} needs --crawl or --next{}", f,
+                   filter ? " (or --sitemap)" : "");
+      }
     }
   }
   if (c->scope != "host" && c->scope != "domain" && c->scope != "any") {

@@ -122,6 +122,22 @@ Discovery::Discovery(Plan* plan, PageBook* book, const Config& config)
 
 Discovery::~Discovery() = default;
 
+std::function<bool(const std::string& url)> SitemapUrlFilter(const Config& config) {
+  if (config.allow.empty() && config.deny.empty()) return nullptr;
+  auto allow = std::make_shared<std::vector<std::unique_ptr<re2::RE2>>>();
+  auto deny = std::make_shared<std::vector<std::unique_ptr<re2::RE2>>>();
+  for (const auto& p : config.allow) allow->push_back(Compile(p));
+  for (const auto& p : config.deny) deny->push_back(Compile(p));
+  return [allow, deny](const std::string& url) {
+    for (const auto& re : *deny) {
+      if (re2::RE2::PartialMatch(url, *re)) return false;
+    }
+    return allow->empty() || std::any_of(allow->begin(), allow->end(), [&](const auto& re) {
+             return re2::RE2::PartialMatch(url, *re);
+           });
+  };
+}
+
 bool Discovery::Allowed(const std::string& url) const {
   for (const auto& re : deny_) {
     if (re2::RE2::PartialMatch(url, *re)) return false;

@@ -15,6 +15,7 @@
 // (NormaliseUrl). Master-only, single-threaded.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -56,6 +57,12 @@ bool InScope(Scope scope, std::string_view start, std::string_view url);
 // Checks --scope, --allow and --deny (RE2) and the --next selector; an error
 // names the bad flag.
 Status CheckDiscoveryFlags(const Config& config);
+
+// --allow/--deny as a test on absolute URLs (deny wins; with --allow, a URL
+// must match one of them; partial matches, as for --crawl), for the pages of
+// --sitemap. Null when neither is given. The patterns were checked by
+// CheckDiscoveryFlags.
+std::function<bool(const std::string& url)> SitemapUrlFilter(const Config& config);
 
 class Discovery {
  public:

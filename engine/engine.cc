@@ -67,8 +67,10 @@ Result<JobRules> CompileJobRules(const Config& config) {
     return list.error();
   }
   JobRules out{std::move(*list), std::nullopt, std::nullopt, {}, {}};
-  if (config.crawl || !config.next.empty()) {
+  if (config.crawl || !config.next.empty() || !config.sitemaps.empty()) {
     if (auto st = CheckDiscoveryFlags(config); !st) return st.error();
+  }
+  if (config.crawl || !config.next.empty()) {
     std::vector<parser::FieldSpec> link_fields;
     if (config.crawl) {
       link_fields.push_back(parser::FieldSpec{"a", "a[href]::attr(href) | url | all"});
@@ -232,9 +234,12 @@ Status AddSitemapPages(const Config& config, worker::FetchOptions options, Robot
   }
   options.method.clear();
   options.body.clear();
-  *out = ExpandSitemaps(sources, [&options](const std::string& url, uint64_t cap) {
-    return worker::BlockingFetch(url, options, cap);
-  });
+  *out = ExpandSitemaps(
+      sources,
+      [&options](const std::string& url, uint64_t cap) {
+        return worker::BlockingFetch(url, options, cap);
+      },
+      SitemapUrlFilter(config));
   uint64_t number = 0;
   for (const std::string& url : out->urls) {
     auto origin = UrlOrigin(url);

@@ -77,6 +77,25 @@ TEST_CASE("a sitemap index with a gzip child and a nested index yields every pag
   CHECK(ReadFile(dir + "/out.csv") == from_sitemap);
 }
 
+TEST_CASE("--allow and --deny filter a sitemap's pages") {
+  std::string dir = TempDir("sitemap_filter");
+  Fixture fx({"--serve", "/sitemap.xml=file:" + dir + "/s.xml"});
+  WriteFile(dir + "/s.xml", Urlset(fx, {"shop/page/1/", "shop/page/2/", "shop/page/3/",
+                                        "shop/page/12/"}));
+  auto r = RunProcess(Job(dir, {"--sitemap", fx.url() + "sitemap.xml", "--allow", "/page/1",
+                                "--deny", "/page/12/$"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 1);
+  nlohmann::json expected = {{"/robots.txt", 1}, {"/shop/page/1/", 1}, {"/sitemap.xml", 1}};
+  CHECK(Paths(fx) == expected);
+
+  auto bad = RunProcess(Job(dir, {"--sitemap", fx.url() + "sitemap.xml", "--deny", "(", "--overwrite"}));
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--deny '('") != std::string::npos);
+}
+
 TEST_CASE("--sitemap robots: the Sitemap: lines of the host's robots.txt, which is read once") {
   std::string dir = TempDir("sitemap_robots");
   Fixture fx({"--serve", "/robots.txt=file:" + dir + "/robots.txt", "--serve",

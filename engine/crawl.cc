@@ -168,40 +168,22 @@ void Discovery::AddLinks(uint64_t page, uint64_t root, std::vector<std::string> 
     uint64_t id = plan_->Add(PageTask{plan_->page_number(page), *url, plan_->InternHost(*origin)});
     book_->Add(root, static_cast<uint16_t>(depth), {});  // the same id: they grow together
     added->push_back(id);
-    ++open_below_[root];
+    roots_.Found(root);
     ++found_;
     if (next_) return;  // one next link a page
   }
 }
 
 void Discovery::Finish(uint64_t page, bool ok, std::vector<uint64_t>* added,
-                       std::vector<FollowTree::Completed>* completed) {
+                       std::vector<RootRecords::Completed>* completed) {
   const uint64_t root = book_->root(page);
   std::vector<parser::Record> held = book_->TakeHeld(page);
   std::vector<std::string> links = book_->TakeLinks(page);
   if (ok) {
     AddLinks(page, root, std::move(links), added);
-    if (!held.empty()) bucket_[root][page] = std::move(held);
+    if (!held.empty()) roots_.File(root, page, std::move(held));
   }
-  if (page == root) {
-    root_finished_ok_[root] = ok;
-  } else {
-    --open_below_[root];
-  }
-  auto done = root_finished_ok_.find(root);
-  if (done != root_finished_ok_.end() && open_below_[root] == 0) {
-    FollowTree::Completed c;
-    c.root = root;
-    c.ok = done->second;
-    for (auto& [p, records] : bucket_[root]) {
-      c.records.insert(c.records.end(), std::make_move_iterator(records.begin()),
-                       std::make_move_iterator(records.end()));
-    }
-    bucket_.erase(root);
-    open_below_.erase(root);
-    root_finished_ok_.erase(done);
-    completed->push_back(std::move(c));
-  }
+  if (auto c = roots_.Finished(root, page, ok)) completed->push_back(std::move(*c));
 }
 
 }  // namespace forage::engine

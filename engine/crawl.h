@@ -30,6 +30,7 @@
 #include "engine/follow.h"
 #include "engine/page_book.h"
 #include "engine/plan.h"
+#include "engine/root_records.h"
 
 namespace re2 {
 class RE2;
@@ -77,7 +78,7 @@ class Discovery {
   // records under its root; roots that became complete are appended to
   // `completed`.
   void Finish(uint64_t page, bool ok, std::vector<uint64_t>* added,
-              std::vector<FollowTree::Completed>* completed);
+              std::vector<RootRecords::Completed>* completed);
 
   uint64_t pages_found() const { return found_; }
 
@@ -95,9 +96,7 @@ class Discovery {
   std::vector<std::unique_ptr<re2::RE2>> allow_;
   std::vector<std::unique_ptr<re2::RE2>> deny_;
   std::unordered_map<uint64_t, std::string> start_;  // root -> its normalised URL
-  std::unordered_map<uint64_t, uint64_t> open_below_;
-  std::unordered_map<uint64_t, bool> root_finished_ok_;
-  std::unordered_map<uint64_t, std::map<uint64_t, std::vector<parser::Record>>> bucket_;
+  RootRecords roots_;  // pages open below each root, and their records
   std::unordered_set<std::string> seen_;  // normalised: every URL fetched or to fetch
   uint64_t found_ = 0;
 };

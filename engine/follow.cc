@@ -27,7 +27,7 @@ void FollowTree::AddFollowUps(uint64_t page, uint64_t root, std::vector<parser::
           book_->Add(root, static_cast<uint16_t>(book_->depth(page) + 1), carried);
       (void)in_book;  // the same id: plan and book grow together
       added->push_back(id);
-      ++open_below_[root];
+      roots_.Found(root);
     }
   }
 }
@@ -39,8 +39,9 @@ void FollowTree::Finish(uint64_t page, bool ok, std::vector<uint64_t>* added,
   if (ok && book_->depth(page) < depth_limit_) {
     AddFollowUps(page, root, held, added);
   } else if (ok) {
-    auto& out = bucket_[root][page];
     const auto& carried = book_->carried(page);
+    std::vector<parser::Record> out;
+    out.reserve(held.size());
     for (parser::Record& r : held) {
       parser::Record merged;
       merged.values = carried;
@@ -48,26 +49,9 @@ void FollowTree::Finish(uint64_t page, bool ok, std::vector<uint64_t>* added,
                            std::make_move_iterator(r.values.end()));
       out.push_back(std::move(merged));
     }
+    roots_.File(root, page, std::move(out));
   }
-  if (page == root) {
-    root_finished_ok_[root] = ok;
-  } else {
-    --open_below_[root];
-  }
-  auto done = root_finished_ok_.find(root);
-  if (done != root_finished_ok_.end() && open_below_[root] == 0) {
-    Completed c;
-    c.root = root;
-    c.ok = done->second;
-    for (auto& [p, records] : bucket_[root]) {
-      c.records.insert(c.records.end(), std::make_move_iterator(records.begin()),
-                       std::make_move_iterator(records.end()));
-    }
-    bucket_.erase(root);
-    open_below_.erase(root);
-    root_finished_ok_.erase(done);
-    completed->push_back(std::move(c));
-  }
+  if (auto c = roots_.Finished(root, page, ok)) completed->push_back(std::move(*c));
 }
 
 }  // namespace forage::engine

@@ -24,6 +24,7 @@
 
 #include "engine/page_book.h"
 #include "engine/plan.h"
+#include "engine/root_records.h"
 #include "parser/extract.h"
 
 namespace forage::engine {
@@ -38,11 +39,7 @@ class FollowTree {
   // 0: the job's (list) rules; 1: the detail rules.
   uint8_t RulesFor(uint64_t page) const { return book_->depth(page) >= depth_limit_ ? 1 : 0; }
 
-  struct Completed {
-    uint64_t root = 0;
-    bool ok = false;  // the root page itself succeeded
-    std::vector<parser::Record> records;
-  };
+  using Completed = RootRecords::Completed;
   // The page is finished for good (call before the book settles it: its
   // records are taken from the book). A list page registers its follow-ups
   // (appended to `added`, to be queued); a detail page files its records
@@ -58,9 +55,7 @@ class FollowTree {
   PageBook* book_;
   int depth_limit_;
   size_t follow_column_;
-  std::unordered_map<uint64_t, uint64_t> open_below_;   // root -> pages found, not finished
-  std::unordered_map<uint64_t, bool> root_finished_ok_;  // root -> finished, and how
-  std::unordered_map<uint64_t, std::map<uint64_t, std::vector<parser::Record>>> bucket_;
+  RootRecords roots_;  // pages open below each root, and their records
   std::unordered_set<std::string> seen_;                // every URL fetched or to fetch
 };
 

@@ -27,7 +27,6 @@
 
 #include "base/result.h"
 #include "engine/config.h"
-#include "engine/follow.h"
 #include "engine/page_book.h"
 #include "engine/plan.h"
 #include "engine/root_records.h"

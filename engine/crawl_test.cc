@@ -68,7 +68,7 @@ TEST_CASE("Discovery: a --next chain is one root, ends at a revisit, records in 
   PageBook book(1);
   Discovery d(&plan, &book, c);
   std::vector<uint64_t> added;
-  std::vector<FollowTree::Completed> completed;
+  std::vector<RootRecords::Completed> completed;
   auto run = [&](uint64_t page, std::string value, std::vector<std::string> links) {
     book.Lease(page, 0);
     parser::Record r;
@@ -102,7 +102,7 @@ TEST_CASE("Discovery: --crawl keeps scope, allow/deny, depth and max-pages") {
   PageBook book(1);
   Discovery d(&plan, &book, c);
   std::vector<uint64_t> added;
-  std::vector<FollowTree::Completed> completed;
+  std::vector<RootRecords::Completed> completed;
   book.Lease(0, 0);
   book.HoldLinks(0, {"http://h.test/a", "http://other.test/b", "http://h.test/private/x",
                      "http://h.test/a#again", "http://h.test/c", "http://h.test/d",

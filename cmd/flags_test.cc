@@ -74,7 +74,7 @@ TEST_CASE("--url: one template with --pages, or start URLs (repeatable) without 
   auto lone = Parse({"run", "--url", "http://h/a", "--items", "li", "--field", "a=b",
                      "--deny", "x"});
   REQUIRE_FALSE(lone.has_value());
-  CHECK(lone.error().message == "--deny needs --crawl or --next");
+  CHECK(lone.error().message == "--deny needs --crawl or --next (or --sitemap)");
 }
 
 TEST_CASE("workers: auto, 0 and numbers, anything else is an error") {

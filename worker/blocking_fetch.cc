@@ -1,8 +1,10 @@
 #include "worker/blocking_fetch.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "worker/curl_handles.h"
+#include "worker/curl_options.h"
 
 namespace forage::worker {
 namespace {
@@ -39,31 +41,16 @@ BlockingFetchResult BlockingFetch(const std::string& url, const FetchOptions& op
   CURL* e = easy.get();
   char error[CURL_ERROR_SIZE] = {};
   Sink sink{&out.body, cap};
-  CurlSlist headers;
-  for (const auto& h : options.headers) {
-    curl_slist* l = curl_slist_append(headers.get(), h.c_str());
-    if (l) {
-      (void)headers.release();
-      headers.reset(l);
-    }
+  std::optional<CurlSlist> headers = HeaderList(options.headers);
+  if (!headers) {
+    out.error = "curl_slist_append() failed";
+    return out;
   }
   curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnWrite);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_ms));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_ms));
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(options.max_redirects));
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-  if (!options.user_agent.empty()) {
-    curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
-  }
-  if (headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
-  if (!options.proxy.empty()) curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str());
+  ApplyRequestOptions(e, options, headers->get());
   CURLcode rc = curl_easy_perform(e);
   out.truncated = sink.truncated;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out.http_status);

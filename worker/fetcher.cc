@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <utility>
+
+#include "worker/curl_options.h"
 
 namespace forage::worker {
 
@@ -44,12 +47,9 @@ Result<std::unique_ptr<Fetcher>> Fetcher::Create(uv_loop_t* loop, FetchOptions o
   curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, OnCurlTimer);
   curl_multi_setopt(m, CURLMOPT_TIMERDATA, f.get());
   curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, static_cast<long>(f->options_.max_idle_connections));
-  for (const auto& h : f->options_.headers) {
-    curl_slist* l = curl_slist_append(f->headers_.get(), h.c_str());
-    if (l == nullptr) return Err(ErrorCode::kInternal, "curl_slist_append() failed");
-    f->headers_.release();
-    f->headers_.reset(l);
-  }
+  std::optional<CurlSlist> headers = HeaderList(f->options_.headers);
+  if (!headers) return Err(ErrorCode::kInternal, "curl_slist_append() failed");
+  f->headers_ = std::move(*headers);
   // One cookie jar and DNS cache for every transfer of this worker.
   f->share_ = {curl_share_init(), [](CURLSH* s) { curl_share_cleanup(s); }};
   if (!f->share_) return Err(ErrorCode::kInternal, "curl_share_init() failed");
@@ -77,26 +77,13 @@ Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnCurlOpenSocket);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(options_.max_redirects));
-  // Only http and https are ever fetched, redirects included.
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode
+  ApplyRequestOptions(e, options_, headers_.get());
   curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-  if (!options_.user_agent.empty()) {
-    curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  }
   if (options_.stall_timeout_ms > 0) {
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
                      static_cast<long>(std::max<int64_t>(1, options_.stall_timeout_ms / 1000)));
   }
-  if (headers_) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers_.get());
-  if (!options_.proxy.empty()) curl_easy_setopt(e, CURLOPT_PROXY, options_.proxy.c_str());
   if (!options_.body.empty() || options_.method == "POST") {
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(options_.body.size()));
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, options_.body.c_str());

@@ -354,29 +354,21 @@ Result<Rules> CompileRules(std::string_view items, const std::vector<FieldSpec>&
   return rules;
 }
 
-bool Rules::json_items() const { return impl_->json_items.has_value(); }
-
-Result<ExtractResult> ExtractJson(std::string_view body, const Rules& rules,
-                                  std::string_view page_url) {
-  const auto& impl = ExtractAccess::Of(rules);
+// One record per item, a value per field (`value(item, field)`), for HTML
+// and JSON alike: an item missing a `required` field is dropped and counted;
+// a spent --page-cpu-limit ends the loop (the caller discards the result).
+template <typename Item, typename ValueFn>
+ExtractResult RecordsOf(const std::vector<Item>& items, const std::vector<CompiledField>& fields,
+                        ValueFn value) {
   ExtractResult result;
-  if (!impl.json_items) return result;
-  Result<Json> root = ParseJson(body);
-  if (!root) return root.error();
-  std::string base_url;
-  if (impl.resolves_urls) {
-    if (std::optional<std::string> page = ResolveUrl(page_url, "")) base_url = std::move(*page);
-  }
-  std::vector<const Json*> items;
-  impl.json_items->Select(*root, &items);
   result.records.reserve(items.size());
-  for (const Json* item : items) {
-    if (CpuBudgetSpent()) break;  // --page-cpu-limit: the caller discards the result
+  for (const Item& item : items) {
+    if (CpuBudgetSpent()) break;
     Record record;
-    record.values.reserve(impl.fields.size());
+    record.values.reserve(fields.size());
     bool keep = true;
-    for (const CompiledField& field : impl.fields) {
-      record.values.push_back(ExtractJsonField(*item, field, base_url));
+    for (const CompiledField& field : fields) {
+      record.values.push_back(value(item, field));
       if (field.options.required && !record.values.back()) {
         keep = false;
         break;
@@ -389,6 +381,25 @@ Result<ExtractResult> ExtractJson(std::string_view body, const Rules& rules,
     }
   }
   return result;
+}
+
+bool Rules::json_items() const { return impl_->json_items.has_value(); }
+
+Result<ExtractResult> ExtractJson(std::string_view body, const Rules& rules,
+                                  std::string_view page_url) {
+  const auto& impl = ExtractAccess::Of(rules);
+  if (!impl.json_items) return ExtractResult{};
+  Result<Json> root = ParseJson(body);
+  if (!root) return root.error();
+  std::string base_url;
+  if (impl.resolves_urls) {
+    if (std::optional<std::string> page = ResolveUrl(page_url, "")) base_url = std::move(*page);
+  }
+  std::vector<const Json*> items;
+  impl.json_items->Select(*root, &items);
+  return RecordsOf(items, impl.fields, [&](const Json* item, const CompiledField& field) {
+    return ExtractJsonField(*item, field, base_url);
+  });
 }
 
 Result<std::vector<FieldValue>> SelectJsonFieldValues(std::string_view body,
@@ -422,27 +433,9 @@ ExtractResult Extract(const HtmlDocument& doc, const Rules& rules, std::string_v
   SiblingPositions positions;
   std::vector<const GumboNode*> items;
   impl.items->SelectAll(doc.document(), &items, &positions);
-  ExtractResult result;
-  result.records.reserve(items.size());
-  for (const GumboNode* item : items) {
-    if (CpuBudgetSpent()) break;  // --page-cpu-limit: the caller discards the result
-    Record record;
-    record.values.reserve(impl.fields.size());
-    bool keep = true;
-    for (const CompiledField& field : impl.fields) {
-      record.values.push_back(ExtractField(item, field, base_url, &positions));
-      if (field.options.required && !record.values.back()) {
-        keep = false;
-        break;
-      }
-    }
-    if (keep) {
-      result.records.push_back(std::move(record));
-    } else {
-      ++result.dropped;
-    }
-  }
-  return result;
+  return RecordsOf(items, impl.fields, [&](const GumboNode* item, const CompiledField& field) {
+    return ExtractField(item, field, base_url, &positions);
+  });
 }
 
 std::vector<Record> Extract(const HtmlDocument& doc, const Rules& rules) {

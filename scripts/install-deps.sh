@@ -8,6 +8,7 @@ PACKAGES=(
   libuv1-dev libcurl4-openssl-dev libgumbo-dev libfmt-dev doctest-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libssl-dev zlib1g-dev libre2-dev curl
   ccache clang libfuzzer-14-dev
+  redis-server libhiredis-dev nginx-light openssl tinyproxy librsvg2-bin
 )
 
 missing=()

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <vector>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cmd/duration.h"
@@ -31,7 +33,8 @@ const std::vector<std::string>& KnownFlags() {
       "--depth",   "--next", "--crawl", "--scope", "--allow", "--deny", "--max-pages",
       "--chunking",    "--user-agent", "--contact", "--ignore-robots", "--sitemap", "--output", "--report",
       "--quiet",   "--help",     "--version",
-      "--format", "--with-source", "--allow-empty"};
+      "--format", "--with-source", "--allow-empty",
+      "--cacert", "--capath", "--insecure", "--cert", "--cert-key", "--http1.1"};
   return flags;
 }
 
@@ -70,6 +73,86 @@ struct RawRun {
   std::vector<std::string> urls;  // --url, repeatable
   int depth = -1;                 // -1: not given
 };
+
+// TLS and HTTP version flags, shared by run, select and extract. On `run`,
+// --key is taken by record keys; FinishTls sorts out which is which.
+void AddTlsFlags(CLI::App* app, engine::Config* c) {
+  app->add_option("--cacert", c->cacert, "trust the CA certificates in this PEM file (https)");
+  app->add_option("--capath", c->capath, "trust the CA certificates in this directory (c_rehash)");
+  app->add_flag("-k,--insecure", c->insecure,
+                "do not verify TLS certificates or host names (warns; testing only)");
+  app->add_option("--cert", c->client_cert, "client certificate (PEM; may hold its key too)");
+  app->add_option("--cert-key", c->client_key, "the client certificate's private key (PEM)");
+  app->add_flag("--http1.1", c->http1_1, "HTTP/1.1 only (default: HTTP/2 over TLS when offered)");
+}
+
+// The TLS files are there and readable, before any work starts.
+Status CheckTlsFiles(const engine::Config& c) {
+  namespace fs = std::filesystem;
+  struct File {
+    const char* flag;
+    const std::string& path;
+    bool directory;
+  };
+  for (const File& f : {File{"--cacert", c.cacert, false}, File{"--capath", c.capath, true},
+                        File{"--cert", c.client_cert, false},
+                        File{"--key", c.client_key, false}}) {
+    if (f.path.empty()) continue;
+    std::error_code ec;
+    const fs::file_status st = fs::status(f.path, ec);
+    if (!fs::exists(st)) {
+      return Err(ErrorCode::kInvalidArgument, "{} '{}': no such {}", f.flag, f.path,
+                 f.directory ? "directory" : "file");
+    }
+    if (f.directory != fs::is_directory(st)) {
+      return Err(ErrorCode::kInvalidArgument, "{} '{}': expected a {}", f.flag, f.path,
+                 f.directory ? "directory" : "file");
+    }
+    if (access(f.path.c_str(), R_OK) != 0) {
+      return Err(ErrorCode::kInvalidArgument, "{} '{}': not readable", f.flag, f.path);
+    }
+  }
+  if (!c.client_key.empty() && c.client_cert.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "--cert-key '{}' needs --cert (the certificate)",
+               c.client_key);
+  }
+  return OkStatus();
+}
+
+// `forage run`: --key names a record key field, unless --cert is given and
+// the value names none of the fields; then it is the client certificate's
+// private key, as in curl (--cert-key says it without doubt).
+Status FinishTls(engine::Config* c) {
+  std::vector<std::string> names;
+  for (const auto& f : c->fields) names.push_back(f.name);
+  for (const auto& f : c->detail_fields) names.push_back(f.name);
+  std::vector<std::string> record_keys;
+  for (auto& k : c->key) {
+    if (std::find(names.begin(), names.end(), k) != names.end()) {
+      record_keys.push_back(std::move(k));
+      continue;
+    }
+    if (c->client_cert.empty()) {
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(k, ec)) {
+        return Err(ErrorCode::kInvalidArgument,
+                   "--key '{}' is a file, not one of the fields: a client certificate's key "
+                   "goes with --cert FILE",
+                   k);
+      }
+      record_keys.push_back(std::move(k));  // the engine names the unknown field
+      continue;
+    }
+    if (!c->client_key.empty()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--key '{}' is not one of the fields, and the client key is '{}' already", k,
+                 c->client_key);
+    }
+    c->client_key = std::move(k);
+  }
+  c->key = std::move(record_keys);
+  return CheckTlsFiles(*c);
+}
 
 void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   // A flag given twice (in the job file, then on the command line) takes the
@@ -159,6 +242,7 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
                 "replace an existing output (kept if the run stores no record)");
   run->add_flag("--append", c->append, "add the records after an existing output's own");
   run->add_flag("-q,--quiet", c->quiet, "no report and no progress on stderr");
+  AddTlsFlags(run, c);
 }
 
 Status ParseWorkers(const std::string& text, int* workers) {
@@ -364,7 +448,7 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
   if (c->fields.empty()) {
     return Err(ErrorCode::kInvalidArgument, "at least one --field NAME=SELECTOR is required");
   }
-  return OkStatus();
+  return FinishTls(c);
 }
 
 Error UnknownArgument(const std::string& arg) {
@@ -567,6 +651,8 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
         ->allow_extra_args(false);
     offline->add_option("--timeout", offline_timeout, "timeout of a URL page (30s)");
     offline->add_option("--connect-timeout", offline_connect_timeout, "connect timeout (10s)");
+    AddTlsFlags(offline, &inv.config);
+    offline->add_option("--key", inv.config.client_key, "the --cert's private key (PEM)");
   }
 
   try {
@@ -632,6 +718,7 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
         return Err(ErrorCode::kInvalidArgument, "--header '{}': expected 'Name: value'", h);
       }
     }
+    if (auto st = CheckTlsFiles(inv.config); !st) return st.error();
   }
   if (select->parsed()) {
     inv.files = {select_file};
@@ -652,6 +739,14 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
       if (inv.config.user_agent.empty()) inv.config.user_agent = job->config.user_agent;
       if (inv.config.headers.empty()) inv.config.headers = job->config.headers;
       if (offline_timeout.empty()) inv.config.timeout_ms = job->config.timeout_ms;
+      if (inv.config.cacert.empty()) inv.config.cacert = job->config.cacert;
+      if (inv.config.capath.empty()) inv.config.capath = job->config.capath;
+      if (inv.config.client_cert.empty()) {
+        inv.config.client_cert = job->config.client_cert;
+        inv.config.client_key = job->config.client_key;
+      }
+      inv.config.insecure = inv.config.insecure || job->config.insecure;
+      inv.config.http1_1 = inv.config.http1_1 || job->config.http1_1;
       if (offline_connect_timeout.empty()) {
         inv.config.connect_timeout_ms = job->config.connect_timeout_ms;
       }

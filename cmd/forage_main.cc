@@ -131,6 +131,11 @@ int ForageMain(int argc, char** argv) {
     fmt::print(stderr, "forage: see {}\n", forage::cmd::HelpPointer(argc, argv, inv.error().message));
     return forage::kExitUsage;
   }
+  if (inv->config.insecure && inv->action != forage::cmd::Action::kExit) {
+    fmt::print(stderr,
+               "forage: warning: --insecure: TLS certificates and host names are not verified; "
+               "anyone between you and the site can read and change the pages\n");
+  }
   switch (inv->action) {
     case forage::cmd::Action::kExit:
       std::fputs(inv->text.c_str(), inv->exit_code == 0 ? stdout : stderr);

@@ -66,7 +66,7 @@ constexpr std::array kKeys = {
     Key{"state", "--state", Kind::kString},
     Key{"overwrite", "--overwrite", Kind::kBool},
     Key{"append", "--append", Kind::kBool},
-    Key{"key", "--key", Kind::kStrings},
+    Key{"key", "--key", Kind::kStringOrStrings},  // with cert: the client key's file
     Key{"follow", "--follow", Kind::kString},
     Key{"detail_items", "--detail-items", Kind::kString},
     Key{"depth", "--depth", Kind::kInteger},
@@ -79,6 +79,12 @@ constexpr std::array kKeys = {
     Key{"format", "--format", Kind::kString},
     Key{"with_source", "--with-source", Kind::kBool},
     Key{"allow_empty", "--allow-empty", Kind::kBool},
+    Key{"cacert", "--cacert", Kind::kString},
+    Key{"capath", "--capath", Kind::kString},
+    Key{"insecure", "--insecure", Kind::kBool},
+    Key{"cert", "--cert", Kind::kString},
+    Key{"cert_key", "--cert-key", Kind::kString},
+    Key{"http1_1", "--http1.1", Kind::kBool},
 };
 
 std::string_view KindName(Kind k) {

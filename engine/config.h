@@ -103,6 +103,15 @@ struct Config {
   bool overwrite = false;  // replace an existing output (kept if the run stores no record)
   bool append = false;     // add the records after an existing output's own
   bool quiet = false;
+
+  // TLS and HTTP versions (worker/curl_options). Empty: the system's CA store,
+  // no client certificate.
+  std::string cacert;       // --cacert: PEM bundle of CAs to trust instead
+  std::string capath;       // --capath: directory of hashed CA certificates
+  bool insecure = false;    // --insecure: no certificate or host name check
+  std::string client_cert;  // --cert: client certificate (PEM; may hold the key too)
+  std::string client_key;   // --key FILE with --cert, or --cert-key: its private key
+  bool http1_1 = false;     // --http1.1: never HTTP/2 (default: HTTP/2 over TLS when offered)
 };
 
 }  // namespace forage::engine

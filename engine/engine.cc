@@ -123,6 +123,12 @@ worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules*
   w.fetch.proxy = config.proxy;
   w.fetch.method = config.method;
   w.fetch.body = config.body;
+  w.fetch.cacert = config.cacert;
+  w.fetch.capath = config.capath;
+  w.fetch.insecure = config.insecure;
+  w.fetch.client_cert = config.client_cert;
+  w.fetch.client_key = config.client_key;
+  w.fetch.http1_1 = config.http1_1;
   w.rules = rules;
   w.cpu_burn_s = config.cpu_burn_s;
   w.page_cpu_limit_s = config.page_cpu_limit_s;

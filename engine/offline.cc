@@ -66,6 +66,12 @@ Result<Page> Fetch(const std::string& url, const Config& config) {
   options.user_agent = config.user_agent.empty() ? kUserAgent : config.user_agent;
   options.headers = config.headers;
   options.proxy = config.proxy;
+  options.cacert = config.cacert;
+  options.capath = config.capath;
+  options.insecure = config.insecure;
+  options.client_cert = config.client_cert;
+  options.client_key = config.client_key;
+  options.http1_1 = config.http1_1;
   auto fetched = worker::FetchOnce(url, options);
   if (!fetched) return fetched.error();
   return Page{std::move(fetched->body), std::move(fetched->content_type), std::move(fetched->url)};

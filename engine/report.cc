@@ -62,6 +62,15 @@ std::string FormatReport(const Summary& s) {
   fmt::format_to(line,
                  "  requests {}   retries {}   duplicates {}   dropped {}   {} received\n",
                  s.requests, s.retries, s.duplicates, s.dropped, HumanSize(s.body_bytes));
+  if (s.transport.connections_opened > 0 || s.transport.http1 + s.transport.http2 > 0) {
+    const TransportSummary& t = s.transport;
+    std::string versions;
+    if (t.http1 > 0) versions += fmt::format("   HTTP/1.1 {}", t.http1);
+    if (t.http2 > 0) versions += fmt::format("   HTTP/2 {}", t.http2);
+    if (t.http3 > 0) versions += fmt::format("   HTTP/3 {}", t.http3);
+    fmt::format_to(line, "  connections {}   tls handshakes {}{}\n", t.connections_opened,
+                   t.tls_handshakes, versions);
+  }
   if (s.pages_without_items > 0) {
     fmt::format_to(line, "  pages without items {} (fetched fine, no item matched)\n",
                    s.pages_without_items);
@@ -162,6 +171,10 @@ std::string ReportJson(const Summary& s) {
                            {"truncated", r.truncated},
                            {"crawl_delay_s", r.crawl_delay_s}});
   }
+  j["connections_opened"] = s.transport.connections_opened;
+  j["tls_handshakes"] = s.transport.tls_handshakes;
+  j["http_versions"] = {{"1.1", s.transport.http1}, {"2", s.transport.http2}};
+  if (s.transport.http3 > 0) j["http_versions"]["3"] = s.transport.http3;
   j["blocked"] = nlohmann::ordered_json::array();
   for (const auto& b : s.blocked) j["blocked"].push_back({{"url", b.url}, {"reason", b.reason}});
   // Failure reasons may carry bytes from the network; never throw on them.

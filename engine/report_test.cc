@@ -53,6 +53,20 @@ TEST_CASE("a field empty in every record is a warning with its selector") {
   CHECK(ReportWarnings(s).empty());
 }
 
+TEST_CASE("the transport line and keys: connections, TLS handshakes, the HTTP version mix") {
+  Summary s;
+  s.pages_total = 755;
+  CHECK(FormatReport(s).find("connections") == std::string::npos);  // nothing was fetched
+  s.transport = {2, 2, 3, 752, 0};
+  CHECK(FormatReport(s).find("  connections 2   tls handshakes 2   HTTP/1.1 3   HTTP/2 752\n") !=
+        std::string::npos);
+  const std::string json = ReportJson(s);
+  CHECK(json.find("\"connections_opened\": 2,") != std::string::npos);
+  CHECK(json.find("\"tls_handshakes\": 2,") != std::string::npos);
+  CHECK(json.find("\"http_versions\": {\n    \"1.1\": 3,\n    \"2\": 752\n  }") !=
+        std::string::npos);
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::engine

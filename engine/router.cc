@@ -123,6 +123,11 @@ void Router::FoldStats(Slot& slot) {
   const worker::StatsMsg& m = slot.stats;
   slot.requests += m.requests;
   slot.body_bytes += m.body_bytes;
+  slot.transport.connections_opened += m.connections_opened;
+  slot.transport.tls_handshakes += m.tls_handshakes;
+  slot.transport.http1 += m.http1;
+  slot.transport.http2 += m.http2;
+  slot.transport.http3 += m.http3;
   slot.summary.busy_s += m.busy_s;
   slot.summary.max_loop_lag_s = std::max(slot.summary.max_loop_lag_s, m.max_loop_lag_s);
   if (config_.workers == 0) {  // one process: its own clock is the worker's
@@ -395,6 +400,11 @@ void Router::Finish() {
     FoldStats(s);
     summary_->requests += s.requests;
     summary_->body_bytes += s.body_bytes;
+    summary_->transport.connections_opened += s.transport.connections_opened;
+    summary_->transport.tls_handshakes += s.transport.tls_handshakes;
+    summary_->transport.http1 += s.transport.http1;
+    summary_->transport.http2 += s.transport.http2;
+    summary_->transport.http3 += s.transport.http3;
     summary_->per_worker.push_back(s.summary);
   }
 }

@@ -110,6 +110,7 @@ class Router {
     uint64_t leased_items = 0;  // pages leased to the current process (each one a request)
     uint64_t requests = 0;    // totals of finished processes (FoldStats)
     uint64_t body_bytes = 0;
+    TransportSummary transport;  // totals of finished processes (FoldStats)
   };
 
   Status StartSlot(int slot);

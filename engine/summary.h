@@ -48,6 +48,16 @@ struct RobotsOriginSummary {
   double crawl_delay_s = -1;  // -1: none
 };
 
+// What the page transfers did on the wire, summed over the workers (the
+// master's robots.txt and sitemap fetches are not in it).
+struct TransportSummary {
+  uint64_t connections_opened = 0;  // new TCP connections
+  uint64_t tls_handshakes = 0;      // of those, TLS handshakes (full or resumed)
+  uint64_t http1 = 0;               // responses over HTTP/1.x
+  uint64_t http2 = 0;               // responses over HTTP/2
+  uint64_t http3 = 0;               // responses over HTTP/3
+};
+
 struct Summary {
   double wall_s = 0;
   double user_s = 0;  // master plus every worker process
@@ -79,6 +89,7 @@ struct Summary {
   std::vector<PageFailure> failures;
   std::vector<PageFailure> blocked;  // reason "blocked by robots.txt"
   std::vector<RobotsOriginSummary> robots;
+  TransportSummary transport;
 };
 
 }  // namespace forage::engine

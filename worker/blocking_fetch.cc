@@ -67,7 +67,7 @@ BlockingFetchResult BlockingFetch(const std::string& url, const FetchOptions& op
     out.transport_ok = true;
   } else {
     out.too_many_redirects = rc == CURLE_TOO_MANY_REDIRECTS;
-    out.error = error[0] ? error : curl_easy_strerror(rc);
+    out.error = TransferError(rc, error);
   }
   return out;
 }

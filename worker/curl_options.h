@@ -22,4 +22,19 @@ std::optional<CurlSlist> HeaderList(const std::vector<std::string>& headers);
 // HeaderList) must outlive the transfer; null: none.
 void ApplyRequestOptions(CURL* easy, const FetchOptions& options, curl_slist* headers);
 
+// The TLS part of ApplyRequestOptions: CA bundle or directory, --insecure,
+// client certificate and key, and the HTTP version (2 over TLS unless
+// http1_1).
+void ApplyTlsOptions(CURL* easy, const FetchOptions& options);
+
+// Why a transfer failed, as curl says it: the error buffer's text (or
+// curl_easy_strerror when empty), followed for TLS errors by curl's name for
+// the code, e.g. "SSL certificate problem: unable to get local issuer
+// certificate (CURLE_PEER_FAILED_VERIFICATION)".
+std::string TransferError(int curl_code, const char* error_buffer);
+
+// Adds what the finished transfer `easy` did on the wire to `stats`: new
+// connections, whether it made a TLS handshake, its HTTP version.
+void CountConnection(CURL* easy, ConnectionStats* stats);
+
 }  // namespace forage::worker

@@ -47,6 +47,10 @@ Result<std::unique_ptr<Fetcher>> Fetcher::Create(uv_loop_t* loop, FetchOptions o
   curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, OnCurlTimer);
   curl_multi_setopt(m, CURLMOPT_TIMERDATA, f.get());
   curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, static_cast<long>(f->options_.max_idle_connections));
+  // HTTP/2 streams share one connection per host (libcurl's default since
+  // 7.62; said here because --per-host relies on it).
+  curl_multi_setopt(m, CURLMOPT_PIPELINING, f->options_.http1_1 ? CURLPIPE_NOTHING
+                                                                : CURLPIPE_MULTIPLEX);
   std::optional<CurlSlist> headers = HeaderList(f->options_.headers);
   if (!headers) return Err(ErrorCode::kInternal, "curl_slist_append() failed");
   f->headers_ = std::move(*headers);
@@ -55,6 +59,10 @@ Result<std::unique_ptr<Fetcher>> Fetcher::Create(uv_loop_t* loop, FetchOptions o
   if (!f->share_) return Err(ErrorCode::kInternal, "curl_share_init() failed");
   curl_share_setopt(f->share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
   curl_share_setopt(f->share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  // Each transfer has a fresh easy handle, whose own session cache starts
+  // empty: the share lets a new connection to a host resume the TLS session
+  // of an earlier one (an abbreviated handshake).
+  curl_share_setopt(f->share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   return f;
 }
 
@@ -95,6 +103,12 @@ Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
   // on without reading a file.
   curl_easy_setopt(e, CURLOPT_SHARE, share_.get());
   curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+  // Over HTTPS a transfer waits for a connection being set up to the same
+  // host rather than open its own: once ALPN says h2, all of them become
+  // streams of that one connection. Under HTTP/1.1 they then open their own.
+  if (!options_.http1_1 && url.rfind("https://", 0) == 0) {
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  }
   return OkStatus();
 }
 
@@ -203,6 +217,7 @@ void Fetcher::DrainCompleted() {
     if (char* u = nullptr; curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &u) == CURLE_OK && u) {
       r.effective_url = u;
     }
+    CountConnection(e, &connection_stats_);
     r.too_large = t->too_large;
     r.transport_ok = code == CURLE_OK;
     r.retryable = IsRetryable(code, r.http_status, t->too_large);
@@ -218,7 +233,7 @@ void Fetcher::DrainCompleted() {
       r.error = "out of file descriptors";
       r.retryable = true;
     } else if (code != CURLE_OK) {
-      r.error = t->error[0] != '\0' ? t->error : curl_easy_strerror(code);
+      r.error = TransferError(code, t->error);
     }
     r.body = std::move(t->body);
 

@@ -37,6 +37,25 @@ struct FetchOptions {
   std::string body;                  // request body (with a method such as POST)
   // Idle connections kept for reuse (CURLMOPT_MAXCONNECTS).
   int64_t max_idle_connections = 1024;
+  // TLS: empty = curl's defaults (the system CA store, no client certificate).
+  std::string cacert;       // CURLOPT_CAINFO
+  std::string capath;       // CURLOPT_CAPATH
+  bool insecure = false;    // no peer or host name verification
+  std::string client_cert;  // CURLOPT_SSLCERT (PEM)
+  std::string client_key;   // CURLOPT_SSLKEY (PEM)
+  // HTTP/1.1 only; otherwise HTTP/2 over TLS when the server offers it (ALPN)
+  // and HTTP/1.1 in clear text.
+  bool http1_1 = false;
+};
+
+// What the transfers of one fetcher (or one blocking fetch) did on the wire:
+// carried to the master in StatsMsg, summed in the report.
+struct ConnectionStats {
+  uint64_t connections_opened = 0;  // new connections (CURLINFO_NUM_CONNECTS)
+  uint64_t tls_handshakes = 0;      // transfers that did a TLS handshake (APPCONNECT_TIME > 0)
+  uint64_t http1 = 0;               // responses over HTTP/1.0 or 1.1
+  uint64_t http2 = 0;               // responses over HTTP/2
+  uint64_t http3 = 0;               // responses over HTTP/3
 };
 
 struct FetchResult {
@@ -74,6 +93,7 @@ class Fetcher {
   // Refused protocols, bad URLs, oversize bodies and other 4xx are final.
   static bool IsRetryable(int curl_code, long http_status, bool too_large);
   uint64_t requests() const { return requests_; }
+  const ConnectionStats& connection_stats() const { return connection_stats_; }
 
  private:
   struct Transfer;
@@ -109,6 +129,7 @@ class Fetcher {
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
   std::unordered_map<curl_socket_t, std::unique_ptr<SocketWatch>> watches_;
   uint64_t requests_ = 0;
+  ConnectionStats connection_stats_;
   bool in_timer_callback_ = false;
 };
 

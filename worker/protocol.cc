@@ -105,6 +105,11 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                    w.F64(m.max_loop_lag_s);
                    w.F64(m.user_s);
                    w.F64(m.sys_s);
+                   w.U64(m.connections_opened);
+                   w.U64(m.tls_handshakes);
+                   w.U64(m.http1);
+                   w.U64(m.http2);
+                   w.U64(m.http3);
                  },
                  [&](const RetireMsg& m) { w.U64(m.rss_bytes); },
                  [&](const PageLinksMsg& m) {
@@ -178,6 +183,13 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
       m.max_loop_lag_s = r.F64();
       m.user_s = r.F64();
       m.sys_s = r.F64();
+      if (r.remaining() > 0) {  // the connection counters (a later addition)
+        m.connections_opened = r.U64();
+        m.tls_handshakes = r.U64();
+        m.http1 = r.U64();
+        m.http2 = r.U64();
+        m.http3 = r.U64();
+      }
       return Message{m};
     }
     case MsgType::kRetire:

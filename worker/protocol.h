@@ -117,6 +117,13 @@ struct StatsMsg {
   double max_loop_lag_s = 0; // worst delay of the loop's lag probe
   double user_s = 0;
   double sys_s = 0;
+  // Added after the first version: a Stats payload may end before them (all
+  // 0 then). What the page transfers did on the wire (worker/curl_options.h).
+  uint64_t connections_opened = 0;
+  uint64_t tls_handshakes = 0;
+  uint64_t http1 = 0;  // responses over HTTP/1.x
+  uint64_t http2 = 0;  // responses over HTTP/2
+  uint64_t http3 = 0;  // responses over HTTP/3
 };
 
 // The worker's resident memory passed --worker-max-rss after a page: it wants

@@ -212,6 +212,45 @@ TEST_CASE("EncodeFrame refuses a payload over the limit instead of truncating it
   CHECK(bytes == "before");  // nothing appended
 }
 
+
+TEST_CASE("Stats carries the connection counters, and a payload without them still decodes") {
+  StatsMsg stats;
+  stats.requests = 755;
+  stats.connections_opened = 2;
+  stats.tls_handshakes = 2;
+  stats.http1 = 3;
+  stats.http2 = 752;
+  stats.http3 = 1;
+  auto s = std::get<StatsMsg>(RoundTrip(stats));
+  CHECK(s.requests == 755);
+  CHECK(s.connections_opened == 2);
+  CHECK(s.tls_handshakes == 2);
+  CHECK(s.http1 == 3);
+  CHECK(s.http2 == 752);
+  CHECK(s.http3 == 1);
+
+  // The first version's payload: 4 u64 and 4 f64, nothing after.
+  std::string payload;
+  WireWriter w(&payload);
+  for (uint64_t v : {10u, 20u, 30u, 40u}) w.U64(v);
+  for (double v : {0.5, 0.01, 1.25, 0.25}) w.F64(v);
+  auto old = DecodePayload(FrameHeader{static_cast<uint32_t>(payload.size()),
+                                       static_cast<uint8_t>(MsgType::kStats), kProtocolVersion},
+                           payload);
+  REQUIRE(old);
+  auto o = std::get<StatsMsg>(*old);
+  CHECK(o.requests == 30);
+  CHECK(o.sys_s == 0.25);
+  CHECK(o.connections_opened == 0);
+  CHECK(o.http2 == 0);
+
+  // Cut inside the counters: malformed.
+  payload.append(7, '\0');
+  CHECK_FALSE(DecodePayload(FrameHeader{static_cast<uint32_t>(payload.size()),
+                                        static_cast<uint8_t>(MsgType::kStats), kProtocolVersion},
+                            payload));
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::worker

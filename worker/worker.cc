@@ -216,6 +216,14 @@ StatsMsg Worker::Stats() const {
   getrusage(RUSAGE_SELF, &ru);
   s.user_s = TimevalSeconds(ru.ru_utime);
   s.sys_s = TimevalSeconds(ru.ru_stime);
+  if (fetcher_) {
+    const ConnectionStats& c = fetcher_->connection_stats();
+    s.connections_opened = c.connections_opened;
+    s.tls_handshakes = c.tls_handshakes;
+    s.http1 = c.http1;
+    s.http2 = c.http2;
+    s.http3 = c.http3;
+  }
   return s;
 }
 

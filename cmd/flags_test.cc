@@ -224,6 +224,41 @@ TEST_CASE("help and version exit 0 without running anything") {
   CHECK(version->text == "forage 0.1.0\n");
 }
 
+TEST_CASE("TLS flags: --key is the client key with --cert unless it names a field") {
+  const auto dir = std::filesystem::temp_directory_path() / "forage_flags_test_tls";
+  std::filesystem::create_directories(dir);
+  const std::string cert = (dir / "client.pem").string(), key = (dir / "client.key").string();
+  std::ofstream(cert) << "cert\n";
+  std::ofstream(key) << "key\n";
+  auto inv = Parse({"run", "--url", "https://h/{page}", "--pages", "1-2", "--items", "li",
+                    "--field", "id=b", "--cacert", cert.c_str(), "--cert", cert.c_str(), "--key",
+                    key.c_str(), "--key", "id", "--insecure", "--http1.1"});
+  REQUIRE(inv.has_value());
+  const auto& c = inv->config;
+  CHECK(c.cacert == cert);
+  CHECK(c.client_cert == cert);
+  CHECK(c.client_key == key);
+  CHECK(c.key == std::vector<std::string>{"id"});
+  CHECK(c.insecure);
+  CHECK(c.http1_1);
+
+  auto plain = Parse({"run", "--url", "https://h/{page}", "--pages", "1-2", "--items", "li",
+                      "--field", "id=b", "--key", "id"});
+  REQUIRE(plain.has_value());
+  CHECK(plain->config.key == std::vector<std::string>{"id"});
+  CHECK(plain->config.client_key.empty());
+  CHECK_FALSE(plain->config.insecure);
+  CHECK_FALSE(plain->config.http1_1);
+
+  auto both = Parse({"run", "--url", "https://h/{page}", "--pages", "1-2", "--items", "li",
+                     "--field", "id=b", "--cert", cert.c_str(), "--cert-key", key.c_str(),
+                     "--key", cert.c_str()});
+  REQUIRE_FALSE(both.has_value());
+  CHECK(both.error().message.find("the client key is '" + key + "' already") !=
+        std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::cmd

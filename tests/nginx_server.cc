@@ -48,7 +48,7 @@ std::string NginxConfig(const std::string& dir, int https_port, int http_port,
 
 NginxServer::NginxServer(const std::string& upstream, NginxOptions options,
                          const std::string& name)
-    : dir_(TempDir(name)) {
+    : dir_(TempDir(name + "-nginx")) {
   auto certs = RunProcess({"/bin/bash", SourcePath("tests/nginx/make-certs.sh"), dir_});
   if (certs.exit_code != 0) throw std::runtime_error("make-certs.sh failed: " + certs.err);
   // A free port can be taken between ClosedPort() and nginx's bind: try again.

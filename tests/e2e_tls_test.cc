@@ -168,6 +168,28 @@ TEST_CASE("--insecure fetches from the untrusted server and warns once") {
   CHECK(plain.err.find("insecure") == std::string::npos);
 }
 
+TEST_CASE("forage select on an https URL takes --cacert, --insecure and --http1.1 too") {
+  Fixture fx;
+  NginxServer ng(fx.host(), {}, "tls-select");
+  const std::string url = ng.https_url() + "shop/page/1/";
+  auto ok = RunProcess({ForageBin(), "select", url, "li.product h2", "--cacert", ng.ca_cert()});
+  INFO(ok.err);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.rfind("\"Kromupod\"\n", 0) == 0);
+  auto h1 = RunProcess({ForageBin(), "select", url, "li.product h2", "-k", "--http1.1"});
+  CHECK(h1.exit_code == 0);
+  CHECK(h1.out == ok.out);
+  CHECK(Count(h1.err, "warning: --insecure") == 1);
+  auto bad = RunProcess({ForageBin(), "select", url, "li.product h2"});
+  CHECK(bad.exit_code == 3);
+  CHECK(bad.err.find("SSL certificate problem") != std::string::npos);
+  CHECK(bad.err.find("(CURLE_PEER_FAILED_VERIFICATION)") != std::string::npos);
+  auto lines = ng.AccessLog();
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].protocol == "HTTP/2.0");
+  CHECK(lines[1].protocol == "HTTP/1.1");
+}
+
 TEST_CASE("--http1.1 over TLS: nginx logs HTTP/1.1 only, the rows are the same") {
   Fixture fx;
   NginxServer ng(fx.host(), {}, "tls-h1");

@@ -214,6 +214,34 @@ TEST_CASE("--http1.1 over TLS: nginx logs HTTP/1.1 only, the rows are the same")
   CHECK(rep["tls_handshakes"] == connections);
 }
 
+TEST_CASE("a worker resumes its TLS session when nginx makes it open new connections") {
+  Fixture fx;
+  NginxServer ng(fx.host(), {.keepalive_requests = 4}, "tls-resume");
+  const std::string dir = TempDir("tls-resume");
+  auto r = RunShop(ng.https_url(), dir,
+                   {"--workers", "1", "--per-host", "2", "--cacert", ng.ca_cert(), "--http1.1",
+                    "--quiet", "--ignore-robots"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadFile(dir + "/out.csv") == GoldenShopCsv(fx));
+  // 4 requests a connection: 12 connections at least, each a handshake.
+  const auto lines = ng.AccessLog();
+  REQUIRE(lines.size() == 48);
+  std::set<long> all, resumed;
+  for (const auto& l : lines) {
+    all.insert(l.connection);
+    if (l.session_reused) resumed.insert(l.connection);
+  }
+  CHECK(all.size() >= 12);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["connections_opened"] == all.size());
+  CHECK(rep["tls_handshakes"] == all.size());
+  // The first connections' sessions serve the later ones (the worker's
+  // CURLSH shares them across its easy handles).
+  CHECK(resumed.size() >= 1);
+  CHECK(resumed.size() < all.size());
+}
+
 TEST_CASE("--capath: a hashed CA directory is trusted as --cacert is") {
   Fixture fx;
   NginxServer ng(fx.host(), {}, "tls-capath");

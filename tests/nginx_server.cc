@@ -39,6 +39,7 @@ std::string NginxConfig(const std::string& dir, int https_port, int http_port,
   Replace(&conf, "@HTTPS_PORT@", std::to_string(https_port));
   Replace(&conf, "@HTTP_PORT@", std::to_string(http_port));
   Replace(&conf, "@UPSTREAM@", upstream);
+  Replace(&conf, "@KEEPALIVE_REQUESTS@", std::to_string(options.keepalive_requests));
   Replace(&conf, "@CLIENT_VERIFY@",
           options.verify_client
               ? "ssl_client_certificate " + dir + "/ca.pem;\n    ssl_verify_client on;"
@@ -93,6 +94,7 @@ std::vector<AccessLine> NginxServer::AccessLog() const {
     const size_t open = text.find('"');
     const size_t close = text.rfind('"');
     if (open != std::string::npos && close > open) l.request = text.substr(open + 1, close - open - 1);
+    l.session_reused = text.size() >= 2 && text.compare(text.size() - 2, 2, " r") == 0;
     lines.push_back(std::move(l));
   }
   return lines;

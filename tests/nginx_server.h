@@ -17,6 +17,9 @@ struct NginxOptions {
   // ssl_verify_client on: a TLS client must show a certificate signed by
   // the test CA (client.pem); without one nginx answers 400.
   bool verify_client = false;
+  // nginx closes a connection after this many requests (keepalive_requests),
+  // so a client has to open new ones.
+  long keepalive_requests = 1'000'000;
 };
 
 // One line of nginx's access log (log_format "forage" in the template).
@@ -25,7 +28,8 @@ struct AccessLine {
   std::string protocol;     // "HTTP/2.0", "HTTP/1.1"
   int port = 0;             // the port it arrived on
   int status = 0;
-  std::string request;      // "GET /shop/page/1/ HTTP/2.0"
+  std::string request;
+  bool session_reused = false;  // a resumed TLS session ($ssl_session_reused "r")      // "GET /shop/page/1/ HTTP/2.0"
 };
 
 class NginxServer {

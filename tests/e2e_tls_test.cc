@@ -242,6 +242,26 @@ TEST_CASE("a worker resumes its TLS session when nginx makes it open new connect
   CHECK(resumed.size() < all.size());
 }
 
+TEST_CASE("HTTP/2 connections that nginx ends every 5 requests (GOAWAY): every row once, nothing failed") {
+  Fixture fx;
+  NginxServer ng(fx.host(), {.keepalive_requests = 5}, "tls-goaway");
+  const std::string dir = TempDir("tls-goaway");
+  auto r = RunShop(ng.https_url(), dir,
+                   {"--workers", "2", "--cacert", ng.ca_cert(), "--quiet", "--ignore-robots"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadFile(dir + "/out.csv") == GoldenShopCsv(fx));
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["http_versions"]["2"] == 48);
+  const auto lines = ng.AccessLog();
+  const size_t connections = Connections(lines).size();
+  CHECK(connections >= 10);  // 48 requests, at most 5 on each
+  CHECK(rep["connections_opened"] == connections);
+  // Streams nginx refused after its GOAWAY are retried by libcurl or by
+  // forage: the log may hold more requests than pages, never fewer.
+  CHECK(lines.size() >= 48);
+}
+
 TEST_CASE("--capath: a hashed CA directory is trusted as --cacert is") {
   Fixture fx;
   NginxServer ng(fx.host(), {}, "tls-capath");

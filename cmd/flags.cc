@@ -234,7 +234,9 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--report", c->report_path, "write the run's figures as JSON");
   run->add_option("--state", c->state_path, "where the resume state lives (OUTPUT.state)");
   run->add_flag("--resume", c->resume, "continue the unfinished run of this job");
-  run->add_option("--key", c->key, "a field that identifies a record; repeats are dropped")
+  run->add_option("--key", c->key,
+                  "a field that identifies a record; repeats are dropped (with --cert, a value "
+                  "naming no field is the client key file)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
   run->add_flag("--force", c->force, "start over even if an unfinished run's state exists");

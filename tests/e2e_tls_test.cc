@@ -146,7 +146,19 @@ TEST_CASE("without --cacert every page fails with curl's certificate reason, exi
                                              "--cacert", ng.other_ca_cert()});
   CHECK(other.exit_code == 1);
   CHECK(Report(dir + "/report.json")["pages_failed"] == 48);
+  // A --cacert that holds no certificate: curl's CURLE_SSL_CACERT_BADFILE.
+  WriteFile(dir + "/garbage.pem", "not a certificate\n");
+  auto garbage = RunShop(ng.https_url(), dir, {"--quiet", "--ignore-robots", "--overwrite",
+                                               "--cacert", dir + "/garbage.pem"});
+  CHECK(garbage.exit_code == 1);
+  rep = Report(dir + "/report.json");
+  CHECK(rep["pages_failed"] == 48);
+  CHECK(rep["retries"] == 0);
+  for (const auto& f : rep["failures"]) {
+    CHECK(f["reason"].get<std::string>().find("(CURLE_SSL_CACERT_BADFILE)") != std::string::npos);
+  }
   CHECK(ng.AccessLog().empty());
+  CHECK(fx.Stat("requests") == 0);
 }
 
 TEST_CASE("--insecure fetches from the untrusted server and warns once") {
@@ -300,6 +312,18 @@ TEST_CASE("client certificate: nginx with ssl_verify_client on serves --cert/--k
   INFO(job.err);
   REQUIRE(job.exit_code == 0);
   CHECK(ReadFile(dir + "/job.csv") == GoldenShopCsv(fx));
+
+  // A client certificate curl cannot load: CURLE_SSL_CERTPROBLEM, final.
+  WriteFile(dir + "/garbage.pem", "not a certificate\n");
+  auto bad = RunShop(ng.https_url(), dir, {"--cacert", ng.ca_cert(), "--cert", dir + "/garbage.pem",
+                                           "--quiet", "--overwrite", "--ignore-robots"});
+  CHECK(bad.exit_code == 1);
+  auto bad_rep = Report(dir + "/report.json");
+  CHECK(bad_rep["pages_failed"] == 48);
+  CHECK(bad_rep["retries"] == 0);
+  for (const auto& f : bad_rep["failures"]) {
+    CHECK(f["reason"].get<std::string>().find("(CURLE_SSL_CERTPROBLEM)") != std::string::npos);
+  }
 
   // No certificate: nginx answers 400 to every request, robots.txt included.
   const size_t before = ng.AccessLog().size();

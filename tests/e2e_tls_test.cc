@@ -226,6 +226,28 @@ TEST_CASE("--http1.1 over TLS: nginx logs HTTP/1.1 only, the rows are the same")
   CHECK(rep["tls_handshakes"] == connections);
 }
 
+TEST_CASE("an HTTPS server without HTTP/2: HTTP/1.1 on up to --per-host connections, none waiting on another") {
+  Fixture fx;
+  NginxServer ng(fx.host(), {.http2 = false}, "tls-noh2");
+  const std::string dir = TempDir("tls-noh2");
+  auto r = RunShop(ng.https_url(), dir,
+                   {"--workers", "1", "--cacert", ng.ca_cert(), "--quiet", "--ignore-robots"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadFile(dir + "/out.csv") == GoldenShopCsv(fx));
+  const auto lines = ng.AccessLog();
+  REQUIRE(lines.size() == 48);
+  for (const auto& l : lines) CHECK(l.protocol == "HTTP/1.1");
+  // Transfers that waited for the first connection's ALPN answer
+  // (CURLOPT_PIPEWAIT) open their own once it says HTTP/1.1.
+  const size_t connections = Connections(lines).size();
+  CHECK(connections >= 2);
+  CHECK(connections <= 8);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["connections_opened"] == connections);
+  CHECK(rep["http_versions"]["1.1"] == 48);
+}
+
 TEST_CASE("a worker resumes its TLS session when nginx makes it open new connections") {
   Fixture fx;
   NginxServer ng(fx.host(), {.keepalive_requests = 4}, "tls-resume");

@@ -39,6 +39,7 @@ std::string NginxConfig(const std::string& dir, int https_port, int http_port,
   Replace(&conf, "@HTTPS_PORT@", std::to_string(https_port));
   Replace(&conf, "@HTTP_PORT@", std::to_string(http_port));
   Replace(&conf, "@UPSTREAM@", upstream);
+  Replace(&conf, "@HTTP2@", options.http2 ? "http2" : "");
   Replace(&conf, "@KEEPALIVE_REQUESTS@", std::to_string(options.keepalive_requests));
   Replace(&conf, "@CLIENT_VERIFY@",
           options.verify_client

@@ -20,6 +20,8 @@ struct NginxOptions {
   // nginx closes a connection after this many requests (keepalive_requests),
   // so a client has to open new ones.
   long keepalive_requests = 1'000'000;
+  // Offer HTTP/2 on the TLS port (ALPN); false: HTTP/1.1 only.
+  bool http2 = true;
 };
 
 // One line of nginx's access log (log_format "forage" in the template).

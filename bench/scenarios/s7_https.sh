@@ -25,7 +25,7 @@ NG=$WORK/nginx
 "$ROOT/tests/nginx/make-certs.sh" "$NG"
 HTTPS_PORT=$(free_port); HTTP_PORT=$(free_port)
 sed -e "s#@DIR@#$NG#g" -e "s#@HTTPS_PORT@#$HTTPS_PORT#g" -e "s#@HTTP_PORT@#$HTTP_PORT#g" \
-  -e "s#@UPSTREAM@#$UPSTREAM#g" -e "s#@CLIENT_VERIFY@##" -e "s#@KEEPALIVE_REQUESTS@#1000000#" \
+  -e "s#@UPSTREAM@#$UPSTREAM#g" -e "s#@CLIENT_VERIFY@##" -e "s#@KEEPALIVE_REQUESTS@#1000000#" -e "s#@HTTP2@#http2#" \
   "$ROOT/tests/nginx/forage-test.conf.in" > "$NG/nginx.conf"
 "$NGINX" -c "$NG/nginx.conf" -p "$NG/" 2>>"$NG/stderr" &
 NGINX_PID=$!

@@ -62,6 +62,14 @@ std::string FormatReport(const Summary& s) {
   fmt::format_to(line,
                  "  requests {}   retries {}   duplicates {}   dropped {}   {} received\n",
                  s.requests, s.retries, s.duplicates, s.dropped, HumanSize(s.body_bytes));
+  if (s.cache_enabled) {
+    fmt::format_to(line, "  cache hits {}   revalidated {}   misses {}\n", s.cache_hits,
+                   s.cache_revalidated, s.cache_misses);
+  }
+  for (const auto& p : s.proxies) {
+    fmt::format_to(line, "  proxy {}   requests {}   failures {}   benched {}\n", p.url,
+                   p.requests, p.failures, p.benched);
+  }
   if (s.pages_without_items > 0) {
     fmt::format_to(line, "  pages without items {} (fetched fine, no item matched)\n",
                    s.pages_without_items);
@@ -161,6 +169,16 @@ std::string ReportJson(const Summary& s) {
                            {"bytes_read", r.bytes_read},
                            {"truncated", r.truncated},
                            {"crawl_delay_s", r.crawl_delay_s}});
+  }
+  j["cache_hits"] = s.cache_hits;
+  j["cache_revalidated"] = s.cache_revalidated;
+  j["cache_misses"] = s.cache_misses;
+  j["proxies"] = nlohmann::ordered_json::array();
+  for (const auto& p : s.proxies) {
+    j["proxies"].push_back({{"url", p.url},
+                            {"requests", p.requests},
+                            {"failures", p.failures},
+                            {"benched", p.benched}});
   }
   j["blocked"] = nlohmann::ordered_json::array();
   for (const auto& b : s.blocked) j["blocked"].push_back({{"url", b.url}, {"reason", b.reason}});

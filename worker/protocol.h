@@ -105,6 +105,13 @@ struct PageDoneMsg {
   double retry_after_s = -1;  // the server's Retry-After, in seconds; -1 if none
 };
 
+// One proxy of --proxy-list as a worker saw it (StatsMsg::proxies).
+struct ProxyCounts {
+  uint64_t requests = 0;
+  uint64_t failures = 0;  // proxy errors
+  uint64_t benched = 0;   // times benched
+};
+
 // Worker counters since the process started: sent every second (the
 // worker's heartbeat) and once more before a clean exit. Each one replaces
 // the previous one; they are snapshots, not increments.
@@ -117,6 +124,12 @@ struct StatsMsg {
   double max_loop_lag_s = 0; // worst delay of the loop's lag probe
   double user_s = 0;
   double sys_s = 0;
+  // --cache: pages served from the cache, confirmed by a 304, fetched.
+  uint64_t cache_hits = 0;
+  uint64_t cache_revalidated = 0;
+  uint64_t cache_misses = 0;
+  // --proxy-list: one per proxy, in the list's order; empty without one.
+  std::vector<ProxyCounts> proxies;
 };
 
 // The worker's resident memory passed --worker-max-rss after a page: it wants

@@ -257,6 +257,13 @@ TEST_CASE("bad cache flags are refused before any work") {
     CHECK(r.exit_code == 2);
     CHECK(r.err.find(message) != std::string::npos);
   }
+  // A cache that cannot be made is an operation failure (exit 3), also before any work.
+  WriteFile(dir + "/file", "x");
+  auto argv = SeedJob(fx, "1");
+  argv.insert(argv.end(), {"--cache", dir + "/file", "-o", dir + "/out.csv"});
+  auto r = RunProcess(argv);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("--cache '" + dir + "/file'") != std::string::npos);
   CHECK(fx.Stat("requests") == 0);
 }
 

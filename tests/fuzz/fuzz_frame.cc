@@ -41,7 +41,19 @@ std::vector<Message> SampleMessages() {
   done.reason = "HTTP 503";
   done.retryable = true;
   done.retry_after_s = 1.5;
-  StatsMsg stats{10, 20, 30, 40, 0.5, 0.01, 1.25, 0.25};
+  StatsMsg stats;
+  stats.pages = 10;
+  stats.items = 20;
+  stats.requests = 30;
+  stats.body_bytes = 40;
+  stats.busy_s = 0.5;
+  stats.max_loop_lag_s = 0.01;
+  stats.user_s = 1.25;
+  stats.sys_s = 0.25;
+  stats.cache_hits = 7;
+  stats.cache_revalidated = 2;
+  stats.cache_misses = 1;
+  stats.proxies = {ProxyCounts{5, 1, 0}, ProxyCounts{6, 3, 1}};
   return {LeaseMsg{{LeaseItem{1, "http://127.0.0.1/p/1", 0}, LeaseItem{2, "http://x/", 1}}},
           StopMsg{},
           HelloMsg{4242},

@@ -165,6 +165,11 @@ Status Fetcher::Start(uint64_t id, const std::string& url) {
   if (cache_) {
     t->cache_key = HttpCache::Key(options_.method, url, options_.body);
     std::optional<CacheEntry> entry = cache_->Load(t->cache_key);
+    // An entry filed under the wrong name, or over this run's --max-body, is
+    // not used: the page is fetched (and checked) again.
+    if (entry && (entry->url != url || entry->body.size() > options_.max_body_bytes)) {
+      entry.reset();
+    }
     if (entry && options_.cache_mode == CacheMode::kAlways) {
       // Delivered from the loop, never from inside Start.
       FetchResult r;

@@ -160,6 +160,18 @@ TEST_CASE("with a cache, a hit is delivered from the loop and a 304 reuses the s
     CHECK(h.fetcher->cache_revalidated() == 1);
     CHECK(fx.Stat("not_modified") == 1);
   }
+  opts.cache_mode = CacheMode::kAlways;
+  opts.max_body_bytes = 1000;  // this run's --max-body is below the stored body
+  {
+    Harness h(opts);
+    REQUIRE(h.fetcher->Start(4, url));
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    CHECK_FALSE(h.done[0].from_cache);
+    CHECK(h.done[0].too_large);
+    CHECK(h.fetcher->requests() == 1);
+    CHECK(h.fetcher->cache_hits() == 0);
+  }
 }
 
 TEST_CASE("a proxy that refuses connections: the request moves to the next proxy") {

@@ -34,7 +34,8 @@ const std::vector<std::string>& KnownFlags() {
       "--chunking",    "--user-agent", "--contact", "--ignore-robots", "--sitemap", "--output", "--report",
       "--quiet",   "--help",     "--version",
       "--format", "--with-source", "--allow-empty",
-      "--cacert", "--capath", "--insecure", "--cert", "--cert-key", "--http1.1"};
+      "--cacert", "--capath", "--insecure", "--cert", "--cert-key", "--http1.1",
+      "--cache", "--cache-mode", "--cache-max", "--proxy-list", "--proxy-mode"};
   return flags;
 }
 
@@ -70,6 +71,7 @@ struct RawRun {
   std::string max_body = "16";
   std::string page_cpu_limit = "10s";
   std::string worker_max_rss;  // empty: the engine's default
+  std::string cache_max;       // empty: no bound
   std::vector<std::string> urls;  // --url, repeatable
   int depth = -1;                 // -1: not given
 };
@@ -223,6 +225,14 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
   run->add_option("--proxy", c->proxy, "proxy URL (http://, https://, socks5h://...)");
+  run->add_option("--proxy-list", c->proxy_list,
+                  "file of proxy URLs, one a line (http://, https://, socks5h://)");
+  run->add_option("--proxy-mode", c->proxy_mode,
+                  "rotate (default: each request the next proxy) or sticky (one per host)");
+  run->add_option("--cache", c->cache_dir, "keep responses in DIR and serve them again");
+  run->add_option("--cache-mode", c->cache_mode,
+                  "always (default: no request when cached) or revalidate (ETag/Last-Modified)");
+  run->add_option("--cache-max", raw->cache_max, "bound on the --cache directory (500MB, 2GiB)");
   run->add_option("-X,--method", c->method, "request method (GET)");
   run->add_option("--data", c->body, "request body (with --method POST)");
   run->add_option("-o,--output", c->output,
@@ -429,6 +439,23 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
                  raw.worker_max_rss);
     }
     c->worker_max_rss_bytes = *rss;
+  }
+  if (c->cache_mode != "always" && c->cache_mode != "revalidate") {
+    return Err(ErrorCode::kInvalidArgument, "--cache-mode '{}': expected always or revalidate",
+               c->cache_mode);
+  }
+  if (!raw.cache_max.empty()) {
+    auto max = ParseSize(raw.cache_max);
+    if (!max) return Err(ErrorCode::kInvalidArgument, "--cache-max: {}", max.error().message);
+    if (*max == 0) return Err(ErrorCode::kInvalidArgument, "--cache-max must be > 0");
+    c->cache_max_bytes = *max;
+  }
+  if (c->proxy_mode != "rotate" && c->proxy_mode != "sticky") {
+    return Err(ErrorCode::kInvalidArgument, "--proxy-mode '{}': expected rotate or sticky",
+               c->proxy_mode);
+  }
+  if (!c->proxy_list.empty() && !c->proxy.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "--proxy and --proxy-list exclude each other");
   }
   if (raw.order == "page") {
     c->order = engine::Order::kPage;

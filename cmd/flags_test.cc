@@ -162,6 +162,41 @@ TEST_CASE("sizes: --max-body and --worker-max-rss take MiB or a unit, overflow i
   CHECK(with({"--worker-max-rss", "1KB"}).error().message.find("--worker-max-rss") == 0);
 }
 
+TEST_CASE("cache and proxy flags fill the config, bad values are named") {
+  auto base = std::vector<const char*>{"run", "--url", "http://h/{page}", "--pages", "1",
+                                       "--items", "li", "--field", "a=b"};
+  auto with = [&](std::vector<const char*> extra) {
+    auto a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return Parse(a);
+  };
+  auto plain = with({});
+  REQUIRE(plain.has_value());
+  CHECK(plain->config.cache_dir.empty());
+  CHECK(plain->config.cache_mode == "always");
+  CHECK(plain->config.cache_max_bytes == 0);
+  CHECK(plain->config.proxy_mode == "rotate");
+  auto set = with({"--cache", "c", "--cache-mode", "revalidate", "--cache-max", "2GiB",
+                   "--proxy-list", "p.txt", "--proxy-mode", "sticky"});
+  REQUIRE(set.has_value());
+  CHECK(set->config.cache_dir == "c");
+  CHECK(set->config.cache_mode == "revalidate");
+  CHECK(set->config.cache_max_bytes == 2ull << 30);
+  CHECK(set->config.proxy_list == "p.txt");
+  CHECK(set->config.proxy_mode == "sticky");
+  CHECK(with({"--cache-max", "300"})->config.cache_max_bytes == 300ull << 20);
+  CHECK(with({"--cache-mode", "never"}).error().message ==
+        "--cache-mode 'never': expected always or revalidate");
+  CHECK(with({"--cache-max", "0"}).error().message == "--cache-max must be > 0");
+  CHECK(with({"--cache-max", "x"}).error().message.find("--cache-max") == 0);
+  CHECK(with({"--proxy-mode", "random"}).error().message ==
+        "--proxy-mode 'random': expected rotate or sticky");
+  CHECK(with({"--proxy-list", "p.txt", "--proxy", "http://a:1"}).error().message ==
+        "--proxy and --proxy-list exclude each other");
+  CHECK(with({"--cahce", "c"}).error().message.find("did you mean --cache?") !=
+        std::string::npos);
+}
+
 TEST_CASE("NaN, infinite and negative numbers and durations are refused, naming the flag") {
   auto base = std::vector<const char*>{"run", "--url", "http://h/{page}", "--pages", "1",
                                        "--items", "li", "--field", "a=b"};

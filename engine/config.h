@@ -87,6 +87,18 @@ struct Config {
   std::string proxy;
   std::string method;  // empty = GET
   std::string body;
+  // --cache DIR (worker/http_cache): responses kept on disk and served again;
+  // --cache-mode always (no request when an entry exists) or revalidate
+  // (conditional request; 304 reuses the entry); --cache-max bounds the
+  // directory (0 = no bound).
+  std::string cache_dir;
+  std::string cache_mode = "always";
+  uint64_t cache_max_bytes = 0;
+  // --proxy-list FILE (engine/proxy_list): one proxy URL a line, read by
+  // engine::Run; --proxy-mode rotate (each request the next proxy) or sticky
+  // (one proxy per host).
+  std::string proxy_list;
+  std::string proxy_mode = "rotate";
 
   // Where results go.
   std::string job_name;

@@ -11,13 +11,16 @@
 #include "engine/crawl.h"
 #include "engine/master.h"
 #include "engine/plan.h"
+#include "engine/proxy_list.h"
 #include "engine/robots_gate.h"
 #include "engine/sitemap_source.h"
 #include "engine/store.h"
 #include "engine/supervisor.h"
 #include "parser/extract.h"
 #include "parser/field_spec.h"
+#include "worker/cached_fetch.h"
 #include "worker/cpu_clock.h"
+#include "worker/http_cache.h"
 #include "worker/memory.h"
 #include "worker/worker.h"
 
@@ -129,6 +132,12 @@ worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules*
   w.fetch.client_cert = config.client_cert;
   w.fetch.client_key = config.client_key;
   w.fetch.http1_1 = config.http1_1;
+  w.fetch.cache_dir = config.cache_dir;
+  w.fetch.cache_mode = config.cache_mode == "revalidate" ? worker::CacheMode::kRevalidate
+                                                         : worker::CacheMode::kAlways;
+  w.fetch.cache_max_bytes = config.cache_max_bytes;
+  w.fetch.proxy_mode =
+      config.proxy_mode == "sticky" ? worker::ProxyMode::kSticky : worker::ProxyMode::kRotate;
   w.rules = rules;
   w.cpu_burn_s = config.cpu_burn_s;
   w.page_cpu_limit_s = config.page_cpu_limit_s;
@@ -208,7 +217,7 @@ RobotsGate::Fetch RobotsFetch(worker::FetchOptions options) {
   options.method.clear();
   options.body.clear();
   return [options](const std::string& url) {
-    return worker::BlockingFetch(url, options, parser::kRobotsMaxBytes);
+    return worker::CachedBlockingFetch(url, options, parser::kRobotsMaxBytes);
   };
 }
 
@@ -243,7 +252,7 @@ Status AddSitemapPages(const Config& config, worker::FetchOptions options, Robot
   *out = ExpandSitemaps(
       sources,
       [&options](const std::string& url, uint64_t cap) {
-        return worker::BlockingFetch(url, options, cap);
+        return worker::CachedBlockingFetch(url, options, cap);
       },
       SitemapUrlFilter(config));
   uint64_t number = 0;
@@ -311,6 +320,21 @@ Result<Summary> Run(const Config& input) {
     return Err(ErrorCode::kInvalidArgument, "--resume and --force exclude each other");
   }
   worker::WorkerConfig worker_config = MakeWorkerConfig(config, &rules->list);
+  if (!config.proxy_list.empty()) {
+    auto proxies = ReadProxyList(config.proxy_list);
+    if (!proxies) return proxies.error();
+    worker_config.fetch.proxies = std::move(*proxies);
+  }
+  // --cache: opened (and bounded) once by the master before the workers
+  // start, and bounded again when the run ends; workers also evict as they
+  // store (worker::Fetcher::StoreInCache).
+  std::optional<worker::HttpCache> cache;
+  if (!config.cache_dir.empty()) {
+    auto opened = worker::HttpCache::Open(config.cache_dir);
+    if (!opened) return opened.error();
+    cache.emplace(std::move(*opened));
+    cache->Evict(config.cache_max_bytes);
+  }
   std::optional<RobotsGate> robots;
   if (!config.ignore_robots) robots.emplace(RobotsFetch(worker_config.fetch));
   // --sitemap: read before the workers start; their pages join the plan
@@ -388,6 +412,13 @@ Result<Summary> Run(const Config& input) {
     }
     run = master.Run(resumed, &summary);
   }
+  if (cache) {
+    summary.cache_enabled = true;
+    cache->Evict(config.cache_max_bytes);
+  }
+  const auto& proxies = worker_config.fetch.proxies;
+  summary.proxies.resize(proxies.size());
+  for (size_t i = 0; i < proxies.size(); ++i) summary.proxies[i].url = proxies[i];
   if (robots) {
     summary.robots = robots->origins();
     for (const auto& o : summary.robots) summary.requests += o.requests;

@@ -71,6 +71,14 @@ std::string FormatReport(const Summary& s) {
     fmt::format_to(line, "  connections {}   tls handshakes {}{}\n", t.connections_opened,
                    t.tls_handshakes, versions);
   }
+  if (s.cache_enabled) {
+    fmt::format_to(line, "  cache hits {}   revalidated {}   misses {}\n", s.cache_hits,
+                   s.cache_revalidated, s.cache_misses);
+  }
+  for (const auto& p : s.proxies) {
+    fmt::format_to(line, "  proxy {}   requests {}   failures {}   benched {}\n", p.url,
+                   p.requests, p.failures, p.benched);
+  }
   if (s.pages_without_items > 0) {
     fmt::format_to(line, "  pages without items {} (fetched fine, no item matched)\n",
                    s.pages_without_items);
@@ -175,6 +183,16 @@ std::string ReportJson(const Summary& s) {
   j["tls_handshakes"] = s.transport.tls_handshakes;
   j["http_versions"] = {{"1.1", s.transport.http1}, {"2", s.transport.http2}};
   if (s.transport.http3 > 0) j["http_versions"]["3"] = s.transport.http3;
+  j["cache_hits"] = s.cache_hits;
+  j["cache_revalidated"] = s.cache_revalidated;
+  j["cache_misses"] = s.cache_misses;
+  j["proxies"] = nlohmann::ordered_json::array();
+  for (const auto& p : s.proxies) {
+    j["proxies"].push_back({{"url", p.url},
+                            {"requests", p.requests},
+                            {"failures", p.failures},
+                            {"benched", p.benched}});
+  }
   j["blocked"] = nlohmann::ordered_json::array();
   for (const auto& b : s.blocked) j["blocked"].push_back({{"url", b.url}, {"reason", b.reason}});
   // Failure reasons may carry bytes from the network; never throw on them.

@@ -128,6 +128,15 @@ void Router::FoldStats(Slot& slot) {
   slot.transport.http1 += m.http1;
   slot.transport.http2 += m.http2;
   slot.transport.http3 += m.http3;
+  slot.cache_hits += m.cache_hits;
+  slot.cache_revalidated += m.cache_revalidated;
+  slot.cache_misses += m.cache_misses;
+  if (slot.proxies.size() < m.proxies.size()) slot.proxies.resize(m.proxies.size());
+  for (size_t i = 0; i < m.proxies.size(); ++i) {
+    slot.proxies[i].requests += m.proxies[i].requests;
+    slot.proxies[i].failures += m.proxies[i].failures;
+    slot.proxies[i].benched += m.proxies[i].benched;
+  }
   slot.summary.busy_s += m.busy_s;
   slot.summary.max_loop_lag_s = std::max(slot.summary.max_loop_lag_s, m.max_loop_lag_s);
   if (config_.workers == 0) {  // one process: its own clock is the worker's
@@ -405,6 +414,15 @@ void Router::Finish() {
     summary_->transport.http1 += s.transport.http1;
     summary_->transport.http2 += s.transport.http2;
     summary_->transport.http3 += s.transport.http3;
+    summary_->cache_hits += s.cache_hits;
+    summary_->cache_revalidated += s.cache_revalidated;
+    summary_->cache_misses += s.cache_misses;
+    if (summary_->proxies.size() < s.proxies.size()) summary_->proxies.resize(s.proxies.size());
+    for (size_t i = 0; i < s.proxies.size(); ++i) {
+      summary_->proxies[i].requests += s.proxies[i].requests;
+      summary_->proxies[i].failures += s.proxies[i].failures;
+      summary_->proxies[i].benched += s.proxies[i].benched;
+    }
     summary_->per_worker.push_back(s.summary);
   }
 }

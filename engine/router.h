@@ -111,6 +111,10 @@ class Router {
     uint64_t requests = 0;    // totals of finished processes (FoldStats)
     uint64_t body_bytes = 0;
     TransportSummary transport;  // totals of finished processes (FoldStats)
+    uint64_t cache_hits = 0;
+    uint64_t cache_revalidated = 0;
+    uint64_t cache_misses = 0;
+    std::vector<worker::ProxyCounts> proxies;
   };
 
   Status StartSlot(int slot);

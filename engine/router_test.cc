@@ -71,6 +71,16 @@ struct Harness {
   Router router;
 };
 
+// A worker's stats snapshot with these counters, the rest zero.
+worker::StatsMsg StatsOf(uint64_t pages, uint64_t items, uint64_t requests, uint64_t bytes) {
+  worker::StatsMsg m;
+  m.pages = pages;
+  m.items = items;
+  m.requests = requests;
+  m.body_bytes = bytes;
+  return m;
+}
+
 TEST_SUITE("engine.router") {
 
 TEST_CASE("nothing is leased before every first worker said hello, then pages go out") {
@@ -169,7 +179,7 @@ TEST_CASE("a worker that asks to retire finishes its pages, is stopped and repla
   CHECK(h.port.Stops(0) == 0);
   h.Page(0, 2, Recs({{"c"}}));
   CHECK(h.port.Stops(0) == 1);  // nothing outstanding: stopped
-  h.router.OnMessage(0, worker::StatsMsg{2, 2, 7, 1000, 0, 0, 0, 0});
+  h.router.OnMessage(0, StatsOf(2, 2, 7, 1000));
   h.Die(0);  // its expected EOF
   CHECK(h.port.started == std::vector<int>{0, 1, 0});  // a fresh process in slot 0
   CHECK(h.port.TakeLeases(0).empty());
@@ -191,9 +201,9 @@ TEST_CASE("a killed worker's last stats are folded into the report") {
   REQUIRE(h.router.Start());
   h.Hello(0);
   h.Hello(1);
-  h.router.OnMessage(0, worker::StatsMsg{0, 0, 5, 5000, 0, 0, 0, 0});
+  h.router.OnMessage(0, StatsOf(0, 0, 5, 5000));
   h.Die(0);
-  h.router.OnMessage(0, worker::StatsMsg{0, 0, 2, 200, 0, 0, 0, 0});
+  h.router.OnMessage(0, StatsOf(0, 0, 2, 200));
   h.router.Finish();
   CHECK(h.summary.requests == 7);
   CHECK(h.summary.body_bytes == 5200);

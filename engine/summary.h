@@ -58,6 +58,14 @@ struct TransportSummary {
   uint64_t http3 = 0;               // responses over HTTP/3
 };
 
+// One proxy of --proxy-list over the whole run (every worker's counts).
+struct ProxySummary {
+  std::string url;
+  uint64_t requests = 0;  // requests sent through it
+  uint64_t failures = 0;  // proxy errors (the request moved to another proxy when one was left)
+  uint64_t benched = 0;   // times a worker benched it
+};
+
 struct Summary {
   double wall_s = 0;
   double user_s = 0;  // master plus every worker process
@@ -90,6 +98,13 @@ struct Summary {
   std::vector<PageFailure> blocked;  // reason "blocked by robots.txt"
   std::vector<RobotsOriginSummary> robots;
   TransportSummary transport;
+  // --cache: whether it was on; pages served from it, confirmed by a 304
+  // (body reused), fetched (cache misses).
+  bool cache_enabled = false;
+  uint64_t cache_hits = 0;
+  uint64_t cache_revalidated = 0;
+  uint64_t cache_misses = 0;
+  std::vector<ProxySummary> proxies;  // --proxy-list, in the list's order
 };
 
 }  // namespace forage::engine

@@ -30,6 +30,11 @@ void ApplyRequestOptions(CURL* e, const FetchOptions& options, curl_slist* heade
   }
   if (headers != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
   if (!options.proxy.empty()) curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str());
+  // --proxy-list: a BlockingFetch (robots.txt, sitemaps) takes the first; the
+  // Fetcher sets each transfer's own after this.
+  if (options.proxy.empty() && !options.proxies.empty()) {
+    curl_easy_setopt(e, CURLOPT_PROXY, options.proxies.front().c_str());
+  }
   ApplyTlsOptions(e, options);
 }
 

@@ -3,16 +3,61 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <ctime>
 #include <optional>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "worker/curl_options.h"
 
 namespace forage::worker {
 
+namespace {
+
+// The value of response header `name` of the last response (after
+// redirects); empty when absent.
+std::string LastHeader(CURL* e, const char* name) {
+  curl_header* h = nullptr;
+  if (curl_easy_header(e, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h && h->value) {
+    return h->value;
+  }
+  return {};
+}
+
+// Whether any Cache-Control header of the last response says no-store.
+bool NoStore(CURL* e) {
+  curl_header* h = nullptr;
+  for (size_t i = 0; curl_easy_header(e, "Cache-Control", i, CURLH_HEADER, -1, &h) == CURLHE_OK;
+       ++i) {
+    std::string v = h->value ? h->value : "";
+    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v.find("no-store") != std::string::npos) return true;
+    if (i + 1 >= h->amount) break;
+  }
+  return false;
+}
+
+// "host:port" of an absolute URL (the text between "//" and the path).
+std::string HostOf(const std::string& url) {
+  size_t start = url.find("//");
+  start = start == std::string::npos ? 0 : start + 2;
+  size_t end = url.find_first_of("/?#", start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+}  // namespace
+
 struct Fetcher::Transfer {
   uint64_t id = 0;
+  std::string url;
+  std::string cache_key;
+  std::optional<CacheEntry> stored;  // --cache-mode revalidate: what a 304 confirms
+  CurlSlist conditional_headers;     // the job's headers plus If-None-Match/If-Modified-Since
+  int proxy = -1;                    // index in the pool; -1: none
+  std::vector<int> tried_proxies;    // proxies that failed this request
   CurlEasy easy;
   std::string body;
   uint64_t max_body_bytes = 0;
@@ -63,6 +108,17 @@ Result<std::unique_ptr<Fetcher>> Fetcher::Create(uv_loop_t* loop, FetchOptions o
   // empty: the share lets a new connection to a host resume the TLS session
   // of an earlier one (an abbreviated handshake).
   curl_share_setopt(f->share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  if (!f->options_.cache_dir.empty()) {
+    auto cache = HttpCache::Open(f->options_.cache_dir);
+    if (!cache) return cache.error();
+    f->cache_.emplace(std::move(*cache));
+    auto ready =
+        UvHandle<uv_timer_t>::Create([&](uv_timer_t* t) { return uv_timer_init(loop, t); });
+    if (!ready) return ready.error();
+    f->ready_timer_ = std::move(*ready);
+    f->ready_timer_.get()->data = f.get();
+  }
+  if (!f->options_.proxies.empty()) f->pool_.emplace(f->options_.proxies, f->options_.proxy_mode);
   return f;
 }
 
@@ -75,6 +131,7 @@ Fetcher::~Fetcher() {
   share_.reset();  // after every easy handle that used it
   watches_.clear();
   timer_.Close();
+  ready_timer_.Close();
 }
 
 Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
@@ -85,7 +142,9 @@ Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnCurlOpenSocket);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
-  ApplyRequestOptions(e, options_, headers_.get());
+  ApplyRequestOptions(e, options_,
+                      t->conditional_headers ? t->conditional_headers.get() : headers_.get());
+  if (t->proxy >= 0) curl_easy_setopt(e, CURLOPT_PROXY, pool_->url(t->proxy).c_str());
   curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
   if (options_.stall_timeout_ms > 0) {
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -115,14 +174,57 @@ Status Fetcher::Configure(CURL* e, Transfer* t, const std::string& url) {
 Status Fetcher::Start(uint64_t id, const std::string& url) {
   auto t = std::make_unique<Transfer>();
   t->id = id;
+  t->url = url;
   t->max_body_bytes = options_.max_body_bytes;
+  if (cache_) {
+    t->cache_key = HttpCache::Key(options_.method, url, options_.body);
+    std::optional<CacheEntry> entry = cache_->Load(t->cache_key);
+    // An entry filed under the wrong name, or over this run's --max-body, is
+    // not used: the page is fetched (and checked) again.
+    if (entry && (entry->url != url || entry->body.size() > options_.max_body_bytes)) {
+      entry.reset();
+    }
+    if (entry && options_.cache_mode == CacheMode::kAlways) {
+      // Delivered from the loop, never from inside Start.
+      FetchResult r;
+      r.id = id;
+      r.transport_ok = true;
+      r.http_status = entry->status;
+      r.content_type = std::move(entry->content_type);
+      r.effective_url = std::move(entry->effective_url);
+      r.body = std::move(entry->body);
+      r.from_cache = true;
+      ++cache_hits_;
+      ready_.push_back(std::move(r));
+      uv_timer_start(ready_timer_.get(), OnUvReady, in_ready_callback_ ? 1 : 0, 0);
+      return OkStatus();
+    }
+    if (entry && (!entry->etag.empty() || !entry->last_modified.empty())) {
+      std::vector<std::string> headers = options_.headers;
+      if (!entry->etag.empty()) headers.push_back("If-None-Match: " + entry->etag);
+      if (!entry->last_modified.empty()) {
+        headers.push_back("If-Modified-Since: " + entry->last_modified);
+      }
+      std::optional<CurlSlist> list = HeaderList(headers);
+      if (!list) return Err(ErrorCode::kInternal, "curl_slist_append() failed");
+      t->conditional_headers = std::move(*list);
+      t->stored = std::move(entry);
+    }
+  }
+  if (pool_) t->proxy = pool_->Pick(HostOf(url), t->tried_proxies, NowSeconds());
+  return Launch(std::move(t));
+}
+
+// Hands a transfer to curl on a fresh handle (also when a request moves to
+// another proxy).
+Status Fetcher::Launch(std::unique_ptr<Transfer> t) {
   // A fresh handle per transfer: connections live in the multi's pool, so
   // nothing is lost, and libcurl 7.88 leaks a reused handle's cookie-file
   // list on curl_easy_reset.
   t->easy.reset(curl_easy_init());
   if (!t->easy) return Err(ErrorCode::kInternal, "curl_easy_init() failed");
   CURL* e = t->easy.get();
-  if (auto st = Configure(e, t.get(), url); !st) return st;
+  if (auto st = Configure(e, t.get(), t->url); !st) return st;
   transfers_.emplace(e, std::move(t));
   if (CURLMcode rc = curl_multi_add_handle(multi_.get(), e); rc != CURLM_OK) {
     transfers_.erase(e);
@@ -131,6 +233,78 @@ Status Fetcher::Start(uint64_t id, const std::string& url) {
   }
   ++requests_;
   return OkStatus();
+}
+
+double Fetcher::NowSeconds() const { return static_cast<double>(uv_now(loop_)) / 1000.0; }
+
+// After a transfer through a proxy: tells the pool how the proxy did and, on
+// a proxy error, starts the request again through a proxy it has not tried.
+// True when it did (the transfer is no longer the caller's).
+bool Fetcher::RetryOnAnotherProxy(std::unique_ptr<Transfer>& t, CURL* e, CURLcode code) {
+  if (!pool_ || t->proxy < 0) return false;
+  long status = 0;
+  long connect_code = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+  const bool failed = IsProxyError(code, status, connect_code);
+  const double now = NowSeconds();
+  pool_->Report(t->proxy, failed, now);
+  if (!failed) return false;
+  t->tried_proxies.push_back(t->proxy);
+  int next = pool_->Pick(HostOf(t->url), t->tried_proxies, now);
+  if (next < 0) return false;
+  curl_multi_remove_handle(multi_.get(), e);
+  t->easy.reset();
+  t->proxy = next;
+  t->body.clear();
+  t->too_large = false;
+  t->out_of_fds = false;
+  t->error[0] = '\0';
+  const uint64_t id = t->id;
+  if (auto st = Launch(std::move(t)); !st) {
+    FetchResult r;
+    r.id = id;
+    r.error = st.error().message;
+    on_done_(std::move(r));
+  }
+  return true;
+}
+
+bool Fetcher::IsProxyError(int curl_code, long http_status, long connect_code) {
+  switch (static_cast<CURLcode>(curl_code)) {
+    case CURLE_COULDNT_CONNECT:  // with a proxy set, curl connects only to the proxy
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_PROXY:
+      return true;
+    case CURLE_OK:
+      return http_status == 407;
+    default:
+      return connect_code == 407;
+  }
+}
+
+void Fetcher::DeliverReady() {
+  in_ready_callback_ = true;
+  std::deque<FetchResult> batch;
+  batch.swap(ready_);
+  for (FetchResult& r : batch) on_done_(std::move(r));
+  in_ready_callback_ = false;
+}
+
+void Fetcher::StoreInCache(const std::string& key, const CacheEntry& entry) {
+  if (!cache_) return;
+  if (auto st = cache_->Store(key, entry); !st) {
+    if (!cache_write_warned_) {
+      fmt::print(stderr, "forage: warning: {} (the cache is not written)\n", st.error().message);
+      cache_write_warned_ = true;
+    }
+    return;
+  }
+  stored_since_evict_ += entry.body.size();
+  if (options_.cache_max_bytes > 0 && stored_since_evict_ > options_.cache_max_bytes / 8) {
+    cache_->Evict(options_.cache_max_bytes);
+    stored_since_evict_ = 0;
+  }
 }
 
 int Fetcher::HandleSocket(curl_socket_t s, int what, SocketWatch* watch) {
@@ -206,6 +380,7 @@ void Fetcher::DrainCompleted() {
     if (it == transfers_.end()) continue;
     std::unique_ptr<Transfer> t = std::move(it->second);
     transfers_.erase(it);
+    if (RetryOnAnotherProxy(t, e, code)) continue;
 
     FetchResult r;
     r.id = t->id;
@@ -236,6 +411,34 @@ void Fetcher::DrainCompleted() {
       r.error = TransferError(code, t->error);
     }
     r.body = std::move(t->body);
+    if (t->proxy >= 0 && !r.error.empty()) {
+      r.error += " (proxy " + pool_->url(t->proxy) + ")";
+      if (IsProxyError(code, r.http_status, 0)) r.retryable = code != CURLE_OK;
+    }
+    if (cache_) {
+      if (t->stored && code == CURLE_OK && r.http_status == 304) {
+        r.http_status = t->stored->status;
+        r.content_type = std::move(t->stored->content_type);
+        r.effective_url = std::move(t->stored->effective_url);
+        r.body = std::move(t->stored->body);
+        r.revalidated = true;
+        ++cache_revalidated_;
+      } else {
+        ++cache_misses_;
+        if (code == CURLE_OK && r.http_status >= 200 && r.http_status < 300 && !NoStore(e)) {
+          CacheEntry entry;
+          entry.status = r.http_status;
+          entry.url = t->url;
+          entry.effective_url = r.effective_url;
+          entry.content_type = r.content_type;
+          entry.etag = LastHeader(e, "ETag");
+          entry.last_modified = LastHeader(e, "Last-Modified");
+          entry.stored_at = static_cast<int64_t>(std::time(nullptr));
+          r.cache_entry = std::move(entry);
+          r.cache_key = t->cache_key;
+        }
+      }
+    }
 
     curl_multi_remove_handle(multi_.get(), e);
     t->easy.reset();
@@ -313,6 +516,11 @@ void Fetcher::OnUvPoll(uv_poll_t* h, int status, int events) noexcept {
 void Fetcher::OnUvTimer(uv_timer_t* h) noexcept {
   if (h->data == nullptr) return;
   static_cast<Fetcher*>(h->data)->HandleTimeout();
+}
+
+void Fetcher::OnUvReady(uv_timer_t* h) noexcept {
+  if (h->data == nullptr) return;
+  static_cast<Fetcher*>(h->data)->DeliverReady();
 }
 
 }  // namespace forage::worker

@@ -10,14 +10,18 @@
 // Start() again. Per-URL failures are data in FetchResult, never errors.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
 #include "worker/curl_handles.h"
+#include "worker/http_cache.h"
+#include "worker/proxy_pool.h"
 #include "worker/uv_handle.h"
 
 namespace forage::worker {
@@ -46,6 +50,17 @@ struct FetchOptions {
   // HTTP/1.1 only; otherwise HTTP/2 over TLS when the server offers it (ALPN)
   // and HTTP/1.1 in clear text.
   bool http1_1 = false;
+  // --cache: responses served from and stored in this directory
+  // (worker/http_cache); empty = no cache. robots.txt and sitemaps
+  // (BlockingFetch) never use it.
+  std::string cache_dir;
+  CacheMode cache_mode = CacheMode::kAlways;
+  uint64_t cache_max_bytes = 0;  // --cache-max; 0 = no bound
+  // --proxy-list: the Fetcher picks one per request (worker/proxy_pool) and
+  // moves a request to another on a proxy error; `proxy` is then unused by
+  // the Fetcher (BlockingFetch goes through the first of these).
+  std::vector<std::string> proxies;
+  ProxyMode proxy_mode = ProxyMode::kRotate;
 };
 
 // What the transfers of one fetcher (or one blocking fetch) did on the wire:
@@ -71,6 +86,13 @@ struct FetchResult {
   std::string content_type;
   std::string effective_url;
   double total_s = 0;
+  bool from_cache = false;   // served from --cache without a request
+  bool revalidated = false;  // the site answered 304: the stored body was reused
+  // A response the cache may keep (2xx, not no-store), with `cache_key`:
+  // everything but the body, which is `body`. The caller stores it once the
+  // page has succeeded (StoreInCache), so a page that fails is never cached.
+  std::optional<CacheEntry> cache_entry;
+  std::string cache_key;
 };
 
 class Fetcher {
@@ -86,7 +108,7 @@ class Fetcher {
   // Starts fetching `url` now. Fails only if curl refuses the handle.
   Status Start(uint64_t id, const std::string& url);
 
-  size_t active() const { return transfers_.size(); }
+  size_t active() const { return transfers_.size() + ready_.size(); }
 
   // Whether a failure may go away when tried again: connect errors,
   // timeouts, resets, truncated bodies, HTTP 408, 429, 500, 502, 503, 504.
@@ -94,6 +116,22 @@ class Fetcher {
   static bool IsRetryable(int curl_code, long http_status, bool too_large);
   uint64_t requests() const { return requests_; }
   const ConnectionStats& connection_stats() const { return connection_stats_; }
+
+  // Stores a response Start() delivered with a cache_entry (its body put
+  // back in). A failure to write is reported once on stderr and otherwise
+  // ignored: the cache is an optimisation. Every so often (an eighth of
+  // --cache-max stored) it evicts the oldest entries.
+  void StoreInCache(const std::string& key, const CacheEntry& entry);
+  uint64_t cache_hits() const { return cache_hits_; }
+  uint64_t cache_revalidated() const { return cache_revalidated_; }
+  uint64_t cache_misses() const { return cache_misses_; }
+  // Per proxy of FetchOptions::proxies, in their order; empty without.
+  std::vector<ProxyStats> proxy_stats() const {
+    return pool_ ? pool_->stats() : std::vector<ProxyStats>{};
+  }
+  // A proxy error: the proxy, not the site, failed the request (connect
+  // refused or timed out, CURLE_PROXY, unresolvable proxy, 407).
+  static bool IsProxyError(int curl_code, long http_status, long connect_code);
 
  private:
   struct Transfer;
@@ -110,6 +148,7 @@ class Fetcher {
   static size_t OnCurlWrite(char* data, size_t size, size_t n, void* userp) noexcept;
   static void OnUvPoll(uv_poll_t* h, int status, int events) noexcept;
   static void OnUvTimer(uv_timer_t* h) noexcept;
+  static void OnUvReady(uv_timer_t* h) noexcept;
 
   // --- Logic
   int HandleSocket(curl_socket_t s, int what, SocketWatch* watch);
@@ -118,6 +157,10 @@ class Fetcher {
   void HandleTimeout();
   void DrainCompleted();
   Status Configure(CURL* easy, Transfer* t, const std::string& url);
+  Status Launch(std::unique_ptr<Transfer> t);
+  bool RetryOnAnotherProxy(std::unique_ptr<Transfer>& t, CURL* e, CURLcode code);
+  void DeliverReady();
+  double NowSeconds() const;
 
   uv_loop_t* loop_;
   FetchOptions options_;
@@ -131,6 +174,17 @@ class Fetcher {
   uint64_t requests_ = 0;
   ConnectionStats connection_stats_;
   bool in_timer_callback_ = false;
+  // --cache and --proxy-list.
+  std::optional<HttpCache> cache_;
+  std::optional<ProxyPool> pool_;
+  std::deque<FetchResult> ready_;  // cache hits, delivered from the loop
+  UvHandle<uv_timer_t> ready_timer_;
+  bool in_ready_callback_ = false;
+  bool cache_write_warned_ = false;
+  uint64_t cache_hits_ = 0;
+  uint64_t cache_revalidated_ = 0;
+  uint64_t cache_misses_ = 0;
+  uint64_t stored_since_evict_ = 0;
 };
 
 }  // namespace forage::worker

@@ -114,6 +114,95 @@ TEST_CASE("tearing down with transfers in flight leaves no handle behind") {
   CHECK(h.done.empty());
 }
 
+TEST_CASE("with a cache, a hit is delivered from the loop and a 304 reuses the stored body") {
+  Fixture fx;
+  FetchOptions opts;
+  opts.cache_dir = forage::testing::TempDir("fetcher_cache");
+  const std::string url = fx.url() + "shop/page/2/?etag=1";
+  std::string body;
+  {
+    Harness h(opts);  // always: a miss, then the caller stores it
+    REQUIRE(h.fetcher->Start(1, url));
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    REQUIRE(h.done[0].cache_entry.has_value());
+    CHECK(h.done[0].cache_entry->etag.size() == 18);  // "16 hex digits"
+    CHECK(h.done[0].cache_entry->last_modified == "Thu, 01 Jan 2026 00:00:00 GMT");
+    CHECK(h.fetcher->cache_misses() == 1);
+    body = h.done[0].body;
+    CacheEntry e = *h.done[0].cache_entry;
+    e.body = body;
+    h.fetcher->StoreInCache(h.done[0].cache_key, e);
+  }
+  {
+    Harness h(opts);
+    REQUIRE(h.fetcher->Start(2, url));
+    CHECK(h.done.empty());  // never from inside Start
+    CHECK(h.fetcher->active() == 1);
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    CHECK(h.done[0].from_cache);
+    CHECK(h.done[0].body == body);
+    CHECK(h.done[0].http_status == 200);
+    CHECK(h.fetcher->requests() == 0);
+    CHECK(h.fetcher->cache_hits() == 1);
+  }
+  opts.cache_mode = CacheMode::kRevalidate;
+  {
+    Harness h(opts);
+    REQUIRE(h.fetcher->Start(3, url));
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    CHECK(h.done[0].revalidated);
+    CHECK(h.done[0].http_status == 200);
+    CHECK(h.done[0].body == body);
+    CHECK_FALSE(h.done[0].cache_entry.has_value());
+    CHECK(h.fetcher->cache_revalidated() == 1);
+    CHECK(fx.Stat("not_modified") == 1);
+  }
+  opts.cache_mode = CacheMode::kAlways;
+  opts.max_body_bytes = 1000;  // this run's --max-body is below the stored body
+  {
+    Harness h(opts);
+    REQUIRE(h.fetcher->Start(4, url));
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    CHECK_FALSE(h.done[0].from_cache);
+    CHECK(h.done[0].too_large);
+    CHECK(h.fetcher->requests() == 1);
+    CHECK(h.fetcher->cache_hits() == 0);
+  }
+}
+
+TEST_CASE("a proxy that refuses connections: the request moves to the next proxy") {
+  Fixture fx;
+  FetchOptions opts;
+  const std::string dead = "http://127.0.0.1:" + std::to_string(ClosedPort());
+  opts.proxies = {dead, dead, dead};
+  SUBCASE("every proxy refuses: one failure, retryable, naming the last proxy") {
+    Harness h(opts);
+    REQUIRE(h.fetcher->Start(1, fx.url() + "shop/page/1/"));
+    h.Run();
+    REQUIRE(h.done.size() == 1);
+    CHECK_FALSE(h.done[0].transport_ok);
+    CHECK(h.done[0].retryable);
+    CHECK(h.done[0].error.find("(proxy " + dead + ")") != std::string::npos);
+    CHECK(h.fetcher->requests() == 3);  // one through each
+    auto stats = h.fetcher->proxy_stats();
+    REQUIRE(stats.size() == 3);
+    for (const auto& s : stats) CHECK(s.failures == 1);
+  }
+  SUBCASE("Fetcher::IsProxyError names proxy errors only") {
+    CHECK(Fetcher::IsProxyError(CURLE_COULDNT_CONNECT, 0, 0));
+    CHECK(Fetcher::IsProxyError(CURLE_PROXY, 0, 0));
+    CHECK(Fetcher::IsProxyError(CURLE_OK, 407, 0));
+    CHECK(Fetcher::IsProxyError(CURLE_RECV_ERROR, 0, 407));
+    CHECK_FALSE(Fetcher::IsProxyError(CURLE_OK, 502, 0));
+    CHECK_FALSE(Fetcher::IsProxyError(CURLE_RECV_ERROR, 0, 0));
+    CHECK_FALSE(Fetcher::IsProxyError(CURLE_OPERATION_TIMEDOUT, 0, 0));
+  }
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::worker

@@ -110,6 +110,15 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                    w.U64(m.http1);
                    w.U64(m.http2);
                    w.U64(m.http3);
+                   w.U64(m.cache_hits);
+                   w.U64(m.cache_revalidated);
+                   w.U64(m.cache_misses);
+                   w.U32(static_cast<uint32_t>(m.proxies.size()));
+                   for (const auto& p : m.proxies) {
+                     w.U64(p.requests);
+                     w.U64(p.failures);
+                     w.U64(p.benched);
+                   }
                  },
                  [&](const RetireMsg& m) { w.U64(m.rss_bytes); },
                  [&](const PageLinksMsg& m) {
@@ -190,7 +199,23 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
         m.http2 = r.U64();
         m.http3 = r.U64();
       }
-      return Message{m};
+      if (r.remaining() == 0) return Message{std::move(m)};
+      // The cache and proxy counters (a later addition still).
+      m.cache_hits = r.U64();
+      m.cache_revalidated = r.U64();
+      m.cache_misses = r.U64();
+      uint32_t proxies = r.U32();
+      if (proxies > r.remaining() / 24) {
+        return Err(ErrorCode::kParse, "proxy count {} beyond the frame", proxies);
+      }
+      for (uint32_t i = 0; i < proxies && r.ok(); ++i) {
+        ProxyCounts p;
+        p.requests = r.U64();
+        p.failures = r.U64();
+        p.benched = r.U64();
+        m.proxies.push_back(p);
+      }
+      return Message{std::move(m)};
     }
     case MsgType::kRetire:
       return Message{RetireMsg{r.U64()}};

@@ -105,6 +105,13 @@ struct PageDoneMsg {
   double retry_after_s = -1;  // the server's Retry-After, in seconds; -1 if none
 };
 
+// One proxy of --proxy-list as a worker saw it (StatsMsg::proxies).
+struct ProxyCounts {
+  uint64_t requests = 0;
+  uint64_t failures = 0;  // proxy errors
+  uint64_t benched = 0;   // times benched
+};
+
 // Worker counters since the process started: sent every second (the
 // worker's heartbeat) and once more before a clean exit. Each one replaces
 // the previous one; they are snapshots, not increments.
@@ -124,6 +131,12 @@ struct StatsMsg {
   uint64_t http1 = 0;  // responses over HTTP/1.x
   uint64_t http2 = 0;  // responses over HTTP/2
   uint64_t http3 = 0;  // responses over HTTP/3
+  // --cache: pages served from the cache, confirmed by a 304, fetched.
+  uint64_t cache_hits = 0;
+  uint64_t cache_revalidated = 0;
+  uint64_t cache_misses = 0;
+  // --proxy-list: one per proxy, in the list's order; empty without one.
+  std::vector<ProxyCounts> proxies;
 };
 
 // The worker's resident memory passed --worker-max-rss after a page: it wants

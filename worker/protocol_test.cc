@@ -57,6 +57,21 @@ TEST_CASE("every message survives encode and decode unchanged") {
   CHECK(s.busy_s == 1.25);
   CHECK(s.requests == 48);
 
+  StatsMsg cache_stats;
+  cache_stats.cache_hits = 7;
+  cache_stats.cache_revalidated = 3;
+  cache_stats.cache_misses = 2;
+  cache_stats.proxies = {ProxyCounts{10, 4, 1}, ProxyCounts{12, 0, 0}};
+  auto c = std::get<StatsMsg>(RoundTrip(cache_stats));
+  CHECK(c.cache_hits == 7);
+  CHECK(c.cache_revalidated == 3);
+  CHECK(c.cache_misses == 2);
+  REQUIRE(c.proxies.size() == 2);
+  CHECK(c.proxies[0].requests == 10);
+  CHECK(c.proxies[0].failures == 4);
+  CHECK(c.proxies[0].benched == 1);
+  CHECK(c.proxies[1].requests == 12);
+
   CHECK(std::holds_alternative<StopMsg>(RoundTrip(StopMsg{})));
   CHECK(std::get<HelloMsg>(RoundTrip(HelloMsg{1234})).pid == 1234);
   CHECK(std::get<FetchedMsg>(RoundTrip(FetchedMsg{5})).page_id == 5);

@@ -114,6 +114,10 @@ void Worker::HandleFetched(FetchResult&& r) {
     SendPageFailed(std::move(done));
   } else {
     channel_->Send(FetchedMsg{r.id});
+    if (r.cache_entry) {
+      r.cache_entry->body = r.body;  // the parser takes the body; the cache keeps a copy
+      pending_cache_.emplace(r.id, std::make_pair(std::move(r.cache_key), std::move(*r.cache_entry)));
+    }
     const parser::Rules* rules = config_.rules;
     if (auto it = page_rules_.find(r.id); it != page_rules_.end()) {
       if (config_.detail_rules != nullptr) rules = config_.detail_rules;
@@ -131,6 +135,14 @@ void Worker::HandleParsed(ParsedPage&& page) {
   // receiver's limit; a record that alone would pass it fails its page.
   auto frames = SplitPageRecords(page.page_id, std::move(page.records),
                                  config_.records_per_frame, config_.frame_target_bytes);
+  auto cached = pending_cache_.find(page.page_id);
+  if (cached != pending_cache_.end()) {
+    // Only a page that succeeded is cached: a failure is never served later.
+    if (page.failure.empty() && frames) {
+      fetcher_->StoreInCache(cached->second.first, cached->second.second);
+    }
+    pending_cache_.erase(cached);
+  }
   if (!page.failure.empty() || !frames) {
     PageDoneMsg done;
     done.page_id = page.page_id;
@@ -212,6 +224,14 @@ StatsMsg Worker::Stats() const {
   s.body_bytes = body_bytes_;
   s.busy_s = parse_queue_ ? parse_queue_->busy_s() : 0;
   s.max_loop_lag_s = max_lag_s_;
+  if (fetcher_) {
+    s.cache_hits = fetcher_->cache_hits();
+    s.cache_revalidated = fetcher_->cache_revalidated();
+    s.cache_misses = fetcher_->cache_misses();
+    for (const ProxyStats& p : fetcher_->proxy_stats()) {
+      s.proxies.push_back(ProxyCounts{p.requests, p.failures, p.benched});
+    }
+  }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   s.user_s = TimevalSeconds(ru.ru_utime);

@@ -102,6 +102,8 @@ class Worker {
   uint64_t items_ = 0;
   uint64_t body_bytes_ = 0;
   std::unordered_map<uint64_t, uint8_t> page_rules_;  // leased pages: which rules
+  // --cache: responses to store once their page has succeeded (key, entry).
+  std::unordered_map<uint64_t, std::pair<std::string, CacheEntry>> pending_cache_;
 };
 
 // Process-wide state the worker's libraries need (libcurl's global init),

@@ -358,7 +358,7 @@ Status RunTune(const engine::Config& input, const TuneOptions& o) {
   const ScalingVerdict scaling = JudgeScaling(rows);
   std::string text = fmt::format("\nrecommended: {}   (job file: {})\n{}\n{}\n{}\n", flags.flags,
                                  flags.keys, Why(rows, pick), ScalingLine(scaling), kRuleLine);
-  if (raise_per_host) {
+  if (raise_per_host && concurrency.back() > job.per_host) {
     text += fmt::format(
         "per-host: raised with the swept concurrency (the job's per-host cap of {} would hold "
         "it back); give --per-host to sweep under a fixed cap\n",

@@ -130,7 +130,7 @@ std::string BenchSvg(const std::vector<BenchRow>& rows, const ChartContext& c) {
     s += fmt::format(
         "<text x=\"{0:.1f}\" y=\"{1:.0f}\" text-anchor=\"middle\">{2}</text>"
         "<text x=\"{0:.1f}\" y=\"{3:.0f}\" text-anchor=\"middle\">{4} worker{5}</text>"
-        "<text x=\"{0:.1f}\" y=\"{6:.0f}\" text-anchor=\"middle\">concurrency {7}</text>\n</g>\n",
+        "<text x=\"{0:.1f}\" y=\"{6:.0f}\" text-anchor=\"middle\">conc. {7}</text>\n</g>\n",
         x + kBar + 1, kBottom + 16, XmlEscape(ModeLabel(r)), kBottom + 30, r.workers,
         r.workers == 1 ? "" : "s", kBottom + 44, r.concurrency);
   }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+
+#include <time.h>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -32,11 +34,34 @@ Result<engine::Summary> RunOnce(engine::Config job, int workers, int concurrency
   return engine::Run(job);
 }
 
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// The share of one core this thread gets while it spins for 100 ms: 1 on an
+// idle machine, less when other processes compete for the cores. Taken
+// right after each run, so that tune_rule judges a worker's busy time
+// against what it could have had.
+double CoreShare() {
+  constexpr double kSpin = 0.1;
+  const double cpu0 = ThreadCpuSeconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  double wall = 0;
+  volatile uint64_t sink = 0;
+  while ((wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) <
+         kSpin) {
+    for (uint64_t i = 0; i < 10000; ++i) sink = sink + i;
+  }
+  return std::clamp((ThreadCpuSeconds() - cpu0) / wall, 0.0, 1.0);
+}
+
 // The runs of one setting so far.
 struct Samples {
   std::string mode;
   int workers = 1, concurrency = 1;
-  std::vector<double> wall, user, sys, busy;
+  std::vector<double> wall, user, sys, busy, share;
   uint64_t pages = 0, items = 0;
   double max_loop_lag_s = 0;
 };
@@ -59,6 +84,7 @@ Status RunInto(const engine::Config& job, Samples* into) {
     into->max_loop_lag_s = std::max(into->max_loop_lag_s, w.max_loop_lag_s);
   }
   into->busy.push_back(busy);
+  into->share.push_back(CoreShare());
   into->pages = s->pages_ok;
   into->items = s->items;
   return OkStatus();
@@ -74,6 +100,7 @@ BenchRow RowOf(const Samples& s) {
   row.user_s = Median(s.user);
   row.sys_s = Median(s.sys);
   row.busy_s = Median(s.busy);
+  row.core_share = Median(s.share);
   row.wall_min_s = *std::min_element(s.wall.begin(), s.wall.end());
   row.wall_max_s = *std::max_element(s.wall.begin(), s.wall.end());
   row.pages = s.pages;
@@ -86,7 +113,7 @@ BenchRow RowOf(const Samples& s) {
 // Runs one configuration `repeat` times; medians and spread.
 Result<BenchRow> Measure(const engine::Config& job, std::string mode, int workers,
                          int concurrency, int repeat) {
-  Samples samples{std::move(mode), workers, concurrency, {}, {}, {}, {}, 0, 0, 0};
+  Samples samples{std::move(mode), workers, concurrency, {}, {}, {}, {}, {}, 0, 0, 0};
   for (int i = 0; i < repeat; ++i) {
     if (auto st = RunInto(job, &samples); !st) return st.error();
   }
@@ -164,7 +191,9 @@ std::string BenchJson(const std::vector<BenchRow>& rows) {
                          {"wall_min_s", r.wall_min_s},
                          {"wall_max_s", r.wall_max_s},
                          {"runs", r.runs},
-                         {"max_loop_lag_ms", r.max_loop_lag_s * 1e3}});
+                         {"max_loop_lag_ms", r.max_loop_lag_s * 1e3},
+                         {"busy_s", r.busy_s},
+                         {"core_share", r.core_share}});
   }
   return j.dump(2) + "\n";
 }
@@ -323,7 +352,7 @@ Status RunTune(const engine::Config& input, const TuneOptions& o) {
   std::vector<Samples> points;
   for (int w : workers) {
     for (int c : concurrency) {
-      points.push_back(Samples{w == 1 ? "async" : "hybrid", w, c, {}, {}, {}, {}, 0, 0, 0});
+      points.push_back(Samples{w == 1 ? "async" : "hybrid", w, c, {}, {}, {}, {}, {}, 0, 0, 0});
     }
   }
   const bool raise_per_host = !o.per_host_given && job.per_host != 0;

@@ -35,6 +35,17 @@ const BenchRow* FastestWhere(const std::vector<BenchRow>& rows, Keep keep) {
   return best;
 }
 
+// "busy 34% of one core (94% of the 36% a spinning thread got)": the
+// second part only when the machine was loaded.
+std::string Busy(const ScalingVerdict& v) {
+  std::string s = fmt::format("one worker was busy {:.0f}% of one core", 100 * v.one_worker_busy);
+  if (v.core_share < 0.95) {
+    s += fmt::format(" ({:.0f}% of the {:.0f}% a spinning thread got on this loaded machine)",
+                     100 * v.busy_of_available, 100 * v.core_share);
+  }
+  return s;
+}
+
 }  // namespace
 
 bool FasterBeyondNoise(const BenchRow& fast, const BenchRow& slow) {
@@ -67,10 +78,12 @@ ScalingVerdict JudgeScaling(const std::vector<BenchRow>& rows) {
   v.more_workers = FastestWhere(rows, [](const BenchRow& r) { return r.workers > 1; });
   if (v.one_worker == nullptr || v.more_workers == nullptr) return v;
   v.one_worker_busy = v.one_worker->wall_s > 0 ? v.one_worker->busy_s / v.one_worker->wall_s : 0;
+  v.core_share = std::clamp(v.one_worker->core_share, 0.01, 1.0);
+  v.busy_of_available = std::min(1.0, v.one_worker_busy / v.core_share);
   if (FasterBeyondNoise(*v.more_workers, *v.one_worker)) {
     v.scaling = Scaling::kWorkersHelp;
   } else {
-    v.scaling = v.one_worker_busy < kBusyCpuBound ? Scaling::kIoBound : Scaling::kCpuNoGain;
+    v.scaling = v.busy_of_available < kBusyCpuBound ? Scaling::kIoBound : Scaling::kCpuNoGain;
   }
   return v;
 }
@@ -81,23 +94,21 @@ std::string ScalingLine(const ScalingVerdict& v) {
       return "scaling: only one worker count was measured; give --max-workers 2 or more to see "
              "whether workers help";
     case Scaling::kWorkersHelp:
-      return fmt::format(
-          "scaling: more workers help: {} took {} against {} for {} (one worker was busy {:.0f}% "
-          "of one core)",
-          Setting(*v.more_workers), Timing(*v.more_workers), Timing(*v.one_worker),
-          Setting(*v.one_worker), 100 * v.one_worker_busy);
+      return fmt::format("scaling: more workers help: {} took {} against {} for {} ({})",
+                         Setting(*v.more_workers), Timing(*v.more_workers), Timing(*v.one_worker),
+                         Setting(*v.one_worker), Busy(v));
     case Scaling::kIoBound:
       return fmt::format(
           "scaling: the job is IO-bound: {} took {}, not faster beyond the noise than {} for {}, "
-          "and one worker was busy only {:.0f}% of one core; raise concurrency, not workers",
+          "and {}; raise concurrency, not workers",
           Setting(*v.more_workers), Timing(*v.more_workers), Timing(*v.one_worker),
-          Setting(*v.one_worker), 100 * v.one_worker_busy);
+          Setting(*v.one_worker), Busy(v));
     case Scaling::kCpuNoGain:
       return fmt::format(
-          "scaling: the job is CPU-heavy (one worker was busy {:.0f}% of one core), yet {} took "
-          "{}, not faster beyond the noise than {} for {}: the other cores were busy or too few",
-          100 * v.one_worker_busy, Setting(*v.more_workers), Timing(*v.more_workers),
-          Timing(*v.one_worker), Setting(*v.one_worker));
+          "scaling: the job is CPU-heavy ({}), yet {} took {}, not faster beyond the noise than {} "
+          "for {}: the other cores were busy or too few",
+          Busy(v), Setting(*v.more_workers), Timing(*v.more_workers), Timing(*v.one_worker),
+          Setting(*v.one_worker));
   }
   return {};
 }

@@ -14,9 +14,11 @@
 //   does not beat beyond the noise.
 // - Extra workers help when the fastest multi-worker setting beats the
 //   fastest one-worker setting beyond the noise. When they do not, the job is
-//   IO-bound if one worker spent under half of the wall time processing pages
-//   (busy < 50% of one core); otherwise it is CPU-bound and the other cores
-//   could not help (busy with other work, or too few).
+//   IO-bound if one worker was busy processing pages under half of the CPU it
+//   could get: busy / wall / core_share < 50%, where core_share is the share
+//   of one core a spinning thread got on the machine at the time (1 when
+//   idle). Otherwise it is CPU-heavy and the other cores could not help
+//   (busy with other work, or too few).
 
 #include <cstddef>
 #include <string>
@@ -54,6 +56,8 @@ struct ScalingVerdict {
   const BenchRow* one_worker = nullptr;    // the fastest one-worker row
   const BenchRow* more_workers = nullptr;  // the fastest row with more workers
   double one_worker_busy = 0;              // its busy share of one core (0..1)
+  double core_share = 1;                   // what a spinning thread got meanwhile
+  double busy_of_available = 0;            // one_worker_busy / core_share
 };
 
 ScalingVerdict JudgeScaling(const std::vector<BenchRow>& rows);

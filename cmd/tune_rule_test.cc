@@ -7,7 +7,8 @@ namespace {
 
 // A measured setting: median wall, its min-max, and the busy time of the
 // workers (CPU time processing pages).
-BenchRow Row(int workers, int concurrency, double wall, double lo, double hi, double busy = 0) {
+BenchRow Row(int workers, int concurrency, double wall, double lo, double hi, double busy = 0,
+             double core_share = 1) {
   BenchRow r;
   r.mode = workers == 1 ? "async" : "hybrid";
   r.workers = workers;
@@ -16,6 +17,7 @@ BenchRow Row(int workers, int concurrency, double wall, double lo, double hi, do
   r.wall_min_s = lo;
   r.wall_max_s = hi;
   r.busy_s = busy;
+  r.core_share = core_share;
   r.runs = 3;
   return r;
 }
@@ -116,13 +118,37 @@ TEST_CASE("IO-bound when extra workers do not cut the wall time and one worker m
   CHECK(ScalingLine(v) ==
         "scaling: the job is IO-bound: 2 workers at concurrency 16 took 0.490 s (0.470-0.560), "
         "not faster beyond the noise than 0.500 s (0.480-0.550) for 1 worker at concurrency 16, "
-        "and one worker was busy only 10% of one core; raise concurrency, not workers");
+        "and one worker was busy 10% of one core; raise concurrency, not workers");
   // The best row being a one-worker row is no evidence: with no row of more
   // workers, nothing is claimed.
   rows.pop_back();
   v = JudgeScaling(rows);
   CHECK(v.scaling == Scaling::kUnknown);
   CHECK(ScalingLine(v).find("IO-bound") == std::string::npos);
+}
+
+TEST_CASE("on a loaded machine a CPU-heavy job is judged against the CPU it could get") {
+  // Measured by forage tune with --cpu-burn 50ms on 48 pages, 2 cores at a
+  // load average of 11: one worker got 2.5 s of CPU in 7.3 s, and a spinning
+  // thread got 36% of a core; two workers gained nothing beyond the noise.
+  std::vector<BenchRow> rows = {Row(1, 4, 7.313, 7.022, 7.717, 2.50, 0.36),
+                                Row(1, 16, 7.281, 7.028, 8.002, 2.50, 0.36),
+                                Row(2, 4, 6.562, 6.445, 7.829, 2.49, 0.36),
+                                Row(2, 16, 6.618, 6.538, 9.653, 2.49, 0.36)};
+  auto v = JudgeScaling(rows);
+  CHECK(v.scaling == Scaling::kCpuNoGain);
+  CHECK(v.busy_of_available == doctest::Approx(2.50 / 7.281 / 0.36));
+  CHECK(ScalingLine(v) ==
+        "scaling: the job is CPU-heavy (one worker was busy 34% of one core (95% of the 36% a "
+        "spinning thread got on this loaded machine)), yet 2 workers at concurrency 4 took 6.562 s "
+        "(6.445-7.829), not faster beyond the noise than 7.281 s (7.028-8.002) for 1 worker at "
+        "concurrency 16: the other cores were busy or too few");
+  // The recommendation stays the cheapest: 1 worker, concurrency 4.
+  CHECK(Recommend(rows) == 0);
+  // An IO-bound job on the same loaded machine: busy 10% of the 30% it could get.
+  std::vector<BenchRow> io = {Row(1, 16, 1.0, 0.95, 1.05, 0.10, 0.30),
+                              Row(2, 16, 0.99, 0.9, 1.1, 0.10, 0.30)};
+  CHECK(JudgeScaling(io).scaling == Scaling::kIoBound);
 }
 
 }  // TEST_SUITE

@@ -8,7 +8,9 @@
 namespace forage::cmd {
 namespace {
 
-constexpr double kLeft = 80, kTop = 60, kBottom = 290, kGroup = 84, kBar = 26;
+// The plot's edges, the width of a setting's group and of a bar; the first
+// group leaves room for its "recommended" label.
+constexpr double kLeft = 80, kTop = 60, kBottom = 290, kGroup = 84, kBar = 26, kFirst = 34;
 constexpr const char* kWallColour = "#3b6fb6";
 constexpr const char* kCpuColour = "#e08a2c";
 constexpr const char* kMarkColour = "#1a7f37";
@@ -34,11 +36,12 @@ std::string Shorten(const std::string& s, size_t max) {
   return s.substr(0, head) + "..." + s.substr(s.size() - tail);
 }
 
-// A round axis maximum at or above v: 1, 2 or 5 times a power of ten.
+// A round axis maximum at or above v (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 or 10
+// times a power of ten), so the tallest whisker fills most of the plot.
 double AxisMax(double v) {
   v = std::max(v, 0.001);
   double step = std::pow(10.0, std::floor(std::log10(v)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+  for (double m : {1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0}) {
     if (m * step >= v * 0.9999) return m * step;
   }
   return 10 * step;
@@ -51,7 +54,7 @@ std::string ModeLabel(const BenchRow& r) {
 }  // namespace
 
 int ChartWidth(size_t rows) {
-  return static_cast<int>(std::max(680.0, kLeft + 30 + kGroup * static_cast<double>(rows)));
+  return static_cast<int>(std::max(680.0, kLeft + kFirst + 16 + kGroup * static_cast<double>(rows)));
 }
 
 std::string BenchSvg(const std::vector<BenchRow>& rows, const ChartContext& c) {
@@ -98,7 +101,7 @@ std::string BenchSvg(const std::vector<BenchRow>& rows, const ChartContext& c) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     const bool mark = c.recommended == static_cast<int>(i);
-    const double x = kLeft + 14 + kGroup * static_cast<double>(i);
+    const double x = kLeft + kFirst + kGroup * static_cast<double>(i);
     const double cpu = r.user_s + r.sys_s;
     const double pages_per_s = r.wall_s > 0 ? static_cast<double>(r.pages) / r.wall_s : 0;
     const double wx = x + kBar / 2;  // the whisker's x

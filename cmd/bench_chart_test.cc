@@ -62,7 +62,7 @@ TEST_CASE("the chart has axis units, a whisker per setting, a caption and the re
   CHECK(Count(svg, "setting (mode, workers, concurrency)") == 1);
   CHECK(Count(svg, "class=\"whisker\"") == 3);
   // The hybrid whisker runs from 0.58 s up to 0.40 s; axis 0-5 s over 230 px.
-  CHECK(svg.find("d=\"M275.0 263.3 V271.6 M270.0 263.3 H280.0 M270.0 271.6 H280.0\"") !=
+  CHECK(svg.find("d=\"M295.0 263.3 V271.6 M290.0 263.3 H300.0 M290.0 271.6 H300.0\"") !=
         std::string::npos);
   CHECK(Count(svg, "<g class=\"setting recommended\">") == 1);
   CHECK(Count(svg, ">recommended</text>") == 1);
@@ -112,7 +112,7 @@ TEST_CASE("rsvg-convert renders the chart to a PNG of the chart's size") {
   CHECK(png.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
   CHECK(png.compare(12, 4, "IHDR") == 0);
   CHECK(Be32(png, 16) == static_cast<uint32_t>(ChartWidth(rows.size())));
-  CHECK(Be32(png, 16) == 80 + 30 + 84 * 10);
+  CHECK(Be32(png, 16) == 80 + 50 + 84 * 10);
   CHECK(Be32(png, 20) == static_cast<uint32_t>(kChartHeight));
   fs::remove_all(dir);
 }

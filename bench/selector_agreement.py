@@ -28,7 +28,9 @@ import tempfile
 import warnings
 
 import bs4
+import html5lib
 import soupsieve
+from soupsieve import css_match
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "..", "shared", "corpus", "pages")
@@ -184,6 +186,99 @@ class Generator:
         return self.complex()
 
 
+def browser_nth(self, el, nth):
+    """soupsieve's match_nth as browsers count: position among the parent's
+    element children (of the same type, for -of-type), An+B with n >= 0.
+    soupsieve 2.3.2 miscounts parents with a single (typed) child."""
+    for n in nth:
+        if n.selectors and not self.match_selectors(el, n.selectors):
+            return False
+        parent = self.get_parent(el)
+        if parent is None:
+            parent = self.create_fake_parent(el)
+        sibs = [c for c in self.get_children(parent, tags=True)]
+        if n.selectors:
+            sibs = [c for c in sibs if self.match_selectors(c, n.selectors)]
+        if n.of_type:
+            sibs = [c for c in sibs if self.match_nth_tag_type(el, c)]
+        if n.last:
+            sibs.reverse()
+        pos = next(i for i, c in enumerate(sibs) if c is el) + 1
+        a, b = (n.a, n.b) if n.n else (0, n.a)
+        if a == 0:
+            if pos != b:
+                return False
+        elif (pos - b) % a != 0 or (pos - b) // a < 0:
+            return False
+    return True
+
+
+REASONS = {
+    "has-in-has": "forage refuses :has() inside :has() (Selectors 4); soupsieve accepts it",
+    "empty-operand": 'soupsieve matches [a^=""], [a$=""], [a*=""]; browsers and forage match '
+                     "nothing",
+    "template-content": "soupsieve selects inside <template>; browsers and forage do not (the "
+                        "content is a separate fragment)",
+    "document-ancestor": "soupsieve takes the document for an ancestor element (html matches "
+                         "'* *')",
+    "empty-whitespace": "soupsieve's :empty ignores whitespace text; browsers and forage do not",
+    "nth-single-child": "soupsieve 2.3.2 miscounts An+B under a parent with a single child "
+                        "(agrees once its match_nth counts as browsers do)",
+    "class-rejoined": "BeautifulSoup re-joins class words with single spaces; forage compares "
+                      "the raw value",
+    "unexplained": "none of the known differences",
+}
+
+
+def only_blank(el):
+    return all(isinstance(c, bs4.Comment) or
+               (isinstance(c, bs4.NavigableString) and not c.strip(" \t\n\r\f"))
+               for c in el.contents)
+
+
+def classify(sel, ours, theirs, ours_err, soup, elements, number, raw_classes):
+    if ours_err and "nested inside ':has()'" in ours_err:
+        return "has-in-has"
+    if re.search(r'[\^$*]=""', sel):
+        return "empty-operand"
+    diff = set(ours or []) ^ set(theirs or [])
+    if any(elements[i].find_parent("template") is not None or elements[i].name == "template"
+           for i in diff):
+        return "template-content"
+    if diff == {0} and 0 in (theirs or []):
+        return "document-ancestor"
+    if ":empty" in sel and all(only_blank(elements[i]) for i in diff):
+        return "empty-whitespace"
+    if re.search(r":(nth|first|last|only)-", sel) and ours is not None:
+        saved = css_match.CSSMatch.match_nth
+        css_match.CSSMatch.match_nth = browser_nth
+        try:
+            soupsieve.purge()
+            fixed = [number[id(e)] for e in soupsieve.select(sel, soup)]
+        except Exception:  # noqa: BLE001
+            fixed = None
+        finally:
+            css_match.CSSMatch.match_nth = saved
+            soupsieve.purge()
+        if fixed == ours:
+            return "nth-single-child"
+    if raw_classes is not None and "[class" in sel:
+        # The element, or one a combinator reaches from it, has a class
+        # attribute whose raw value is not its words joined by single spaces.
+        related = set()
+        for i in diff:
+            el = elements[i]
+            for near in [el, *el.parents, *el.find_all(True)]:
+                if near.parent is not None:
+                    related.update(number.get(id(c)) for c in near.parent.find_all(True,
+                                                                                 recursive=False))
+                related.add(number.get(id(near)))
+        if any(i is not None and raw_classes[i] is not None and
+               raw_classes[i] != " ".join(raw_classes[i].split()) for i in related):
+            return "class-rejoined"
+    return "unexplained"
+
+
 def check_page(path, per_page, rng, disagreements):
     raw = open(path, "rb").read()
     with warnings.catch_warnings():
@@ -191,6 +286,13 @@ def check_page(path, per_page, rng, disagreements):
         soup = bs4.BeautifulSoup(raw, "html5lib")
     elements = soup.find_all(True)
     number = {id(e): i for i, e in enumerate(elements)}
+    # The raw class attributes, before BeautifulSoup splits them into words.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = html5lib.parse(raw, treebuilder="etree", namespaceHTMLElements=False)
+    raw_classes = [e.get("class") for e in tree.iter() if isinstance(e.tag, str)]
+    if len(raw_classes) != len(elements):
+        raw_classes = None
     gen = Generator(rng, [e for e in elements if e.name not in ("html",)] or elements)
     selectors = []
     while len(selectors) < per_page:
@@ -207,8 +309,10 @@ def check_page(path, per_page, rng, disagreements):
     lines = out.decode("utf-8", "replace").split("\n")
     forage_tags = lines[0].split()[1:]
     soup_tags = [e.name for e in elements]
-    same_tree = forage_tags == soup_tags
-    stats = {"selectors": 0, "agree": 0, "matching": 0, "errors": 0, "same_tree": same_tree}
+    # forage's tool lowercases the tags Gumbo does not know (clipPath).
+    same_tree = [t.lower() for t in forage_tags] == [t.lower() for t in soup_tags]
+    stats = {"selectors": 0, "agree": 0, "matching": 0, "errors": 0, "same_tree": same_tree,
+             "reasons": {}}
     for sel, line in zip(selectors, lines[1:]):
         try:
             theirs = [number[id(e)] for e in soupsieve.select(sel, soup)]
@@ -227,10 +331,12 @@ def check_page(path, per_page, rng, disagreements):
         if ours == theirs and (ours_err is None) == (theirs_err is None):
             stats["agree"] += 1
         else:
+            reason = classify(sel, ours, theirs, ours_err, soup, elements, number, raw_classes)
+            stats["reasons"][reason] = stats["reasons"].get(reason, 0) + 1
             only_ours = sorted(set(ours or []) - set(theirs or []))
             only_theirs = sorted(set(theirs or []) - set(ours or []))
-            disagreements.append("%s\t%s\tforage=%s\tsoupsieve=%s\tonly_forage=%s\tonly_soupsieve=%s"
-                                 % (os.path.relpath(path, CORPUS), sel,
+            disagreements.append("%s\t%s\t%s\tforage=%s\tsoupsieve=%s\tonly_forage=%s\tonly_soupsieve=%s"
+                                 % (reason, os.path.relpath(path, CORPUS), sel,
                                     ours_err or len(ours), theirs_err or len(theirs),
                                     " ".join("%s#%d" % (soup_tags[i], i) for i in only_ours[:5]),
                                     " ".join("%s#%d" % (soup_tags[i], i) for i in only_theirs[:5])))
@@ -249,11 +355,15 @@ def main():
     pages = sorted(os.path.join(d, f) for d, _, fs in os.walk(CORPUS) for f in fs
                    if f.endswith((".html", ".htm")))
     total = {"selectors": 0, "agree": 0, "matching": 0, "errors": 0}
-    disagreements, other_trees = [], []
+    disagreements, other_trees, reasons, unexplained_pages = [], [], {}, {}
     for i, path in enumerate(pages):
         stats = check_page(path, args.per_page, random.Random(args.seed + i), disagreements)
         for k in total:
             total[k] += stats[k]
+        for r, k in stats["reasons"].items():
+            reasons[r] = reasons.get(r, 0) + k
+            if r == "unexplained":
+                unexplained_pages[os.path.relpath(path, CORPUS)] = k
         if not stats["same_tree"]:
             other_trees.append(os.path.relpath(path, CORPUS))
     with open(args.out, "w", encoding="utf-8") as f:
@@ -265,6 +375,15 @@ def main():
           % (n, 100.0 * total["matching"] / max(1, n), total["errors"]))
     print("agreement: %d of %d (%.1f%%); disagreements in %s"
           % (total["agree"], n, 100.0 * total["agree"] / max(1, n), args.out))
+    for r in REASONS:
+        if r in reasons:
+            print("  %5d  %-18s %s" % (reasons[r], r, REASONS[r]))
+    known = n - reasons.get("unexplained", 0)
+    print("agreement once the known soupsieve differences are set aside: %d of %d (%.2f%%)"
+          % (known, n, 100.0 * known / max(1, n)))
+    if unexplained_pages:
+        print("unexplained, by page: " + ", ".join(
+            "%s %d" % kv for kv in sorted(unexplained_pages.items(), key=lambda kv: -kv[1])))
 
 
 if __name__ == "__main__":

@@ -28,9 +28,12 @@ double Median(std::vector<double> v) {
 Result<engine::Summary> RunOnce(engine::Config job, int workers, int concurrency) {
   job.workers = workers;
   job.concurrency = concurrency;
+  // Every run is fresh and stores nothing: run's output flags have no effect.
   job.discard_output = true;
   job.quiet = true;
   job.report_path.clear();
+  job.resume = false;
+  job.force = false;
   return engine::Run(job);
 }
 

@@ -35,7 +35,10 @@ const std::vector<std::string>& KnownFlags() {
       "--quiet",   "--help",     "--version",
       "--format", "--with-source", "--allow-empty",
       "--cacert", "--capath", "--insecure", "--cert", "--cert-key", "--http1.1",
-      "--cache", "--cache-mode", "--cache-max", "--proxy-list", "--proxy-mode"};
+      "--cache", "--cache-mode", "--cache-max", "--proxy-list", "--proxy-mode",
+      // bench and tune
+      "--workers-list", "--concurrency-list", "--repeat", "--md", "--json", "--svg",
+      "--max-workers", "--sample", "--budget"};
   return flags;
 }
 
@@ -290,6 +293,26 @@ Status ParseWorkersList(const std::string& text, std::vector<int>* out) {
   return OkStatus();
 }
 
+// "4,16,64" -> {4, 16, 64}: tune's --concurrency-list.
+Status ParseConcurrencyList(const std::string& text, std::vector<int>* out) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma - start);
+    int v = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (ec != std::errc() || end != part.data() + part.size() || v < 1 || v > 100000) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--concurrency-list '{}': '{}' is not a number of transfers (1-100000)", text,
+                 part);
+    }
+    out->push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return OkStatus();
+}
+
 // --field NAME=SELECTOR values, in order.
 Status ParseFields(const std::vector<std::string>& flags, std::vector<engine::FieldRule>* out) {
   for (const auto& f : flags) {
@@ -528,7 +551,7 @@ Result<Invocation> ParseWithJobFile(int argc, const char* const* argv, const std
   if (!file_args) return file_args.error();
   std::vector<std::string> cli;
   bool dropped = false;
-  for (int i = 2; i < argc; ++i) {  // after "forage run"
+  for (int i = 2; i < argc; ++i) {  // after "forage run" (or bench, tune)
     if (!dropped && argv[i] == job) {
       dropped = true;
       continue;
@@ -536,7 +559,7 @@ Result<Invocation> ParseWithJobFile(int argc, const char* const* argv, const std
     cli.emplace_back(argv[i]);
   }
   std::vector<std::string> merged = MergeJobArgs(std::move(*file_args), cli);
-  merged.insert(merged.begin(), {argv[0], "run"});
+  merged.insert(merged.begin(), {argv[0], argv[1]});  // run, bench or tune
   std::vector<const char*> ptrs;
   for (const auto& a : merged) ptrs.push_back(a.c_str());
   // The file's own flags cannot name another job file (no key does).
@@ -631,22 +654,31 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   demo->add_option("-w,--workers", raw.workers, "worker processes: N, auto, 0");
   demo->add_option("-o,--output", inv.config.output, "where the products go (products.csv)");
 
-  std::string bench_job, bench_workers, bench_burn, tune_budget = "120s";
+  // bench and tune take run's flags (a job file optional), then their own.
+  std::string bench_workers, tune_concurrency, tune_budget = "120s";
   CLI::App* bench = app.add_subcommand(
       "bench", "run a job as sequential, async and hybrid; compare wall with user+sys time");
-  bench->add_option("job", bench_job, "job file (TOML)")->required();
+  AddRunFlags(bench, &inv.config, &raw);
+  bench->allow_extras();
   bench->add_option("--workers-list", bench_workers, "hybrid worker counts, e.g. 1,2,4,8");
   bench->add_option("--repeat", inv.bench.repeat, "runs per configuration (3); medians reported");
-  bench->add_option("--cpu-burn", bench_burn, "CPU time per page, overrides the job's");
   bench->add_option("--md", inv.bench.md_path, "write the table as Markdown");
   bench->add_option("--json", inv.bench.json_path, "write the rows as JSON");
   bench->add_option("--svg", inv.bench.svg_path, "write a chart of wall and CPU time");
   CLI::App* tune = app.add_subcommand(
       "tune", "sweep workers x concurrency on a sample of a job and recommend settings");
-  tune->add_option("job", bench_job, "job file (TOML)")->required();
+  AddRunFlags(tune, &inv.config, &raw);
+  tune->allow_extras();
   tune->add_option("--max-workers", inv.tune.max_workers, "largest worker count tried (cores)");
+  tune->add_option("--workers-list", bench_workers, "worker counts tried (1,2,4,... to --max-workers)");
+  tune->add_option("--concurrency-list", tune_concurrency,
+                   "concurrencies tried (4,16,64 and the job's)");
+  tune->add_option("--repeat", inv.tune.repeat, "runs per setting (3); medians and min-max compared");
   tune->add_option("--sample", inv.tune.sample_pages, "pages of the job to use (48)");
   tune->add_option("--budget", tune_budget, "stop sweeping after this long (120s)");
+  tune->add_option("--md", inv.tune.md_path, "write the table and the recommendation as Markdown");
+  tune->add_option("--json", inv.tune.json_path, "write the rows and the recommendation as JSON");
+  tune->add_option("--svg", inv.tune.svg_path, "write a chart of the sweep");
 
   CLI::App* select = app.add_subcommand(
       "select", "print every match of a selector in a page (file, URL or - for stdin), one JSON "
@@ -703,8 +735,13 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     return Err(ErrorCode::kInvalidArgument, "{}", e.what());
   }
   // Help for a subcommand comes through CallForHelp above; none given: usage.
-  if (run->parsed()) {
-    if (!run->remaining().empty()) return UnknownArgument(run->remaining().front());
+  // run, bench and tune read a job the same way: a job file, flags, or both.
+  CLI::App* job_sub = run->parsed()     ? run
+                      : bench->parsed() ? bench
+                      : tune->parsed()  ? tune
+                                        : nullptr;
+  if (job_sub != nullptr) {
+    if (!job_sub->remaining().empty()) return UnknownArgument(job_sub->remaining().front());
     if (!raw.job_file.empty()) {
       // A stray word is a mistake, not a job file: those end in .toml.
       const std::string& job = raw.job_file;
@@ -714,8 +751,10 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
       return ParseWithJobFile(argc, argv, job);
     }
     if (auto st = FinishRun(raw, &inv.config); !st) return st.error();
-    inv.action = Action::kRun;
-    return inv;
+    if (run->parsed()) {
+      inv.action = Action::kRun;
+      return inv;
+    }
   }
   if (demo->parsed()) {
     if (auto st = ParseWorkers(raw.workers, &inv.config.workers); !st) return st.error();
@@ -794,37 +833,37 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     inv.action = Action::kExtract;
     return inv;
   }
-  if (bench->parsed() || tune->parsed()) {
-    std::vector<const char*> run_argv = {argv[0], "run", bench_job.c_str()};
-    auto job = ParseArgs(static_cast<int>(run_argv.size()), run_argv.data());
-    if (!job) return job.error();
-    inv.config = job->config;
-    if (bench->parsed()) {
-      if (auto st = ParseWorkersList(bench_workers, &inv.bench.workers_list); !st) return st.error();
-      if (inv.bench.repeat < 1) {
-        return Err(ErrorCode::kInvalidArgument, "--repeat {}: expected 1 or more",
-                   inv.bench.repeat);
-      }
-      if (!bench_burn.empty()) {
-        auto burn = ParseDuration(bench_burn);
-        if (!burn) return Err(ErrorCode::kInvalidArgument, "--cpu-burn: {}", burn.error().message);
-        inv.bench.cpu_burn_s = *burn;
-      }
-      inv.action = Action::kBench;
-    } else {
-      if (inv.tune.sample_pages < 1) {
-        return Err(ErrorCode::kInvalidArgument, "--sample {}: expected 1 or more pages",
-                   inv.tune.sample_pages);
-      }
-      if (inv.tune.max_workers < 0) {
-        return Err(ErrorCode::kInvalidArgument, "--max-workers {}: expected 1 or more",
-                   inv.tune.max_workers);
-      }
-      auto budget = ParseDuration(tune_budget);
-      if (!budget) return Err(ErrorCode::kInvalidArgument, "--budget: {}", budget.error().message);
-      inv.tune.budget_s = *budget;
-      inv.action = Action::kTune;
+  if (bench->parsed()) {
+    if (auto st = ParseWorkersList(bench_workers, &inv.bench.workers_list); !st) return st.error();
+    if (inv.bench.repeat < 1) {
+      return Err(ErrorCode::kInvalidArgument, "--repeat {}: expected 1 or more", inv.bench.repeat);
     }
+    inv.action = Action::kBench;
+    return inv;
+  }
+  if (tune->parsed()) {
+    if (auto st = ParseWorkersList(bench_workers, &inv.tune.workers_list); !st) return st.error();
+    if (auto st = ParseConcurrencyList(tune_concurrency, &inv.tune.concurrency_list); !st) {
+      return st.error();
+    }
+    if (inv.tune.repeat < 1) {
+      return Err(ErrorCode::kInvalidArgument, "--repeat {}: expected 1 or more", inv.tune.repeat);
+    }
+    if (inv.tune.sample_pages < 1) {
+      return Err(ErrorCode::kInvalidArgument, "--sample {}: expected 1 or more pages",
+                 inv.tune.sample_pages);
+    }
+    if (inv.tune.max_workers < 0) {
+      return Err(ErrorCode::kInvalidArgument, "--max-workers {}: expected 1 or more",
+                 inv.tune.max_workers);
+    }
+    auto budget = ParseDuration(tune_budget);
+    if (!budget) return Err(ErrorCode::kInvalidArgument, "--budget: {}", budget.error().message);
+    inv.tune.budget_s = *budget;
+    // A concurrency sweep is not capped by the polite per-host default
+    // unless the user (flag or job file) set --per-host.
+    inv.tune.per_host_given = tune->count("--per-host") > 0;
+    inv.action = Action::kTune;
     return inv;
   }
   inv.text = app.help();

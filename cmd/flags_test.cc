@@ -249,6 +249,68 @@ TEST_CASE("bench and tune refuse counts below 1, naming the flag") {
   CHECK(Parse({"bench", job.c_str(), "--repeat", "2"})->bench.repeat == 2);
 }
 
+TEST_CASE("bench and tune take run's flags without a job file") {
+  auto tune = Parse({"tune", "--url", "http://h/shop?page={page}", "--pages", "1-48", "--items",
+                     ".product", "--field", "name=h2", "--field", "price=.price", "--repeat", "5",
+                     "--concurrency-list", "4,16", "--workers-list", "1,2", "--svg", "t.svg",
+                     "--cpu-burn", "50ms"});
+  REQUIRE(tune.has_value());
+  CHECK(tune->action == Action::kTune);
+  CHECK(tune->config.url_template == "http://h/shop?page={page}");
+  CHECK(tune->config.pages == "1-48");
+  CHECK(tune->config.items == ".product");
+  REQUIRE(tune->config.fields.size() == 2);
+  CHECK(tune->config.fields[1].selector == ".price");
+  CHECK(tune->config.cpu_burn_s == doctest::Approx(0.05));
+  CHECK(tune->tune.repeat == 5);
+  CHECK(tune->tune.concurrency_list == std::vector<int>{4, 16});
+  CHECK(tune->tune.workers_list == std::vector<int>{1, 2});
+  CHECK(tune->tune.svg_path == "t.svg");
+  CHECK_FALSE(tune->tune.per_host_given);
+  auto bench = Parse({"bench", "--url", "http://h/{page}", "--pages", "1-2", "--items", "li",
+                      "--field", "a=b", "-c", "12", "--workers-list", "2,3", "--repeat", "1"});
+  REQUIRE(bench.has_value());
+  CHECK(bench->action == Action::kBench);
+  CHECK(bench->config.concurrency == 12);
+  CHECK(bench->bench.workers_list == std::vector<int>{2, 3});
+  // The job's checks are run's: no --pages for a template.
+  CHECK(Parse({"tune", "--url", "http://h/{page}", "--items", "li", "--field", "a=b"})
+            .error()
+            .message == "--pages is required with --url");
+  CHECK(Parse({"tune", "--url", "http://h/{page}", "--pages", "1", "--items", "li", "--field",
+               "a=b", "--repat", "2"})
+            .error()
+            .message == "unknown flag '--repat' (did you mean --repeat?)");
+  CHECK(Parse({"tune", "--url", "http://h/{page}", "--pages", "1", "--items", "li", "--field",
+               "a=b", "--concurrency-list", "4,x"})
+            .error()
+            .message == "--concurrency-list '4,x': 'x' is not a number of transfers (1-100000)");
+}
+
+TEST_CASE("bench and tune read a job file and let flags override it, as run does") {
+  auto path = std::filesystem::temp_directory_path() / "forage_flags_test_tune.toml";
+  std::ofstream(path) << "url = \"http://h/{page}\"\npages = \"1-48\"\nitems = \"li\"\n"
+                         "concurrency = 8\nper_host = 4\n[fields]\na = \"b\"\nc = \"d\"\n";
+  std::string job = path.string();
+  auto tune = Parse({"tune", job.c_str(), "--pages", "1-3", "--field", "x=y", "--repeat", "2"});
+  REQUIRE(tune.has_value());
+  CHECK(tune->action == Action::kTune);
+  CHECK(tune->config.pages == "1-3");
+  CHECK(tune->config.concurrency == 8);
+  REQUIRE(tune->config.fields.size() == 1);  // --field replaces the file's fields
+  CHECK(tune->config.fields[0].name == "x");
+  CHECK(tune->config.job_name == "forage_flags_test_tune");
+  CHECK(tune->tune.repeat == 2);
+  CHECK(tune->tune.per_host_given);  // the job file set per_host
+  auto bench = Parse({"bench", job.c_str(), "--concurrency", "3", "--md", "b.md"});
+  REQUIRE(bench.has_value());
+  CHECK(bench->action == Action::kBench);
+  CHECK(bench->config.concurrency == 3);
+  CHECK(bench->config.fields.size() == 2);
+  CHECK(bench->bench.md_path == "b.md");
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("help and version exit 0 without running anything") {
   auto help = Parse({"--help"});
   REQUIRE(help.has_value());

@@ -31,7 +31,7 @@ const std::vector<std::string>& KnownFlags() {
       "--depth",   "--next", "--crawl", "--scope", "--allow", "--deny", "--max-pages",
       "--chunking",    "--user-agent", "--contact", "--ignore-robots", "--sitemap", "--output", "--report",
       "--quiet",   "--help",     "--version",
-      "--format", "--with-source", "--allow-empty"};
+      "--format", "--with-source", "--allow-empty", "--throttle"};
   return flags;
 }
 
@@ -67,6 +67,7 @@ struct RawRun {
   std::string max_body = "16";
   std::string page_cpu_limit = "10s";
   std::string worker_max_rss;  // empty: the engine's default
+  std::string throttle = "off";
   std::vector<std::string> urls;  // --url, repeatable
   int depth = -1;                 // -1: not given
 };
@@ -114,6 +115,8 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)");
   run->add_option("--rate", c->rate_per_host, "requests per second per host, whole job");
   run->add_option("--delay", raw->delay, "gap between requests to a host, jittered x0.5-1.5");
+  run->add_option("--throttle", raw->throttle,
+                  "off (default) or auto: per-host concurrency adapts, up to --per-host");
   run->add_option("--retries", c->retries, "further attempts after a retryable failure (3)");
   run->add_option("--max-retry-wait", raw->max_retry_wait, "cap on backoff and Retry-After (60s)");
   run->add_option("--timeout", raw->timeout, "per-attempt timeout (e.g. 30s)");
@@ -358,6 +361,12 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
   } else {
     return Err(ErrorCode::kInvalidArgument, "--chunking '{}': expected dynamic or static",
                raw.chunking);
+  }
+  if (raw.throttle == "auto" || raw.throttle == "off") {
+    c->throttle_auto = raw.throttle == "auto";
+  } else {
+    return Err(ErrorCode::kInvalidArgument, "--throttle '{}': expected off or auto",
+               raw.throttle);
   }
   if (auto st = FinishUrls(raw, c); !st) return st;
   if (c->items.empty()) return Err(ErrorCode::kInvalidArgument, "--items is required");

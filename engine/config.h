@@ -61,6 +61,9 @@ struct Config {
   int per_host = 8;  // 0 = only --concurrency applies
   double rate_per_host = 0;  // requests per second per host, whole job; 0 = none
   double delay_s = 0;        // gap between requests to one host, jittered x0.5-1.5
+  // --throttle auto: each host's cap on transfers in flight adapts
+  // (engine/throttle), from 2 up to per_host (--concurrency if per_host is 0).
+  bool throttle_auto = false;
   int retries = 3;           // further attempts for a retryable failure
   double max_retry_wait_s = 60;  // cap on backoff and on Retry-After
   double backoff_base_s = 0.5;   // first backoff; doubles with each attempt

@@ -81,6 +81,13 @@ std::string FormatReport(const Summary& s) {
                    s.wall_s > 0 ? 100 * w.busy_s / s.wall_s : 0.0, w.max_loop_lag_s * 1e3,
                    w.restarts);
   }
+  for (const auto& t : s.throttle) {
+    fmt::format_to(line,
+                   "  throttle {}: settled at {} in flight (ran {}-{} of {}; {} of {} "
+                   "responses 503, {} 429, {} timeouts)\n",
+                   t.host, t.settled, t.min, t.max, t.ceiling, t.responses_503, t.responses,
+                   t.responses_429, t.timeouts);
+  }
   if (s.pages_blocked > 0) {
     fmt::format_to(line, "  blocked by robots.txt: {} pages (not fetched; see --report)\n",
                    s.pages_blocked);
@@ -164,6 +171,18 @@ std::string ReportJson(const Summary& s) {
   }
   j["blocked"] = nlohmann::ordered_json::array();
   for (const auto& b : s.blocked) j["blocked"].push_back({{"url", b.url}, {"reason", b.reason}});
+  j["throttle"] = nlohmann::ordered_json::object();  // --throttle auto
+  for (const auto& t : s.throttle) {
+    j["throttle"][t.host] = {{"settled", t.settled},
+                             {"min", t.min},
+                             {"max", t.max},
+                             {"ceiling", t.ceiling},
+                             {"responses", t.responses},
+                             {"responses_503", t.responses_503},
+                             {"responses_429", t.responses_429},
+                             {"timeouts", t.timeouts},
+                             {"decreases", t.decreases}};
+  }
   // Failure reasons may carry bytes from the network; never throw on them.
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

@@ -48,6 +48,20 @@ struct RobotsOriginSummary {
   double crawl_delay_s = -1;  // -1: none
 };
 
+// Where --throttle auto took one host (engine/throttle).
+struct ThrottleSummary {
+  std::string host;  // the origin, "http://127.0.0.1:8080": the key of per-host limits
+  int settled = 0;   // the limit in force for the most responses
+  int min = 0;
+  int max = 0;
+  int ceiling = 0;   // --per-host (or --concurrency)
+  uint64_t responses = 0;
+  uint64_t responses_503 = 0;
+  uint64_t responses_429 = 0;
+  uint64_t timeouts = 0;   // transport failures taken as overload
+  uint64_t decreases = 0;
+};
+
 struct Summary {
   double wall_s = 0;
   double user_s = 0;  // master plus every worker process
@@ -79,6 +93,7 @@ struct Summary {
   std::vector<PageFailure> failures;
   std::vector<PageFailure> blocked;  // reason "blocked by robots.txt"
   std::vector<RobotsOriginSummary> robots;
+  std::vector<ThrottleSummary> throttle;  // --throttle auto: one per host that answered
 };
 
 }  // namespace forage::engine

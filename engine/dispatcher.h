@@ -51,8 +51,8 @@ struct DispatchLimits {
 };
 
 // The gate's answer about a page: fetch it; skip it (robots.txt disallows
-// it: counted as blocked, not a failure); or fail it unfetched (its host's
-// robots.txt is unavailable). `reason` goes to the report.
+// it, or is unavailable: counted as blocked, not a failure); or fail it
+// unfetched. `reason` goes to the report.
 struct GateVerdict {
   enum class Kind { kFetch, kBlock, kFail };
   Kind kind = Kind::kFetch;

@@ -166,6 +166,7 @@ std::string ReportJson(const Summary& s) {
                            {"status", r.status},
                            {"outcome", r.outcome},
                            {"bytes_read", r.bytes_read},
+                           {"requests", r.requests},
                            {"truncated", r.truncated},
                            {"crawl_delay_s", r.crawl_delay_s}});
   }

@@ -23,6 +23,9 @@ double Median(std::vector<double> v) {
 Result<engine::Summary> RunOnce(engine::Config job, int workers, int concurrency) {
   job.workers = workers;
   job.concurrency = concurrency;
+  // Swept concurrency is not to be capped by the default --per-host (8) on a
+  // one-host job; a per-host the user gave holds.
+  if (!job.per_host_given) job.per_host = std::max(job.per_host, concurrency);
   job.discard_output = true;
   job.quiet = true;
   job.report_path.clear();

@@ -112,7 +112,8 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--max-pages", c->max_pages, "--crawl/--next: fetch at most N pages in all");
   run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
   run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
-  run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)");
+  run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)")
+      ->each([c](const std::string&) { c->per_host_given = true; });
   run->add_option("--rate", c->rate_per_host, "requests per second per host, whole job");
   run->add_option("--delay", raw->delay, "gap between requests to a host, jittered x0.5-1.5");
   run->add_option("--throttle", raw->throttle,

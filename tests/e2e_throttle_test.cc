@@ -123,5 +123,44 @@ TEST_CASE("throttle takes off or auto, in a job file too") {
 }
 
 }  // TEST_SUITE
+
+// forage tune sweeps --concurrency: the default --per-host 8 must not cap the
+// sweep silently on a one-host job, while a per_host the user gave holds.
+TEST_SUITE("e2e.tune_per_host") {
+
+std::string TuneJob(const Fixture& fx, const std::string& dir, const std::string& extra) {
+  std::string job = dir + "/job.toml";
+  WriteFile(job, "url = \"" + fx.url() + "shop/page/{page}/\"\n"
+                 "pages = \"1-40\"\n"
+                 "items = \".product\"\n"
+                 "concurrency = 64\n" + extra +
+                 "[fields]\n"
+                 "name = \"h2\"\n");
+  return job;
+}
+
+TEST_CASE("tune raises per-host with the concurrency it tries unless per_host is given") {
+  std::string dir = TempDir("tune_per_host");
+  // 200 ms a page: the 40 pages of the concurrency-64 run overlap.
+  Fixture fx({"--delay", "200"});
+  auto r = RunProcess({ForageBin(), "tune", TuneJob(fx, dir, ""), "--max-workers", "1",
+                       "--sample", "40"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  // Runs at 4, 16 and 64 in flight: the last one had more than 16 at the site.
+  CHECK(fx.Stat("peak_inflight") > 16);
+
+  SUBCASE("per_host given in the job") {
+    Fixture fx2({"--delay", "200"});
+    std::string dir2 = TempDir("tune_per_host_given");
+    auto r2 = RunProcess({ForageBin(), "tune", TuneJob(fx2, dir2, "per_host = 4\n"),
+                          "--max-workers", "1", "--sample", "40"});
+    INFO(r2.err);
+    REQUIRE(r2.exit_code == 0);
+    CHECK(fx2.Stat("peak_inflight") == 4);
+  }
+}
+
+}  // TEST_SUITE
 }  // namespace
 }  // namespace forage::testing

@@ -104,6 +104,19 @@ std::string FormatReport(const Summary& s) {
 
 std::string ReportWarnings(const Summary& s) {
   std::string out;
+  // An origin whose robots.txt could not be had (5xx, unreachable) blocks
+  // all its pages, which exit code 0 does not show.
+  for (const auto& r : s.robots) {
+    if (r.outcome.rfind("disallow all", 0) != 0) continue;
+    const std::string prefix = r.origin + "/";
+    uint64_t blocked = 0;
+    for (const auto& b : s.blocked) blocked += b.url.rfind(prefix, 0) == 0 ? 1 : 0;
+    if (blocked == 0) continue;
+    out += fmt::format(
+        "forage: warning: {}/robots.txt could not be read ({}, {} requests): its {} pages "
+        "were blocked, not fetched (RFC 9309)\n",
+        r.origin, r.outcome, r.requests, blocked);
+  }
   if (s.items == 0) return out;
   for (const auto& f : s.fields) {
     if (f.filled == 0) {

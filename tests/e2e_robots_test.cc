@@ -149,6 +149,10 @@ TEST_CASE("robots.txt answering 500: retried with the run's backoff, then the or
   CHECK(rep["robots"][0]["requests"] == 3);
   CHECK(Count(fx, "/robots.txt") == 3);
   CHECK(fx.Stat("requests") == 3);
+  // Exit 0 hides it: a warning says so, even with --quiet.
+  CHECK(r.err == "forage: warning: " + fx.url() +
+                     "robots.txt could not be read (disallow all (500), 3 requests): its 6 "
+                     "pages were blocked, not fetched (RFC 9309)\n");
 
   SUBCASE("--ignore-robots") {
     fx.Get("/__reset");

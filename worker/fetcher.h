@@ -52,6 +52,7 @@ struct FetchResult {
   std::string content_type;
   std::string effective_url;
   double total_s = 0;
+  double first_byte_s = 0;  // request start to the first byte of the answer (redirects summed)
 };
 
 class Fetcher {

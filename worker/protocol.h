@@ -70,8 +70,8 @@ struct HelloMsg {
 
 // The transfer of a page finished (either way): its fetch slot is free again.
 // The page's processing (parse, extract, CPU work) may still be under way.
-// `http_status` and `fetch_s` (request to last byte) feed --throttle auto;
-// 0 and 0 when no transfer was made.
+// `http_status` and `fetch_s` (the answer's latency: request start to its
+// first byte) feed --throttle auto; 0 and 0 when no transfer was made.
 struct FetchedMsg {
   uint64_t page_id = 0;
   int32_t http_status = 0;
@@ -107,7 +107,7 @@ struct PageDoneMsg {
   // decides whether and when to try again.
   bool retryable = false;
   double retry_after_s = -1;  // the server's Retry-After, in seconds; -1 if none
-  double fetch_s = 0;  // the transfer's time, request to last byte (--throttle auto)
+  double fetch_s = 0;  // the answer's latency, request to first byte (--throttle auto)
 };
 
 // Worker counters since the process started: sent every second (the

@@ -111,10 +111,10 @@ void Worker::HandleFetched(FetchResult&& r) {
     done.reason = r.transport_ok ? fmt::format("HTTP {}", r.http_status) : std::move(r.error);
     done.retryable = r.retryable;
     done.retry_after_s = r.retry_after_s;
-    done.fetch_s = r.total_s;
+    done.fetch_s = r.first_byte_s;
     SendPageFailed(std::move(done));
   } else {
-    channel_->Send(FetchedMsg{r.id, static_cast<int32_t>(r.http_status), r.total_s});
+    channel_->Send(FetchedMsg{r.id, static_cast<int32_t>(r.http_status), r.first_byte_s});
     const parser::Rules* rules = config_.rules;
     if (auto it = page_rules_.find(r.id); it != page_rules_.end()) {
       if (config_.detail_rules != nullptr) rules = config_.detail_rules;

@@ -48,6 +48,21 @@ void Throttle::Cut(Host& h, double factor) {
   ++h.report.decreases;
 }
 
+// An overload at the level being probed (the one that overloaded last time,
+// reached from the level below it without trouble) steps back to that level
+// below: it is known to work, and halving would cost rounds at half speed
+// for nothing. Any other overload (the first, or one below the last
+// overload level: the site takes less than it did) halves.
+void Throttle::Overload(Host& h) {
+  const int level = Current(h);
+  if (h.overload_at > 1 && level == h.overload_at) {
+    Cut(h, static_cast<double>(level - 1) / h.limit);
+  } else {
+    Cut(h, params_.decrease);
+  }
+  h.overload_at = level;
+}
+
 // Additive increase: 1/limit a response is one step a round. At or above
 // the level that last overloaded the host the step takes probe_rounds
 // rounds, so the limit spends most of its time just under that level.
@@ -66,10 +81,7 @@ int Throttle::OnResponse(uint32_t host, int http_status, double latency_s) {
   if (http_status == 503) ++h.report.responses_503;
   if (http_status == 429) ++h.report.responses_429;
   if (http_status == 429 || http_status == 503 || http_status == 504) {
-    if (!in_recovery) {
-      h.overload_at = Current(h);
-      Cut(h, params_.decrease);
-    }
+    if (!in_recovery) Overload(h);
     return Current(h);
   }
   if (latency_s >= 0) {
@@ -95,10 +107,7 @@ int Throttle::OnTransportFailure(uint32_t host) {
   const bool in_recovery = h.recovery_left > 0;
   Count(h);
   ++h.report.timeouts;
-  if (!in_recovery) {
-    h.overload_at = Current(h);
-    Cut(h, params_.decrease);
-  }
+  if (!in_recovery) Overload(h);
   return Current(h);
 }
 

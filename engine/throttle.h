@@ -13,7 +13,9 @@
 //   on a 429, 503 or 504 response, or a transport failure that may come from
 //     load (timeout, reset, refused), multiply the limit by `decrease` (0.5),
 //     at most once per round: the responses to requests sent before the cut
-//     say nothing about the new limit;
+//     say nothing about the new limit; except that an overload at the very
+//     level being probed (it overloaded before) steps back to the level
+//     below it, which is known to work;
 //   when the latency EWMA grows far past the best, multiply by
 //     `latency_decrease` (0.75), also at most once per round.
 //
@@ -93,6 +95,7 @@ class Throttle {
   int Current(const Host& h) const;
   void Count(Host& h);
   void Cut(Host& h, double factor);
+  void Overload(Host& h);
   void Grow(Host& h);
 
   ThrottleParams params_;

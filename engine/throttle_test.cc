@@ -110,6 +110,33 @@ TEST_CASE("a 503 halves the limit, once per round") {
   CHECK(r.min == 2);
 }
 
+TEST_CASE("a refusal at the level being probed steps back to the level below, not halfway") {
+  Throttle t(Params(16));
+  while (t.Limit(0) < 5) t.OnResponse(0, 200, 0.010);
+  CHECK(t.OnResponse(0, 503, 0.001) == 2);  // the first overload halves (5 -> 2.5)
+  // Recovery (the 4 others in flight), then fast growth back to 4.
+  int responses = 0;
+  while (t.Limit(0) < 4 && responses < 100) {
+    t.OnResponse(0, 200, 0.010);
+    ++responses;
+  }
+  CHECK(t.Limit(0) == 4);
+  // 4 -> 5 is the probe: one step in 8 rounds (8 x 4 = 32 responses or so).
+  responses = 0;
+  while (t.Limit(0) < 5 && responses < 100) {
+    t.OnResponse(0, 200, 0.010);
+    ++responses;
+  }
+  CHECK(responses >= 30);
+  CHECK(responses <= 40);
+  CHECK(t.OnResponse(0, 503, 0.001) == 4);  // 5 failed again: back to 4
+  // Later, a refusal at 4 (below the level that failed: the site takes less
+  // now) halves again.
+  for (int i = 0; i < 5; ++i) t.OnResponse(0, 200, 0.010);
+  CHECK(t.OnResponse(0, 503, 0.001) == 2);
+  CHECK(t.Report(0).decreases == 3);
+}
+
 TEST_CASE("429 and 504 are overload too, and so are transport failures") {
   Throttle t(Params(8));
   for (int i = 0; i < 200; ++i) t.OnResponse(0, 200, 0.010);

@@ -29,6 +29,9 @@ Result<engine::Summary> RunOnce(engine::Config job, int workers, int concurrency
   job.workers = workers;
   job.concurrency = concurrency;
   // Every run is fresh and stores nothing: run's output flags have no effect.
+  // Swept concurrency is not to be capped by the default --per-host (8) on a
+  // one-host job; a per-host the user gave holds.
+  if (!job.per_host_given && job.per_host != 0) job.per_host = std::max(job.per_host, concurrency);
   job.discard_output = true;
   job.quiet = true;
   job.report_path.clear();
@@ -358,7 +361,7 @@ Status RunTune(const engine::Config& input, const TuneOptions& o) {
       points.push_back(Samples{w == 1 ? "async" : "hybrid", w, c, {}, {}, {}, {}, {}, 0, 0, 0});
     }
   }
-  const bool raise_per_host = !o.per_host_given && job.per_host != 0;
+  const bool raise_per_host = !o.per_host_given && !job.per_host_given && job.per_host != 0;
   const int repeat = std::max(1, o.repeat);
   const auto start = std::chrono::steady_clock::now();
   bool cut = false;

@@ -33,7 +33,7 @@ const std::vector<std::string>& KnownFlags() {
       "--depth",   "--next", "--crawl", "--scope", "--allow", "--deny", "--max-pages",
       "--chunking",    "--user-agent", "--contact", "--ignore-robots", "--sitemap", "--output", "--report",
       "--quiet",   "--help",     "--version",
-      "--format", "--with-source", "--allow-empty",
+      "--format", "--with-source", "--allow-empty", "--throttle",
       "--cacert", "--capath", "--insecure", "--cert", "--cert-key", "--http1.1",
       "--cache", "--cache-mode", "--cache-max", "--proxy-list", "--proxy-mode",
       // bench and tune
@@ -75,6 +75,7 @@ struct RawRun {
   std::string page_cpu_limit = "10s";
   std::string worker_max_rss;  // empty: the engine's default
   std::string cache_max;       // empty: no bound
+  std::string throttle = "off";
   std::vector<std::string> urls;  // --url, repeatable
   int depth = -1;                 // -1: not given
 };
@@ -199,9 +200,12 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--max-pages", c->max_pages, "--crawl/--next: fetch at most N pages in all");
   run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
   run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
-  run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)");
+  run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)")
+      ->each([c](const std::string&) { c->per_host_given = true; });
   run->add_option("--rate", c->rate_per_host, "requests per second per host, whole job");
   run->add_option("--delay", raw->delay, "gap between requests to a host, jittered x0.5-1.5");
+  run->add_option("--throttle", raw->throttle,
+                  "off (default) or auto: per-host concurrency adapts, up to --per-host");
   run->add_option("--retries", c->retries, "further attempts after a retryable failure (3)");
   run->add_option("--max-retry-wait", raw->max_retry_wait, "cap on backoff and Retry-After (60s)");
   run->add_option("--timeout", raw->timeout, "per-attempt timeout (e.g. 30s)");
@@ -494,6 +498,12 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
   } else {
     return Err(ErrorCode::kInvalidArgument, "--chunking '{}': expected dynamic or static",
                raw.chunking);
+  }
+  if (raw.throttle == "auto" || raw.throttle == "off") {
+    c->throttle_auto = raw.throttle == "auto";
+  } else {
+    return Err(ErrorCode::kInvalidArgument, "--throttle '{}': expected off or auto",
+               raw.throttle);
   }
   if (auto st = FinishUrls(raw, c); !st) return st;
   if (c->items.empty()) return Err(ErrorCode::kInvalidArgument, "--items is required");

@@ -37,6 +37,23 @@ TEST_CASE("run flags fill the config") {
   CHECK(c.chunking == engine::Chunking::kStatic);
 }
 
+TEST_CASE("--throttle off or auto, and whether --per-host was given") {
+  auto plain = Parse({"run", "--url", "http://h/", "--items", "p", "--field", "a=b"});
+  REQUIRE(plain.has_value());
+  CHECK_FALSE(plain->config.throttle_auto);
+  CHECK_FALSE(plain->config.per_host_given);
+  CHECK(plain->config.per_host == 8);
+  auto given = Parse({"run", "--url", "http://h/", "--items", "p", "--field", "a=b", "--throttle",
+                      "auto", "--per-host", "8"});
+  REQUIRE(given.has_value());
+  CHECK(given->config.throttle_auto);
+  CHECK(given->config.per_host_given);
+  auto bad = Parse({"run", "--url", "http://h/", "--items", "p", "--field", "a=b", "--throttle",
+                    "on"});
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message == "--throttle 'on': expected off or auto");
+}
+
 TEST_CASE("--url: one template with --pages, or start URLs (repeatable) without --pages") {
   auto t = Parse({"run", "--url", "http://h/{page}", "--pages", "1-2", "--items", "li", "--field",
                   "a=b"});

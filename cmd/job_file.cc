@@ -83,6 +83,7 @@ constexpr std::array kKeys = {
     Key{"max_pages", "--max-pages", Kind::kInteger},
     Key{"format", "--format", Kind::kString},
     Key{"with_source", "--with-source", Kind::kBool},
+    Key{"throttle", "--throttle", Kind::kString},
     Key{"allow_empty", "--allow-empty", Kind::kBool},
     Key{"cacert", "--cacert", Kind::kString},
     Key{"capath", "--capath", Kind::kString},

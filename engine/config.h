@@ -59,8 +59,12 @@ struct Config {
   // Polite defaults (Scrapy's are 16 and 8): a real site sees at most 8.
   int concurrency = 32;
   int per_host = 8;  // 0 = only --concurrency applies
+  bool per_host_given = false;  // --per-host (or per_host) was set, not the default
   double rate_per_host = 0;  // requests per second per host, whole job; 0 = none
   double delay_s = 0;        // gap between requests to one host, jittered x0.5-1.5
+  // --throttle auto: each host's cap on transfers in flight adapts
+  // (engine/throttle), from 2 up to per_host (--concurrency if per_host is 0).
+  bool throttle_auto = false;
   int retries = 3;           // further attempts for a retryable failure
   double max_retry_wait_s = 60;  // cap on backoff and on Retry-After
   double backoff_base_s = 0.5;   // first backoff; doubles with each attempt

@@ -38,6 +38,7 @@ void Dispatcher::GrowHosts() {
   // A follow-up may be on a host the plan had not seen.
   const size_t h = plan_.hosts().size();
   host_fetching_.resize(h, 0);
+  host_cap_.resize(h, limits_.initial_host_cap > 0 ? limits_.initial_host_cap : limits_.per_host);
   host_next_s_.resize(h, 0);
   host_paced_.resize(h, 0);
   host_gap_s_.resize(h, 0);
@@ -79,7 +80,7 @@ std::optional<Dispatcher::QueueKey> Dispatcher::Front(HostQueue& hq) {
 }
 
 bool Dispatcher::HostMayGo(uint32_t host) const {
-  if (limits_.per_host > 0 && host_fetching_[host] >= limits_.per_host) return false;
+  if (host_cap_[host] > 0 && host_fetching_[host] >= host_cap_[host]) return false;
   return host_paced_[host] == 0;
 }
 
@@ -179,6 +180,13 @@ bool Dispatcher::LeaseOrBlock(int slot, uint64_t page, double now_s) {
   paced_ = paced;
   blocked_.push_back(Blocked{page, std::move(verdict)});
   return false;
+}
+
+void Dispatcher::SetHostCap(uint32_t host, int cap) {
+  GrowHosts();
+  if (host >= host_cap_.size() || host_cap_[host] == cap) return;
+  host_cap_[host] = cap;
+  RefreshHost(host);
 }
 
 void Dispatcher::PauseHost(uint32_t host, double until_s) {

@@ -41,6 +41,9 @@ namespace forage::engine {
 struct DispatchLimits {
   int concurrency = 100;
   int per_host = 0;  // 0 = no per-host limit
+  // --throttle auto: each host's cap starts here and is moved by SetHostCap
+  // (engine/throttle); 0 = every host's cap is per_host.
+  int initial_host_cap = 0;
   double rate_per_host = 0;  // leases per second per host; 0 = no rate limit
   double delay_s = 0;        // gap between leases to one host, x U(0.5, 1.5); 0 = none
   uint64_t window = 0;  // 0 = unbounded
@@ -48,8 +51,8 @@ struct DispatchLimits {
 };
 
 // The gate's answer about a page: fetch it; skip it (robots.txt disallows
-// it: counted as blocked, not a failure); or fail it unfetched (its host's
-// robots.txt is unavailable). `reason` goes to the report.
+// it, or is unavailable: counted as blocked, not a failure); or fail it
+// unfetched. `reason` goes to the report.
 struct GateVerdict {
   enum class Kind { kFetch, kBlock, kFail };
   Kind kind = Kind::kFetch;
@@ -92,6 +95,12 @@ class Dispatcher {
     GateVerdict verdict;
   };
   std::vector<Blocked> TakeBlocked() { return std::exchange(blocked_, {}); }
+  // `host`'s cap on pages being fetched (--throttle auto), in place of
+  // per_host; 0 = none. Pages already leased above a lowered cap finish.
+  void SetHostCap(uint32_t host, int cap);
+  int host_fetching(uint32_t host) const {
+    return host < host_fetching_.size() ? host_fetching_[host] : 0;
+  }
   // No lease to `host` before `until_s` (a 429/503 Retry-After pauses the host).
   void PauseHost(uint32_t host, double until_s);
 
@@ -171,6 +180,7 @@ class Dispatcher {
   uint64_t chunk_base_ = 0, chunk_extra_ = 0;  // static: chunk sizes (numpy.array_split)
   std::vector<Slot> slots_;
   std::vector<int> host_fetching_;
+  std::vector<int> host_cap_;                 // per_host, or the throttle's (0 = none)
   std::vector<double> host_next_s_;           // --rate/--delay: next lease allowed
   std::vector<double> host_gap_s_;            // the host's own least gap (Crawl-delay)
   std::vector<uint8_t> host_paced_;           // in paced_hosts_, so not ready

@@ -52,6 +52,31 @@ TEST_CASE("per-host limit holds for the whole job, other hosts still go") {
   CHECK(Count(d.Assign(0)) == 6);
 }
 
+TEST_CASE("a host's own cap (throttle) starts at initial_host_cap and moves with SetHostCap") {
+  Plan plan = MakePlan(40, 2);
+  DispatchLimits lim;
+  lim.concurrency = 100;
+  lim.per_host = 16;
+  lim.initial_host_cap = 2;
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  CHECK(Count(d.Assign(0)) == 4);  // 2 a host
+  CHECK(d.host_fetching(0) == 2);
+  d.SetHostCap(0, 5);
+  CHECK(Count(d.Assign(0)) == 3);  // host 0 only
+  CHECK(d.host_fetching(0) == 5);
+  CHECK(d.host_fetching(1) == 2);
+  // Lowered below what is in flight: nothing more until enough finish.
+  d.SetHostCap(0, 3);
+  d.OnFetched(0);
+  d.OnFetched(2);
+  CHECK(Count(d.Assign(0)) == 0);
+  d.OnFetched(4);
+  CHECK(Count(d.Assign(0)) == 1);
+  CHECK(d.host_fetching(0) == 3);
+}
+
 TEST_CASE("the ordered-merge window bounds how far ahead pages are leased") {
   Plan plan = MakePlan(50);
   DispatchLimits lim;

@@ -336,7 +336,10 @@ Result<Summary> Run(const Config& input) {
     cache->Evict(config.cache_max_bytes);
   }
   std::optional<RobotsGate> robots;
-  if (!config.ignore_robots) robots.emplace(RobotsFetch(worker_config.fetch));
+  if (!config.ignore_robots) {
+    robots.emplace(RobotsFetch(worker_config.fetch), "forage",
+                   RobotsRetry{config.retries, config.backoff_base_s, config.max_retry_wait_s});
+  }
   // --sitemap: read before the workers start; their pages join the plan
   // (and so the job's fingerprint for --resume).
   SitemapPages sitemap_pages;

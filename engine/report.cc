@@ -98,6 +98,13 @@ std::string FormatReport(const Summary& s) {
                    s.wall_s > 0 ? 100 * w.busy_s / s.wall_s : 0.0, w.max_loop_lag_s * 1e3,
                    w.restarts);
   }
+  for (const auto& t : s.throttle) {
+    fmt::format_to(line,
+                   "  throttle {}: settled at {} in flight (ran {}-{} of {}; {} of {} "
+                   "responses 503, {} 429, {} timeouts)\n",
+                   t.host, t.settled, t.min, t.max, t.ceiling, t.responses_503, t.responses,
+                   t.responses_429, t.timeouts);
+  }
   if (s.pages_blocked > 0) {
     fmt::format_to(line, "  blocked by robots.txt: {} pages (not fetched; see --report)\n",
                    s.pages_blocked);
@@ -114,6 +121,19 @@ std::string FormatReport(const Summary& s) {
 
 std::string ReportWarnings(const Summary& s) {
   std::string out;
+  // An origin whose robots.txt could not be had (5xx, unreachable) blocks
+  // all its pages, which exit code 0 does not show.
+  for (const auto& r : s.robots) {
+    if (r.outcome.rfind("disallow all", 0) != 0) continue;
+    const std::string prefix = r.origin + "/";
+    uint64_t blocked = 0;
+    for (const auto& b : s.blocked) blocked += b.url.rfind(prefix, 0) == 0 ? 1 : 0;
+    if (blocked == 0) continue;
+    out += fmt::format(
+        "forage: warning: {}/robots.txt could not be read ({}, {} requests): its {} pages "
+        "were blocked, not fetched (RFC 9309)\n",
+        r.origin, r.outcome, r.requests, blocked);
+  }
   if (s.items == 0) return out;
   for (const auto& f : s.fields) {
     if (f.filled == 0) {
@@ -176,6 +196,7 @@ std::string ReportJson(const Summary& s) {
                            {"status", r.status},
                            {"outcome", r.outcome},
                            {"bytes_read", r.bytes_read},
+                           {"requests", r.requests},
                            {"truncated", r.truncated},
                            {"crawl_delay_s", r.crawl_delay_s}});
   }
@@ -195,6 +216,18 @@ std::string ReportJson(const Summary& s) {
   }
   j["blocked"] = nlohmann::ordered_json::array();
   for (const auto& b : s.blocked) j["blocked"].push_back({{"url", b.url}, {"reason", b.reason}});
+  j["throttle"] = nlohmann::ordered_json::object();  // --throttle auto
+  for (const auto& t : s.throttle) {
+    j["throttle"][t.host] = {{"settled", t.settled},
+                             {"min", t.min},
+                             {"max", t.max},
+                             {"ceiling", t.ceiling},
+                             {"responses", t.responses},
+                             {"responses_503", t.responses_503},
+                             {"responses_429", t.responses_429},
+                             {"timeouts", t.timeouts},
+                             {"decreases", t.decreases}};
+  }
   // Failure reasons may carry bytes from the network; never throw on them.
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

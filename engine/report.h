@@ -16,7 +16,8 @@ std::string FormatReport(const Summary& s);
 std::string HumanSize(uint64_t bytes);
 
 // Warning lines for stderr: each field empty in every record stored, with
-// its selector. Empty when there is nothing to warn about (or no record).
+// its selector; each origin whose unreadable robots.txt blocked its pages.
+// Empty when there is nothing to warn about.
 std::string ReportWarnings(const Summary& s);
 
 // The --report document (keys in docs/cli.md).

@@ -67,6 +67,26 @@ TEST_CASE("the transport line and keys: connections, TLS handshakes, the HTTP ve
         std::string::npos);
 }
 
+TEST_CASE("an origin blocked by its unreadable robots.txt is a warning, a Disallow is not") {
+  Summary s;
+  RobotsOriginSummary down;
+  down.origin = "http://a:1";
+  down.outcome = "disallow all (503)";
+  down.requests = 4;
+  RobotsOriginSummary rules;
+  rules.origin = "http://b:2";
+  rules.outcome = "rules";
+  s.robots = {down, rules};
+  s.blocked = {{"http://a:1/x", "blocked: robots.txt unreachable (HTTP 503)"},
+               {"http://a:1/y", "blocked: robots.txt unreachable (HTTP 503)"},
+               {"http://b:2/z", "blocked by robots.txt"}};
+  CHECK(ReportWarnings(s) ==
+        "forage: warning: http://a:1/robots.txt could not be read (disallow all (503), 4 "
+        "requests): its 2 pages were blocked, not fetched (RFC 9309)\n");
+  s.blocked.clear();
+  CHECK(ReportWarnings(s).empty());
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::engine

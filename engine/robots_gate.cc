@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
 #include "engine/plan.h"
 
 namespace forage::engine {
@@ -13,13 +18,13 @@ RobotsAnswer RobotsFromResponse(const worker::BlockingFetchResult& r,
       return {parser::RobotsRules::AllowAll(), "allow all (more than 5 redirects)", {}};
     }
     return {parser::RobotsRules::DisallowAll(), fmt::format("disallow all (unreachable: {})", r.error),
-            fmt::format("robots.txt unreachable ({}): not fetched", r.error)};
+            fmt::format("blocked: robots.txt unreachable ({})", r.error)};
   }
   const long s = r.http_status;
   if (s >= 200 && s < 300) return {parser::ParseRobots(r.body, product_token), "rules", {}};
   if (s >= 500 && s < 600) {
     return {parser::RobotsRules::DisallowAll(), fmt::format("disallow all ({})", s),
-            fmt::format("robots.txt unavailable (HTTP {}): not fetched", s)};
+            fmt::format("blocked: robots.txt unreachable (HTTP {})", s)};
   }
   // 4xx, and anything else that is not a file: unavailable.
   return {parser::RobotsRules::AllowAll(), fmt::format("allow all ({})", s), {}};
@@ -36,10 +41,33 @@ std::string PathAndQuery(std::string_view url) {
   return out;
 }
 
+bool RobotsUnavailable(const worker::BlockingFetchResult& r) {
+  if (!r.transport_ok) return !r.too_many_redirects;
+  return r.http_status >= 500 && r.http_status < 600;
+}
+
+RobotsGate::RobotsGate(Fetch fetch, std::string product_token, RobotsRetry retry, Sleep sleep)
+    : fetch_(std::move(fetch)),
+      token_(std::move(product_token)),
+      retry_(retry),
+      sleep_(std::move(sleep)) {
+  if (!sleep_) {
+    sleep_ = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
+  }
+}
+
 const RobotsAnswer& RobotsGate::AnswerFor(const std::string& origin) {
   auto it = answers_.find(origin);
   if (it != answers_.end()) return it->second;
-  worker::BlockingFetchResult r = fetch_(origin + "/robots.txt");
+  const std::string url = origin + "/robots.txt";
+  worker::BlockingFetchResult r = fetch_(url);
+  long requests = r.requests;
+  for (int attempt = 1; attempt <= retry_.retries && RobotsUnavailable(r); ++attempt) {
+    sleep_(std::min(retry_.max_wait_s, retry_.backoff_base_s * std::ldexp(1.0, attempt - 1)));
+    r = fetch_(url);
+    requests += r.requests;
+  }
+  r.requests = requests;
   RobotsAnswer a = RobotsFromResponse(r, token_);
   RobotsOriginSummary s;
   s.origin = origin;
@@ -57,7 +85,7 @@ GateVerdict RobotsGate::Judge(const std::string& url, double* host_gap_s) {
   auto origin = UrlOrigin(url);
   if (!origin) return {};  // not http(s): the fetch itself will fail with a reason
   const RobotsAnswer& a = AnswerFor(*origin);
-  if (a.unavailable) return {GateVerdict::Kind::kFail, *a.unavailable};
+  if (a.unavailable) return {GateVerdict::Kind::kBlock, *a.unavailable};
   if (host_gap_s && a.rules.crawl_delay()) *host_gap_s = *a.rules.crawl_delay();
   if (a.rules.Allowed(PathAndQuery(url))) return {};
   return {GateVerdict::Kind::kBlock, "blocked by robots.txt"};

@@ -15,12 +15,17 @@
 //
 // Status rules (RFC 9309 2.3.1): 2xx: the file's rules; 4xx (and a chain of
 // more than 5 redirects): everything allowed; 5xx or unreachable:
-// everything disallowed. Pages a rule disallows are blocked (not failures);
-// pages of an origin whose robots.txt is unavailable fail unfetched with
-// that reason, as they would if the site were down (exit 1). Retry policy: none within a job. The origin stays
-// disallowed for the rest of the run (the RFC's "retry later" is the next run:
-// a job is short against the RFC's 30-day horizon, and retrying would hold
-// every page of the origin waiting).
+// everything disallowed. Pages a rule disallows are blocked (not failures).
+// A 5xx or unreachable robots.txt is first tried again with the run's retry
+// policy (--retries, backoff from 0.5 s doubling, capped by
+// --max-retry-wait; no jitter: it is one request), the loop waiting in
+// between (RFC 9309 2.3.1.4 lets a crawler retry; nothing of the origin can
+// be leased meanwhile anyway). If it is still unavailable, every page of the
+// origin is blocked with the reason "blocked: robots.txt unreachable (HTTP
+// 503)" (or the transport error): not fetched, counted in pages_blocked, and
+// the exit code stays 0, as for a Disallow: /. The origin stays disallowed
+// for the rest of the run: the RFC's later retries are the next run's (a job
+// is short against its 30-day horizon).
 //
 // Single-threaded (the master).
 
@@ -43,7 +48,7 @@ namespace forage::engine {
 struct RobotsAnswer {
   parser::RobotsRules rules;
   std::string outcome;  // "rules", "allow all (404)", "disallow all (503)", ...
-  // 5xx or no answer: every page fails unfetched with this reason.
+  // 5xx or no answer: every page is blocked with this reason.
   std::optional<std::string> unavailable;
 };
 RobotsAnswer RobotsFromResponse(const worker::BlockingFetchResult& r,
@@ -52,11 +57,23 @@ RobotsAnswer RobotsFromResponse(const worker::BlockingFetchResult& r,
 // "/a/b?q" of "http://h:1/a/b?q#f"; "/" when the URL has no path.
 std::string PathAndQuery(std::string_view url);
 
+// Whether a response says nothing about the rules (5xx, no answer): tried again.
+bool RobotsUnavailable(const worker::BlockingFetchResult& r);
+
+// The run's retry policy, for a robots.txt that is unavailable.
+struct RobotsRetry {
+  int retries = 0;          // further attempts (--retries)
+  double backoff_base_s = 0.5;  // first wait; doubles with each attempt
+  double max_wait_s = 60;   // --max-retry-wait
+};
+
 class RobotsGate {
  public:
   using Fetch = std::function<worker::BlockingFetchResult(const std::string& url)>;
-  explicit RobotsGate(Fetch fetch, std::string product_token = "forage")
-      : fetch_(std::move(fetch)), token_(std::move(product_token)) {}
+  using Sleep = std::function<void(double seconds)>;
+  // `sleep` waits between attempts (a fake in tests; default: the thread sleeps).
+  explicit RobotsGate(Fetch fetch, std::string product_token = "forage", RobotsRetry retry = {},
+                      Sleep sleep = {});
 
   // What to do with `url`. The first question about an origin fetches its
   // robots.txt. If it sets a Crawl-delay, `*host_gap_s` is set to it.
@@ -76,6 +93,8 @@ class RobotsGate {
  private:
   Fetch fetch_;
   std::string token_;
+  RobotsRetry retry_;
+  Sleep sleep_;
   std::unordered_map<std::string, RobotsAnswer> answers_;
   std::vector<RobotsOriginSummary> summaries_;
 };

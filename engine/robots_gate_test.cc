@@ -70,11 +70,67 @@ TEST_CASE("one fetch per origin, whatever the number of questions") {
   CHECK(gate.origins()[0].crawl_delay_s == 2);
   CHECK(gate.origins()[1].outcome == "disallow all (503)");
   GateVerdict v = gate.Judge("http://b:2/x");
-  CHECK(v.kind == GateVerdict::Kind::kFail);
-  CHECK(v.reason == "robots.txt unavailable (HTTP 503): not fetched");
+  CHECK(v.kind == GateVerdict::Kind::kBlock);
+  CHECK(v.reason == "blocked: robots.txt unreachable (HTTP 503)");
   CHECK(gate.Judge("http://a:1/no").kind == GateVerdict::Kind::kBlock);
   CHECK(gate.Judge("http://a:1/no").reason == "blocked by robots.txt");
   CHECK(gate.Judge("http://a:1/yes").kind == GateVerdict::Kind::kFetch);
+}
+
+TEST_CASE("a 5xx or unreachable robots.txt is retried with the run's backoff before the origin "
+          "is disallowed") {
+  std::vector<worker::BlockingFetchResult> script = {Response(503), Response(500),
+                                                     Response(200, "User-agent: *\nDisallow: /no\n")};
+  size_t calls = 0;
+  std::vector<double> slept;
+  RobotsGate gate(
+      [&](const std::string&) {
+        worker::BlockingFetchResult r = script[std::min(calls, script.size() - 1)];
+        r.requests = 1;
+        ++calls;
+        return r;
+      },
+      "forage", RobotsRetry{3, 0.5, 60}, [&](double s) { slept.push_back(s); });
+  CHECK(gate.Allowed("http://a:1/yes"));
+  CHECK_FALSE(gate.Allowed("http://a:1/no"));
+  CHECK(calls == 3);
+  CHECK(slept == std::vector<double>{0.5, 1.0});
+  CHECK(gate.origins()[0].requests == 3);
+  CHECK(gate.origins()[0].outcome == "rules");
+
+  SUBCASE("still 5xx after the last retry: blocked") {
+    calls = 0;
+    slept.clear();
+    script = {Response(503)};
+    RobotsGate down(
+        [&](const std::string&) {
+          ++calls;
+          worker::BlockingFetchResult r = Response(503);
+          r.requests = 1;
+          return r;
+        },
+        "forage", RobotsRetry{2, 0.5, 0.75}, [&](double s) { slept.push_back(s); });
+    GateVerdict v = down.Judge("http://b:2/x");
+    CHECK(v.kind == GateVerdict::Kind::kBlock);
+    CHECK(v.reason == "blocked: robots.txt unreachable (HTTP 503)");
+    CHECK(calls == 3);
+    CHECK(slept == std::vector<double>{0.5, 0.75});  // capped by --max-retry-wait
+    CHECK(down.origins()[0].requests == 3);
+    down.Judge("http://b:2/y");
+    CHECK(calls == 3);  // once per origin, retries included
+  }
+
+  SUBCASE("4xx and too many redirects are answers: not retried") {
+    calls = 0;
+    RobotsGate gone(
+        [&](const std::string&) {
+          ++calls;
+          return Response(404);
+        },
+        "forage", RobotsRetry{3, 0.5, 60}, [&](double s) { slept.push_back(s); });
+    CHECK(gone.Allowed("http://c:3/x"));
+    CHECK(calls == 1);
+  }
 }
 
 }  // TEST_SUITE

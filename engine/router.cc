@@ -15,10 +15,18 @@ constexpr int kMaxDeathsWithoutProgress = 10;
 
 }  // namespace
 
+ThrottleParams ThrottleFor(const Config& c) {
+  ThrottleParams p;
+  p.ceiling = std::max(1, c.per_host > 0 ? c.per_host : c.concurrency);
+  p.start = std::min(p.start, p.ceiling);
+  return p;
+}
+
 DispatchLimits LimitsFor(const Config& c) {
   DispatchLimits l;
   l.concurrency = c.concurrency;
   l.per_host = c.per_host;
+  if (c.throttle_auto) l.initial_host_cap = ThrottleFor(c).start;
   l.rate_per_host = c.rate_per_host;
   l.delay_s = c.delay_s;
   // Pages may finish this far ahead of the first unwritten one; records of
@@ -50,6 +58,7 @@ Router::Router(const Config& config, Plan& plan, Recorder* recorder, WorkerPort*
   if (config.crawl || !config.next.empty()) {
     discovery_ = std::make_unique<Discovery>(&plan_, &book_, config);
   }
+  if (config.throttle_auto) throttle_.emplace(ThrottleFor(config));
   for (size_t i = 0; i < slots_.size(); ++i) slots_[i].summary.slot = static_cast<int>(i);
 }
 
@@ -98,6 +107,9 @@ void Router::OnMessage(int index, worker::Message&& msg) {
     Pump();
   } else if (auto* m = std::get_if<worker::FetchedMsg>(&msg)) {
     if (m->page_id < book_.size() && book_.owner(m->page_id) == index) {
+      if (book_.state(m->page_id) == PageState::kFetching) {
+        Observe(m->page_id, m->http_status, m->fetch_s, false);
+      }
       dispatcher_.OnFetched(m->page_id);
       Pump();
     }
@@ -152,6 +164,10 @@ void Router::HandlePageDone(int index, const worker::PageDoneMsg& done) {
   if (page >= book_.size() || book_.owner(page) != index) return;
   Slot& slot = slots_[index];
   deaths_without_progress_ = 0;
+  // A failed transfer's PageDone is its only word (no Fetched came first).
+  if (!done.ok && book_.state(page) == PageState::kFetching) {
+    Observe(page, done.http_status, done.fetch_s, done.retryable);
+  }
   if (!done.ok && done.retryable && book_.attempts(page) < config_.retries) {
     int attempt = book_.CountAttempt(page);
     ++summary_->retries;
@@ -188,6 +204,20 @@ double Router::RetryDelay(int attempt, double retry_after_s) {
   if (retry_after_s >= 0) return std::min(retry_after_s, cap);
   double backoff = std::min(cap, config_.backoff_base_s * std::ldexp(1.0, attempt - 1));
   return backoff / 2 + std::uniform_real_distribution<>(0, backoff / 2)(rng_);
+}
+
+void Router::Observe(uint64_t page, int status, double fetch_s, bool retryable) {
+  if (!throttle_) return;
+  const uint32_t host = plan_.host_id(page);
+  int cap = 0;
+  if (status > 0) {
+    cap = throttle_->OnResponse(host, status, fetch_s);
+  } else if (retryable) {
+    cap = throttle_->OnTransportFailure(host);
+  } else {
+    return;
+  }
+  dispatcher_.SetHostCap(host, cap);
 }
 
 // The worker's memory passed its limit: it is leased nothing more, and
@@ -404,6 +434,14 @@ void Router::Finish() {
   summary_->fields.resize(std::max(summary_->fields.size(), recorder_->filled().size()));
   for (size_t i = 0; i < recorder_->filled().size(); ++i) {
     summary_->fields[i].filled = recorder_->filled()[i];
+  }
+  for (uint32_t h = 0; throttle_ && h < plan_.hosts().size(); ++h) {
+    if (!throttle_->seen(h)) continue;
+    ThrottleHostReport r = throttle_->Report(h);
+    summary_->throttle.push_back(ThrottleSummary{plan_.hosts()[h], r.settled, r.min, r.max,
+                                                 throttle_->params().ceiling, r.responses,
+                                                 r.responses_503, r.responses_429, r.timeouts,
+                                                 r.decreases});
   }
   for (Slot& s : slots_) {
     FoldStats(s);

@@ -28,6 +28,7 @@
 #include "engine/recorder.h"
 #include "engine/state_store.h"
 #include "engine/summary.h"
+#include "engine/throttle.h"
 #include "worker/protocol.h"
 
 namespace forage::engine {
@@ -128,6 +129,9 @@ class Router {
   void StopWorkers();
   bool Idle() const;
   double RetryDelay(int attempt, double retry_after_s);
+  // --throttle auto: the outcome of `page`'s transfer moves its host's cap.
+  // `status` 0: no response (a transport failure, counted when retryable).
+  void Observe(uint64_t page, int status, double fetch_s, bool retryable);
 
   const Config& config_;
   Plan& plan_;
@@ -139,6 +143,7 @@ class Router {
   Merger merger_;
   std::optional<FollowTree> follow_;  // --follow
   std::unique_ptr<Discovery> discovery_;  // --next / --crawl
+  std::optional<Throttle> throttle_;      // --throttle auto
   std::vector<Slot> slots_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::optional<Error> error_;
@@ -153,5 +158,8 @@ class Router {
 
 // The Dispatcher's limits for a job.
 DispatchLimits LimitsFor(const Config& config);
+// --throttle auto's settings for a job: its ceiling is --per-host, or
+// --concurrency when there is no per-host cap.
+ThrottleParams ThrottleFor(const Config& config);
 
 }  // namespace forage::engine

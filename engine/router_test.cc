@@ -246,6 +246,74 @@ TEST_CASE("a page that crashes two workers is failed, the rest is stored") {
   CHECK(h.router.book().state(0) == PageState::kFailed);
 }
 
+TEST_CASE("throttle auto: the host starts at 2, grows on fast answers, halves on a 503, and the "
+          "503 page is retried and stored once") {
+  Config c = TwoWorkers();
+  c.workers = 1;
+  c.concurrency = 32;
+  c.per_host = 8;
+  c.throttle_auto = true;
+  Harness h(c, 40);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  std::vector<uint64_t> out = h.port.TakeLeases(0);
+  CHECK(out == std::vector<uint64_t>{0, 1});  // start: 2 in flight
+  auto answer = [&](uint64_t p) {
+    h.router.OnMessage(0, worker::FetchedMsg{p, 200, 0.010});
+    h.Records(0, p, Recs({{"r" + std::to_string(p)}}));
+    h.Done(0, p);
+  };
+  // Flat latency: after 6 answers the cap is 4.
+  std::vector<uint64_t> in_flight = out;
+  size_t answered = 0;
+  while (answered < 6) {
+    uint64_t p = in_flight.front();
+    in_flight.erase(in_flight.begin());
+    answer(p);
+    ++answered;
+    for (uint64_t q : h.port.TakeLeases(0)) in_flight.push_back(q);
+  }
+  CHECK(in_flight.size() == 4);
+  CHECK(h.router.dispatcher().fetching() == 4);
+  // A 503 (no Retry-After): the cap halves, the page waits for its retry.
+  const uint64_t refused = in_flight.front();
+  in_flight.erase(in_flight.begin());
+  worker::PageDoneMsg d;
+  d.page_id = refused;
+  d.http_status = 503;
+  d.reason = "HTTP 503";
+  d.retryable = true;
+  d.fetch_s = 0.001;
+  h.router.OnMessage(0, d);
+  CHECK(h.port.TakeLeases(0).empty());  // 3 in flight, cap 2
+  CHECK(h.summary.retries == 1);
+  // Everything else answers; the retry comes when its time does.
+  while (!h.router.book().all_settled()) {
+    for (uint64_t q : h.port.TakeLeases(0)) in_flight.push_back(q);
+    if (in_flight.empty()) {
+      h.port.now += 10;  // past the backoff
+      h.router.Pump();
+      continue;
+    }
+    uint64_t p = in_flight.front();
+    in_flight.erase(in_flight.begin());
+    answer(p);
+  }
+  CHECK(h.summary.pages_ok == 40);
+  CHECK(h.sink.rows.size() == 40);
+  h.router.Finish();
+  REQUIRE(h.summary.throttle.size() == 1);
+  const ThrottleSummary& t = h.summary.throttle[0];
+  CHECK(t.host == "http://h");
+  CHECK(t.responses_503 == 1);
+  CHECK(t.responses == 41);
+  CHECK(t.min == 2);
+  // Back at 3 fast, then probing the level that overloaded (4) slowly.
+  CHECK(t.max == 4);
+  CHECK(t.settled == 3);
+  CHECK(t.ceiling == 8);
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::engine

@@ -66,6 +66,20 @@ struct ProxySummary {
   uint64_t benched = 0;   // times a worker benched it
 };
 
+// Where --throttle auto took one host (engine/throttle).
+struct ThrottleSummary {
+  std::string host;  // the origin, "http://127.0.0.1:8080": the key of per-host limits
+  int settled = 0;   // the limit in force for the most responses
+  int min = 0;
+  int max = 0;
+  int ceiling = 0;   // --per-host (or --concurrency)
+  uint64_t responses = 0;
+  uint64_t responses_503 = 0;
+  uint64_t responses_429 = 0;
+  uint64_t timeouts = 0;   // transport failures taken as overload
+  uint64_t decreases = 0;
+};
+
 struct Summary {
   double wall_s = 0;
   double user_s = 0;  // master plus every worker process
@@ -105,6 +119,9 @@ struct Summary {
   uint64_t cache_revalidated = 0;
   uint64_t cache_misses = 0;
   std::vector<ProxySummary> proxies;  // --proxy-list, in the list's order
+};
+
+  std::vector<ThrottleSummary> throttle;  // --throttle auto: one per host that answered
 };
 
 }  // namespace forage::engine

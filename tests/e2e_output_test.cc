@@ -423,7 +423,8 @@ TEST_CASE("never clobber: --overwrite with the site down keeps the old output") 
   REQUIRE(before == GoldenShopCsv(fx));
   // The same job against a port nothing listens on: every page fails.
   std::string down = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/shop/page/{page}/";
-  auto argv = Job(fx, good, {"--overwrite", "--retries", "0"});
+  // --ignore-robots: pages that fail, not an origin blocked by its unreachable robots.txt.
+  auto argv = Job(fx, good, {"--overwrite", "--retries", "0", "--ignore-robots"});
   argv[3] = down;  // --url's value
   auto r = RunProcess(argv);
   INFO(r.err);
@@ -434,7 +435,7 @@ TEST_CASE("never clobber: --overwrite with the site down keeps the old output") 
   // SQLite: the job's table stays as it was.
   std::string db = dir + "/out.sqlite";
   SqliteWithTable(db, "out");
-  auto sq = Job(fx, db, {"--overwrite", "--retries", "0"});
+  auto sq = Job(fx, db, {"--overwrite", "--retries", "0", "--ignore-robots"});
   sq[3] = down;
   auto r2 = RunProcess(sq);
   INFO(r2.err);
@@ -605,7 +606,7 @@ TEST_CASE("forage demo runs twice, its printed command, copied after its site st
   REQUIRE(at != std::string::npos);
   std::string line = err.substr(at + prefix.size(), err.find('\n', at) - at - prefix.size());
   CHECK(line.find("--overwrite") != std::string::npos);
-  auto r = RunProcess({"/bin/sh", "-c", "'" + ForageBin() + "' run " + line + " --retries 0"});
+  auto r = RunProcess({"/bin/sh", "-c", "'" + ForageBin() + "' run " + line + " --retries 0 --ignore-robots"});
   INFO(r.err);
   CHECK(r.exit_code == 1);  // every page failed: the demo's site is gone
   CHECK(ReadFile(out) == before);

@@ -121,27 +121,38 @@ TEST_CASE("no robots.txt (404): everything allowed, asked once") {
   CHECK(fx.Stat("requests") == 7);
 }
 
-TEST_CASE("robots.txt answering 500: the origin is disallowed, nothing else fetched, each page "
-          "failed with that reason - --ignore-robots fetches all without asking") {
+TEST_CASE("robots.txt answering 500: retried with the run's backoff, then the origin is "
+          "disallowed - its pages blocked with that reason, nothing else fetched, exit 0 - "
+          "--ignore-robots fetches all without asking") {
   Fixture fx({"--serve", "/robots.txt=status:500"});
   std::string dir = TempDir("robots_500");
   auto argv = SeedJob(fx, "1-6");
   argv.insert(argv.end(), {"--workers", "2", "-o", dir + "/out.csv", "--report",
-                           dir + "/report.json", "--quiet"});
+                           dir + "/report.json", "--quiet", "--retries", "2",
+                           "--max-retry-wait", "50ms"});
   auto r = RunProcess(argv);
   INFO(r.err);
-  // Not a rule that disallows the pages: the site cannot say; that is a
-  // failure (as a site that is down is), exit 1.
-  REQUIRE(r.exit_code == 1);
+  // RFC 9309 2.3.1.4: 5xx means complete disallow; the pages are blocked,
+  // as a Disallow: / would block them, not failures.
+  REQUIRE(r.exit_code == 0);
   auto rep = Report(dir + "/report.json");
-  CHECK(rep["pages_blocked"] == 0);
+  CHECK(rep["pages_blocked"] == 6);
   CHECK(rep["pages_ok"] == 0);
-  CHECK(rep["pages_failed"] == 6);
-  for (auto& f : rep["failures"]) {
-    CHECK(f["reason"] == "robots.txt unavailable (HTTP 500): not fetched");
+  CHECK(rep["pages_failed"] == 0);
+  CHECK(rep["failures"].empty());
+  REQUIRE(rep["blocked"].size() == 6);
+  for (auto& b : rep["blocked"]) {
+    CHECK(b["reason"] == "blocked: robots.txt unreachable (HTTP 500)");
   }
   CHECK(rep["robots"][0]["outcome"] == "disallow all (500)");
-  CHECK(fx.Stat("requests") == 1);
+  // The first request and --retries 2 more, then nothing else.
+  CHECK(rep["robots"][0]["requests"] == 3);
+  CHECK(Count(fx, "/robots.txt") == 3);
+  CHECK(fx.Stat("requests") == 3);
+  // Exit 0 hides it: a warning says so, even with --quiet.
+  CHECK(r.err == "forage: warning: " + fx.url() +
+                     "robots.txt could not be read (disallow all (500), 3 requests): its 6 "
+                     "pages were blocked, not fetched (RFC 9309)\n");
 
   SUBCASE("--ignore-robots") {
     fx.Get("/__reset");
@@ -156,17 +167,21 @@ TEST_CASE("robots.txt answering 500: the origin is disallowed, nothing else fetc
   }
 }
 
-TEST_CASE("robots.txt unreachable: every page of the origin fails unfetched") {
+TEST_CASE("robots.txt unreachable: every page of the origin is blocked unfetched, exit 0") {
   std::string dir = TempDir("robots_unreachable");
   WriteFile(dir + "/urls.txt",
             "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/shop/page/1/\n");
   auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", ".product",
                        "--field", "name=h2", "-o", dir + "/out.csv", "--report",
-                       dir + "/report.json", "--quiet"});
-  REQUIRE(r.exit_code == 1);
+                       dir + "/report.json", "--quiet", "--retries", "1", "--max-retry-wait",
+                       "50ms"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
   auto rep = Report(dir + "/report.json");
-  CHECK(rep["pages_failed"] == 1);
-  CHECK(rep["failures"][0]["reason"].get<std::string>().starts_with("robots.txt unreachable ("));
+  CHECK(rep["pages_failed"] == 0);
+  CHECK(rep["pages_blocked"] == 1);
+  CHECK(rep["blocked"][0]["reason"].get<std::string>().starts_with(
+      "blocked: robots.txt unreachable ("));
   CHECK(rep["robots"][0]["status"] == 0);
   CHECK(rep["robots"][0]["outcome"].get<std::string>().starts_with("disallow all (unreachable"));
 }

@@ -386,6 +386,7 @@ void Fetcher::DrainCompleted() {
     r.id = t->id;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.http_status);
     curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &r.total_s);
+    curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME, &r.first_byte_s);
     if (char* ct = nullptr; curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
       r.content_type = ct;
     }

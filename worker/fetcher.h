@@ -93,6 +93,7 @@ struct FetchResult {
   // page has succeeded (StoreInCache), so a page that fails is never cached.
   std::optional<CacheEntry> cache_entry;
   std::string cache_key;
+  double first_byte_s = 0;  // request start to the first byte of the answer (redirects summed)
 };
 
 class Fetcher {

@@ -64,6 +64,17 @@ TEST_CASE("fetches pages over one reused connection and reports 404 as data") {
   }
 }
 
+TEST_CASE("the answer's latency is to its first byte, within the transfer's time") {
+  Fixture fx;
+  Harness h;
+  // The fixture holds the answer 150 ms: the first byte cannot come sooner.
+  REQUIRE(h.fetcher->Start(1, fx.url() + "shop/page/1/?delay=150"));
+  h.Run();
+  REQUIRE(h.done.size() == 1);
+  CHECK(h.done[0].first_byte_s >= 0.150);
+  CHECK(h.done[0].first_byte_s <= h.done[0].total_s);
+}
+
 TEST_CASE("a refused connection and an oversize body are failures with a reason") {
   SUBCASE("refused") {
     Harness h;

@@ -78,7 +78,11 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                  },
                  [&](const StopMsg&) {},
                  [&](const HelloMsg& m) { w.U64(static_cast<uint64_t>(m.pid)); },
-                 [&](const FetchedMsg& m) { w.U64(m.page_id); },
+                 [&](const FetchedMsg& m) {
+                   w.U64(m.page_id);
+                   w.U32(static_cast<uint32_t>(m.http_status));
+                   w.F64(m.fetch_s);
+                 },
                  [&](const PageRecordsMsg& m) {
                    w.U64(m.page_id);
                    w.U32(static_cast<uint32_t>(m.records.size()));
@@ -95,6 +99,7 @@ void EncodeBody(const Message& msg, WireWriter& w) {
                    w.Str(m.reason);
                    w.U8(m.retryable ? 1 : 0);
                    w.F64(m.retry_after_s);
+                   w.F64(m.fetch_s);
                  },
                  [&](const StatsMsg& m) {
                    w.U64(m.pages);
@@ -151,8 +156,13 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
       return Message{StopMsg{}};
     case MsgType::kHello:
       return Message{HelloMsg{static_cast<int64_t>(r.U64())}};
-    case MsgType::kFetched:
-      return Message{FetchedMsg{r.U64()}};
+    case MsgType::kFetched: {
+      FetchedMsg m;
+      m.page_id = r.U64();
+      m.http_status = static_cast<int32_t>(r.U32());
+      m.fetch_s = r.F64();
+      return Message{m};
+    }
     case MsgType::kPageRecords: {
       PageRecordsMsg m;
       m.page_id = r.U64();
@@ -180,6 +190,7 @@ Result<Message> DecodeBody(MsgType type, WireReader& r) {
       m.reason = r.Str();
       m.retryable = r.U8() != 0;
       m.retry_after_s = r.F64();
+      m.fetch_s = r.F64();
       return Message{std::move(m)};
     }
     case MsgType::kStats: {

@@ -70,8 +70,12 @@ struct HelloMsg {
 
 // The transfer of a page finished (either way): its fetch slot is free again.
 // The page's processing (parse, extract, CPU work) may still be under way.
+// `http_status` and `fetch_s` (the answer's latency: request start to its
+// first byte) feed --throttle auto; 0 and 0 when no transfer was made.
 struct FetchedMsg {
   uint64_t page_id = 0;
+  int32_t http_status = 0;
+  double fetch_s = 0;
 };
 
 // Records of one page; a page may send several of these before its PageDone.
@@ -103,6 +107,7 @@ struct PageDoneMsg {
   // decides whether and when to try again.
   bool retryable = false;
   double retry_after_s = -1;  // the server's Retry-After, in seconds; -1 if none
+  double fetch_s = 0;  // the answer's latency, request to first byte (--throttle auto)
 };
 
 // One proxy of --proxy-list as a worker saw it (StatsMsg::proxies).

@@ -42,7 +42,9 @@ TEST_CASE("every message survives encode and decode unchanged") {
   done.reason = "HTTP 404";
   done.retryable = true;
   done.retry_after_s = 1.5;
+  done.fetch_s = 0.125;
   auto d = std::get<PageDoneMsg>(RoundTrip(done));
+  CHECK(d.fetch_s == 0.125);
   CHECK(d.retryable);
   CHECK(d.retry_after_s == 1.5);
   CHECK(d.page_id == 9);
@@ -75,6 +77,9 @@ TEST_CASE("every message survives encode and decode unchanged") {
   CHECK(std::holds_alternative<StopMsg>(RoundTrip(StopMsg{})));
   CHECK(std::get<HelloMsg>(RoundTrip(HelloMsg{1234})).pid == 1234);
   CHECK(std::get<FetchedMsg>(RoundTrip(FetchedMsg{5})).page_id == 5);
+  FetchedMsg timed = std::get<FetchedMsg>(RoundTrip(FetchedMsg{6, 200, 0.25}));
+  CHECK(timed.http_status == 200);
+  CHECK(timed.fetch_s == 0.25);
   CHECK(std::get<RetireMsg>(RoundTrip(RetireMsg{500u << 20})).rss_bytes == 500u << 20);
 }
 

@@ -111,9 +111,14 @@ void Worker::HandleFetched(FetchResult&& r) {
     done.reason = r.transport_ok ? fmt::format("HTTP {}", r.http_status) : std::move(r.error);
     done.retryable = r.retryable;
     done.retry_after_s = r.retry_after_s;
+    done.fetch_s = r.first_byte_s;
     SendPageFailed(std::move(done));
   } else {
-    channel_->Send(FetchedMsg{r.id});
+    // A page served from --cache says nothing of the site: status 0 keeps it
+    // out of --throttle auto's latency and refusal counts.
+    channel_->Send(r.from_cache ? FetchedMsg{r.id, 0, 0}
+                                : FetchedMsg{r.id, static_cast<int32_t>(r.http_status),
+                                             r.first_byte_s});
     if (r.cache_entry) {
       r.cache_entry->body = r.body;  // the parser takes the body; the cache keeps a copy
       pending_cache_.emplace(r.id, std::make_pair(std::move(r.cache_key), std::move(*r.cache_entry)));

@@ -119,8 +119,6 @@ struct Summary {
   uint64_t cache_revalidated = 0;
   uint64_t cache_misses = 0;
   std::vector<ProxySummary> proxies;  // --proxy-list, in the list's order
-};
-
   std::vector<ThrottleSummary> throttle;  // --throttle auto: one per host that answered
 };
 

@@ -238,49 +238,143 @@ long StoredPages(const std::string& state) {
   return n;
 }
 
-TEST_CASE("kill -9 of a crawl once a start URL is stored, then --resume: every record once") {
-  // Slow answers, one at a time: the chain (root 0, leased first) takes
-  // 1.4 s, the graph 2.4 s more; a checkpoint (one a second) stores the
-  // chain and the kill comes while the graph is under way.
+// The pages a crawl's state marks as stored, as request targets: the
+// state's marks are plan indexes, the journal says which URL each index is
+// (index 0: the start URL).
+std::set<std::string> StoredTargets(const Fixture& fx, const std::string& state,
+                                    const std::string& journal) {
+  std::map<uint64_t, std::string> urls{{0, fx.url() + "crawl/graph/"}};
+  std::string text = ReadFile(journal);
+  size_t at = text.find('\n') + 1;  // after the header
+  while (at < text.size()) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) break;
+    std::string line = text.substr(at, nl - at);
+    urls[std::stoull(line)] = line.substr(line.rfind(' ') + 1);
+    at = nl + 1;
+  }
+  std::set<std::string> out;
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(state.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT page FROM pages", -1, &q, nullptr) == SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    auto page = static_cast<uint64_t>(sqlite3_column_int64(q, 0));
+    REQUIRE(urls.count(page) == 1);  // a mark always has its page in the journal
+    out.insert(urls[page].substr(fx.url().size() - 1));
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return out;
+}
+
+// Slow answers, one at a time (200 ms a page, 12 pages): the crawl is
+// stopped once a checkpoint stored 3 pages, mid-crawl.
+struct SlowCrawl {
+  Fixture fx{{"--delay", "200", "--max-inflight", "1"}};
+  std::string dir;
+  std::string out;
+  explicit SlowCrawl(const std::string& name) : dir(TempDir(name)), out(dir + "/out.jsonl") {}
+  std::vector<std::string> Job(bool resume) const {
+    std::vector<std::string> argv = {ForageBin(), "run", "--url", fx.url() + "crawl/graph/",
+                                     "--crawl", "--items", "li.item", "--field", "name=::text",
+                                     "--workers", "2", "--concurrency", "1", "-o", out,
+                                     "--quiet"};
+    if (resume) argv.push_back("--resume");
+    return argv;
+  }
+  std::multiset<std::string> Records() const { return Set(Names(ReadFile(out))); }
+};
+
+const std::multiset<std::string> kGraphRecords = {"index", "a",     "b",     "c",  "e", "deep",
+                                                  "area",  "q?x=1", "q?x=2", "p1", "p2"};
+
+TEST_CASE("SIGINT mid-crawl, then --resume: every page fetched once across both runs") {
+  SlowCrawl c("crawl_resume_sigint");
+  Background first(c.Job(false));
+  REQUIRE(WaitUntil([&] { return StoredPages(c.out + ".state") >= 3; }, 60));
+  first.Signal(SIGINT);
+  auto r1 = first.Wait();
+  INFO(r1.err);
+  REQUIRE(r1.exit_code == 130);
+  auto before = Paths(c.fx);
+  CHECK(before.size() < kGraph.size());  // interrupted mid-crawl
+  CHECK(FileExists(c.out + ".frontier"));
+  // The pages in flight at the SIGINT were finished and stored: nothing of
+  // the first run is fetched again, only what it had not reached.
+  auto r2 = RunProcess(c.Job(true));
+  INFO(r2.err);
+  REQUIRE(r2.exit_code == 0);
+  CHECK(Paths(c.fx) == kGraph);
+  CHECK(c.Records() == kGraphRecords);
+  CHECK_FALSE(FileExists(c.out + ".state"));
+  CHECK_FALSE(FileExists(c.out + ".frontier"));
+}
+
+TEST_CASE("kill -9 mid-crawl, then --resume: only unstored pages again, every record once") {
+  SlowCrawl c("crawl_resume_kill");
+  Background first(c.Job(false));
+  REQUIRE(WaitUntil([&] { return StoredPages(c.out + ".state") >= 3; }, 60));
+  first.Signal(SIGKILL);
+  first.Wait();
+  auto before = Paths(c.fx);
+  auto stored = StoredTargets(c.fx, c.out + ".state", c.out + ".frontier");
+  CAPTURE(stored.size());
+  CHECK(stored.size() >= 3);
+  CHECK(before.size() < kGraph.size());  // killed mid-crawl
+  auto r = RunProcess(c.Job(true));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto after = Paths(c.fx);
+  // A stored page is never fetched again; a page the first run fetched but
+  // no checkpoint stored (in flight, or written after the last checkpoint)
+  // is fetched once more; the rest once.
+  for (const auto& [target, once] : kGraph) {
+    CAPTURE(target);
+    CHECK(before[target] <= 1);
+    if (stored.count(target) != 0) {
+      CHECK(before[target] == 1);
+      CHECK(after[target] == 1);
+    } else {
+      CHECK(after[target] == before[target] + 1);
+    }
+  }
+  CHECK(after.size() == kGraph.size());
+  CHECK(c.Records() == kGraphRecords);
+  CHECK_FALSE(FileExists(c.out + ".state"));
+  CHECK_FALSE(FileExists(c.out + ".frontier"));
+}
+
+TEST_CASE("--next chains resume by start URL: a stored chain is not fetched again") {
   Fixture fx({"--delay", "200", "--max-inflight", "1"});
-  std::string dir = TempDir("crawl_resume");
+  std::string dir = TempDir("next_resume");
   std::string out = dir + "/out.jsonl";
-  auto job = [&](const std::string& output) {
-    return std::vector<std::string>{ForageBin(), "run", "--url", fx.url() + "crawl/chain/1",
-                                    "--url", fx.url() + "crawl/graph/", "--crawl",
-                                    "--items", "li.item", "--field", "name=::text",
-                                    "--workers", "2", "--concurrency", "1", "-o", output,
-                                    "--quiet"};
+  auto job = [&](bool resume) {
+    std::vector<std::string> argv = {ForageBin(), "run", "--url", fx.url() + "crawl/chain/1",
+                                     "--url", fx.url() + "crawl/cycle/1", "--next",
+                                     "a.next::attr(href)", "--items", "li.item", "--field",
+                                     "name=::text", "--workers", "2", "--concurrency", "1",
+                                     "-o", out, "--quiet"};
+    if (resume) argv.push_back("--resume");
+    return argv;
   };
-  Background first(job(out));
+  Background first(job(false));
   // The chain (the first start URL, 7 pages) is stored: its mark is in the state.
   REQUIRE(WaitUntil([&] { return StoredPages(out + ".state") >= 1; }, 60));
   first.Signal(SIGKILL);
   first.Wait();
-  auto before = Paths(fx);
-  CHECK(before.size() < 7 + 12);  // killed mid-run: not every page was asked for
-  auto argv = job(out);
-  argv.push_back("--resume");
-  auto r = RunProcess(argv);
+  auto r = RunProcess(job(true));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto after = Paths(fx);
-  // The stored root's pages were not fetched again.
-  for (int i = 1; i <= 7; ++i) {
-    std::string p = "/crawl/chain/" + std::to_string(i);
-    CAPTURE(p);
-    CHECK(before[p] == 1);
-    CHECK(after[p] == 1);
-  }
-  // Every record once, in start-URL order: the chain's, then the graph's.
-  auto names = Names(ReadFile(out));
-  REQUIRE(names.size() == 7 + 11);
-  CHECK(std::vector<std::string>(names.begin(), names.begin() + 7) ==
-        std::vector<std::string>{"chain-1", "chain-2", "chain-3", "chain-4", "chain-5",
-                                 "chain-6", "chain-7"});
-  CHECK(Set(std::vector<std::string>(names.begin() + 7, names.end())) ==
-        Set({"index", "a", "b", "c", "e", "deep", "area", "q?x=1", "q?x=2", "p1", "p2"}));
+  for (int i = 1; i <= 7; ++i) CHECK(after["/crawl/chain/" + std::to_string(i)] == 1);
+  // Every record once, in chain order, the first start URL's chain first.
+  CHECK(Names(ReadFile(out)) == std::vector<std::string>{"chain-1", "chain-2", "chain-3",
+                                                         "chain-4", "chain-5", "chain-6",
+                                                         "chain-7", "cycle-1", "cycle-2",
+                                                         "cycle-3"});
   CHECK_FALSE(FileExists(out + ".state"));
+  CHECK_FALSE(FileExists(out + ".frontier"));  // --next keeps no journal
 }
 
 }  // TEST_SUITE

@@ -28,6 +28,16 @@ std::map<std::string, long> Paths(const Fixture& fx) {
   return out;
 }
 
+// What the fixture's second address (127.0.0.2, the crawl graph's "other
+// host") was asked for, per target.
+std::map<std::string, long> SecondHostPaths(const Fixture& fx) {
+  auto stats = nlohmann::json::parse(fx.Get("__stats"));
+  std::map<std::string, long> out;
+  if (!stats["addresses"].contains("127.0.0.2")) return out;
+  for (auto& [k, v] : stats["addresses"]["127.0.0.2"].items()) out[k] = v.get<long>();
+  return out;
+}
+
 // How often robots.txt was fetched (the fixture serves one per host name).
 long RobotsFetches(const Fixture& fx) {
   auto stats = nlohmann::json::parse(fx.Get("__stats"));
@@ -115,9 +125,11 @@ TEST_CASE("--crawl: every reachable in-scope page once, never the other host or 
                                "--concurrency", "8"}));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  // localhost:PORT/crawl/graph/offhost is the same server under another
-  // host: never requested. "d" has no items: it writes nothing.
+  // 127.0.0.2:PORT/crawl/graph/offhost is the same server on another
+  // address: another host, never requested. "d" has no items: it writes
+  // nothing.
   CHECK(Paths(fx) == kGraph);
+  CHECK(SecondHostPaths(fx).empty());
   CHECK(RobotsFetches(fx) == 1);  // one origin, asked once, 2 workers and 8 in flight
   CHECK(Set(Names(r.out)) == Set({"index", "a", "b", "c", "e", "deep", "area", "q?x=1", "q?x=2",
                                    "p1", "p2"}));
@@ -126,18 +138,23 @@ TEST_CASE("--crawl: every reachable in-scope page once, never the other host or 
 
 TEST_CASE("--crawl --scope: any reaches the other host, domain does not") {
   Fixture fx;
-  // localhost:PORT is the fixture again, under another host name.
+  // 127.0.0.2:PORT is the fixture again, on its second address.
   auto any = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--scope", "any"}));
   INFO(any.err);
   REQUIRE(any.exit_code == 0);
   auto expected = kGraph;
   expected["/crawl/graph/offhost"] = 1;
   CHECK(Paths(fx) == expected);
+  // Asked on the second address: the offhost page, after that host's own
+  // robots.txt.
+  CHECK(SecondHostPaths(fx) ==
+        std::map<std::string, long>{{"/crawl/graph/offhost", 1}, {"/robots.txt", 1}});
   fx.Get("__reset");
   auto domain =
       RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--scope", "domain"}));
   REQUIRE(domain.exit_code == 0);
   CHECK(Paths(fx) == kGraph);
+  CHECK(SecondHostPaths(fx).empty());
 }
 
 TEST_CASE("--crawl: a worker that dies on a page loses no link and writes no record twice") {

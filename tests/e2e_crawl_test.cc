@@ -285,10 +285,10 @@ std::set<std::string> StoredTargets(const Fixture& fx, const std::string& state,
   return out;
 }
 
-// Slow answers, one at a time (200 ms a page, 12 pages): the crawl is
-// stopped once a checkpoint stored 3 pages, mid-crawl.
+// Slow answers, one at a time (300 ms a page, 12 pages: 3.6 s): the crawl
+// is stopped once a checkpoint (one a second) stored 3 pages, mid-crawl.
 struct SlowCrawl {
-  Fixture fx{{"--delay", "200", "--max-inflight", "1"}};
+  Fixture fx{{"--delay", "300", "--max-inflight", "1"}};
   std::string dir;
   std::string out;
   explicit SlowCrawl(const std::string& name) : dir(TempDir(name)), out(dir + "/out.jsonl") {}
@@ -363,12 +363,15 @@ TEST_CASE("kill -9 mid-crawl, then --resume: only unstored pages again, every re
 }
 
 TEST_CASE("--next chains resume by start URL: a stored chain is not fetched again") {
-  Fixture fx({"--delay", "200", "--max-inflight", "1"});
+  // One page at a time, 300 ms each: the cycle (first start URL, 3 pages)
+  // is stored by the checkpoint after 0.9 s; the chain (7 pages) goes on
+  // to 3 s, so the kill lands in it.
+  Fixture fx({"--delay", "300", "--max-inflight", "1"});
   std::string dir = TempDir("next_resume");
   std::string out = dir + "/out.jsonl";
   auto job = [&](bool resume) {
-    std::vector<std::string> argv = {ForageBin(), "run", "--url", fx.url() + "crawl/chain/1",
-                                     "--url", fx.url() + "crawl/cycle/1", "--next",
+    std::vector<std::string> argv = {ForageBin(), "run", "--url", fx.url() + "crawl/cycle/1",
+                                     "--url", fx.url() + "crawl/chain/1", "--next",
                                      "a.next::attr(href)", "--items", "li.item", "--field",
                                      "name=::text", "--workers", "2", "--concurrency", "1",
                                      "-o", out, "--quiet"};
@@ -376,7 +379,6 @@ TEST_CASE("--next chains resume by start URL: a stored chain is not fetched agai
     return argv;
   };
   Background first(job(false));
-  // The chain (the first start URL, 7 pages) is stored: its mark is in the state.
   REQUIRE(WaitUntil([&] { return StoredPages(out + ".state") >= 1; }, 60));
   first.Signal(SIGKILL);
   first.Wait();
@@ -384,12 +386,12 @@ TEST_CASE("--next chains resume by start URL: a stored chain is not fetched agai
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto after = Paths(fx);
-  for (int i = 1; i <= 7; ++i) CHECK(after["/crawl/chain/" + std::to_string(i)] == 1);
+  for (int i = 1; i <= 3; ++i) CHECK(after["/crawl/cycle/" + std::to_string(i)] == 1);
   // Every record once, in chain order, the first start URL's chain first.
-  CHECK(Names(ReadFile(out)) == std::vector<std::string>{"chain-1", "chain-2", "chain-3",
+  CHECK(Names(ReadFile(out)) == std::vector<std::string>{"cycle-1", "cycle-2", "cycle-3",
+                                                         "chain-1", "chain-2", "chain-3",
                                                          "chain-4", "chain-5", "chain-6",
-                                                         "chain-7", "cycle-1", "cycle-2",
-                                                         "cycle-3"});
+                                                         "chain-7"});
   CHECK_FALSE(FileExists(out + ".state"));
   CHECK_FALSE(FileExists(out + ".frontier"));  // --next keeps no journal
 }

@@ -452,4 +452,9 @@ std::string TempDir(const std::string& name) {
   return dir;
 }
 
+void KeepTempDir(const std::string& dir) {
+  std::lock_guard lock(g_temp_mu);
+  std::erase(*g_temp_dirs, dir);
+}
+
 }  // namespace forage::testing

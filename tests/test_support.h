@@ -109,5 +109,8 @@ bool FileExists(const std::string& path);
 // process and the call (test-tmp/NAME-PID-N-XXXXXX), removed when the test
 // process exits normally unless FORAGE_KEEP_TEST_TMP is set.
 std::string TempDir(const std::string& name);
+// `dir` (from TempDir) is not removed at exit: its owner decides (the crash
+// torture keeps a failed iteration's directory).
+void KeepTempDir(const std::string& dir);
 
 }  // namespace forage::testing

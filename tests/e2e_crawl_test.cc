@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -361,6 +362,34 @@ TEST_CASE("kill -9 mid-crawl, then --resume: only unstored pages again, every re
   CHECK(c.Records() == kGraphRecords);
   CHECK_FALSE(FileExists(c.out + ".state"));
   CHECK_FALSE(FileExists(c.out + ".frontier"));
+}
+
+TEST_CASE("--resume of a crawl without its journal, or with another job's: exit 2, nothing fetched") {
+  SlowCrawl c("crawl_resume_journal");
+  Background first(c.Job(false));
+  REQUIRE(WaitUntil([&] { return Paths(c.fx).size() >= 2; }, 60));
+  first.Signal(SIGINT);
+  REQUIRE(first.Wait().exit_code == 130);
+  const std::string journal = c.out + ".frontier";
+  const std::string kept = ReadFile(journal);
+  REQUIRE(!kept.empty());
+  c.fx.Get("__reset");
+  std::filesystem::remove(journal);
+  auto missing = RunProcess(c.Job(true));
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("crawl's journal '" + journal + "' cannot be opened") !=
+        std::string::npos);
+  WriteFile(journal, "forage-crawl-journal 1 0123456789abcdef-1\n");
+  auto other = RunProcess(c.Job(true));
+  CHECK(other.exit_code == 2);
+  CHECK(other.err.find("is not the crawl journal of this job") != std::string::npos);
+  CHECK(c.fx.Stat("requests") == 0);
+  // With its own journal back, the crawl completes.
+  WriteFile(journal, kept);
+  auto r = RunProcess(c.Job(true));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(c.Records() == kGraphRecords);
 }
 
 TEST_CASE("--next chains resume by start URL: a stored chain is not fetched again") {

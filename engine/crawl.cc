@@ -168,7 +168,7 @@ void Discovery::AddLinks(uint64_t page, uint64_t root, std::vector<std::string> 
     uint64_t id = plan_->Add(PageTask{plan_->page_number(page), *url, plan_->InternHost(*origin)});
     book_->Add(root, static_cast<uint16_t>(depth), {});  // the same id: they grow together
     added->push_back(id);
-    roots_.Found(root);
+    if (next_) roots_.Found(root);
     ++found_;
     if (next_) return;  // one next link a page
   }
@@ -179,10 +179,12 @@ void Discovery::Finish(uint64_t page, bool ok, std::vector<uint64_t>* added,
   const uint64_t root = book_->root(page);
   std::vector<parser::Record> held = book_->TakeHeld(page);
   std::vector<std::string> links = book_->TakeLinks(page);
-  if (ok) {
-    AddLinks(page, root, std::move(links), added);
-    if (!held.empty()) roots_.File(root, page, std::move(held));
+  if (ok) AddLinks(page, root, std::move(links), added);
+  if (!next_) {  // --crawl: the page's records go out now, on their own
+    completed->push_back(RootRecords::Completed{page, ok, ok ? std::move(held) : decltype(held){}});
+    return;
   }
+  if (ok && !held.empty()) roots_.File(root, page, std::move(held));
   if (auto c = roots_.Finished(root, page, ok)) completed->push_back(std::move(*c));
 }
 

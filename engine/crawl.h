@@ -5,11 +5,15 @@
 // Like --follow's follow-ups (engine/follow), a page's links are registered
 // only when the page is done, so a page whose worker died is fetched again
 // without losing or duplicating a link. Every discovered page belongs to the
-// root (start URL) it descends from; a root's records go out, in the order
-// its pages were found (chain order for --next), once the root and every page
-// below it are finished. So ordered output and --resume keep counting roots:
-// an interrupted root is fetched again as a whole on --resume, a stored root
-// never.
+// root (start URL) it descends from.
+//
+// --next: a root's records go out, in chain order, once the root and every
+// page of its chain are finished, so ordered output and --resume count roots
+// (an interrupted chain is fetched again as a whole on --resume).
+// --crawl: each page's records go out as the page is finished, on its own
+// (the crawl promises no order; the merger writes them in the order the
+// pages were found), so --resume works page by page with the pages found
+// kept in a journal (engine/crawl_journal).
 //
 // Each URL is fetched at most once per job, compared in normalised form
 // (NormaliseUrl). Master-only, single-threaded.
@@ -73,11 +77,20 @@ class Discovery {
 
   // The page is finished for good (call before the book settles it: its
   // records and links are taken from the book). A page that succeeded
-  // registers its links (appended to `added`, to be queued) and files its
-  // records under its root; roots that became complete are appended to
-  // `completed`.
+  // registers its links (appended to `added`, to be queued). --next files
+  // its records under its root and appends roots that became complete to
+  // `completed`; --crawl appends the page itself, with its records.
   void Finish(uint64_t page, bool ok, std::vector<uint64_t>* added,
               std::vector<RootRecords::Completed>* completed);
+
+  // --resume of a crawl: a page an earlier run found (and journaled) is
+  // seen again; the caller has added it to the plan and the book.
+  void Restore(const std::string& url) {
+    seen_.insert(url);
+    ++found_;
+  }
+  // --crawl: every page is its own unit of output and of --resume.
+  bool per_page() const { return !next_; }
 
   uint64_t pages_found() const { return found_; }
 

@@ -104,6 +104,9 @@ TEST_CASE("Discovery: --crawl keeps scope, allow/deny, depth and max-pages") {
   std::vector<uint64_t> added;
   std::vector<RootRecords::Completed> completed;
   book.Lease(0, 0);
+  parser::Record r;
+  r.values.push_back(std::string("root"));
+  book.Hold(0, {r});
   book.HoldLinks(0, {"http://h.test/a", "http://other.test/b", "http://h.test/private/x",
                      "http://h.test/a#again", "http://h.test/c", "http://h.test/d",
                      "http://h.test/e"});
@@ -114,12 +117,21 @@ TEST_CASE("Discovery: --crawl keeps scope, allow/deny, depth and max-pages") {
   CHECK(plan.url(2) == "http://h.test/c");
   CHECK(plan.url(3) == "http://h.test/d");
   CHECK(book.depth(3) == 1);
-  CHECK(completed.empty());
+  // A crawl's page goes out on its own, at once (not when its root's tree
+  // is done): that is what lets --resume work page by page.
+  REQUIRE(completed.size() == 1);
+  CHECK(completed[0].root == 0);
+  CHECK(completed[0].ok);
+  REQUIRE(completed[0].records.size() == 1);
+  CHECK(completed[0].records[0].values[0] == "root");
   // Depth 1 reached: a page at depth 1 registers nothing.
   book.Lease(1, 0);
   book.HoldLinks(1, {"http://h.test/zzz"});
   d.Finish(1, true, &added, &completed);
   CHECK(added.size() == 3);
+  REQUIRE(completed.size() == 2);
+  CHECK(completed[1].root == 1);  // the page itself, without records
+  CHECK(completed[1].records.empty());
 }
 
 }  // namespace forage::engine

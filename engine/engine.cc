@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "engine/crawl.h"
+#include "engine/crawl_journal.h"
 #include "engine/master.h"
 #include "engine/plan.h"
 #include "engine/proxy_list.h"
@@ -380,6 +381,17 @@ Result<Summary> Run(const Config& input) {
   auto sink = config.discard_output ? Result<std::unique_ptr<Sink>>(DiscardSink())
                                     : OpenSink(sink_options, &resumed);
   if (!sink) return sink.error();
+  // --crawl to a file: the pages found are journaled beside the state, so
+  // --resume continues page by page (engine/crawl_journal).
+  std::unique_ptr<CrawlJournal> journal;
+  std::vector<FoundPage> found;
+  if (config.crawl && !config.discard_output && output != "-") {
+    const std::string path = CrawlJournalPath(output, config.state_path);
+    auto j = config.resume ? CrawlJournal::Resume(path, sink_options.fingerprint, &found)
+                           : CrawlJournal::Create(path, sink_options.fingerprint);
+    if (!j) return j.error();
+    journal = std::move(*j);
+  }
 
   if (rules->detail) worker_config.detail_rules = &*rules->detail;
   if (rules->links) worker_config.link_rules = &*rules->links;
@@ -413,6 +425,7 @@ Result<Summary> Run(const Config& input) {
         return robots->Judge(plan->url(page), host_gap_s);
       });
     }
+    if (journal) master.SetCrawlJournal(journal.get(), std::move(found));
     run = master.Run(resumed, &summary);
   }
   if (cache) {
@@ -432,6 +445,10 @@ Result<Summary> Run(const Config& input) {
   // completed and the run ends as it would have.
   IgnoreStopSignalsFromNowOn();
   Status finish = (*sink)->Finish(run.has_value() && !summary.interrupted);
+  // The state is gone with a complete run: the crawl's journal goes too.
+  if (finish && journal && run.has_value() && !summary.interrupted) {
+    if (auto st = journal->Remove(); !st) finish = st;
+  }
   // `-o - | head`: the reader had enough. The run's figures still go to
   // --report; the caller exits 141.
   summary.output_closed = !run && run.error().code == ErrorCode::kClosed;

@@ -50,7 +50,8 @@ Status Master::Run(const std::vector<PageMark>& resumed, Summary* summary) {
                                      follow_column_);
   if (gate_) router_->SetGate(gate_);
   pool_->Bind(router_.get(), [this] { CloseLoopHandles(); });
-  if (auto st = router_->Resume(resumed); !st) return st;
+  router_->SetJournal(journal_);
+  if (auto st = router_->Resume(resumed, found_); !st) return st;
   signal(SIGPIPE, SIG_IGN);  // a dead worker shows up as EPIPE on its channel
 
   // Fork first, build later: the workers start before the master's handles.

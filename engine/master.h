@@ -44,6 +44,12 @@ class Master {
   Status Run(const std::vector<PageMark>& resumed, Summary* summary);
   // Asked before each page's first lease (robots.txt); set before Run.
   void SetGate(PageGate gate) { gate_ = std::move(gate); }
+  // --crawl to a file: where found pages are journaled, and (--resume) the
+  // pages an earlier run found.
+  void SetCrawlJournal(CrawlJournal* journal, std::vector<FoundPage> found) {
+    journal_ = journal;
+    found_ = std::move(found);
+  }
 
  private:
   void HandleSignal(int signum);
@@ -72,6 +78,8 @@ class Master {
   double start_s_ = 0;
   bool progress_line_ = false;
   PageGate gate_;
+  CrawlJournal* journal_ = nullptr;
+  std::vector<FoundPage> found_;
 };
 
 }  // namespace forage::engine

@@ -35,6 +35,12 @@ class Merger {
   // The page was stored by an earlier run (--resume): resolved, not emitted.
   Status Preresolve(uint64_t page);
 
+  // The plan grew to `pages` (--crawl: pages found as the job goes, each
+  // resolved on its own).
+  void Grow(uint64_t pages) {
+    if (pages > resolved_.size()) resolved_.resize(pages, 0);
+  }
+
   // The first page not yet resolved (every earlier one was written or skipped).
   uint64_t cursor() const { return cursor_; }
   size_t held_pages() const { return ready_.size(); }

@@ -1,9 +1,10 @@
 #pragma once
 // RootRecords: the per-root bookkeeping that --follow (FollowTree) and
-// --next/--crawl (Discovery) share. Every page belongs to a root (a page of
-// the plan); a root is complete once it and every page found below it are
-// finished, and then its records go out together, in page order (the order
-// the pages were found), as the root's records. Master-only.
+// --next (Discovery) share (--crawl writes each page on its own). Every page
+// belongs to a root (a page of the plan); a root is complete once it and
+// every page found below it are finished, and then its records go out
+// together, in page order (the order the pages were found), as the root's
+// records. Master-only.
 
 #include <cstdint>
 #include <iterator>

@@ -62,7 +62,23 @@ Router::Router(const Config& config, Plan& plan, Recorder* recorder, WorkerPort*
   for (size_t i = 0; i < slots_.size(); ++i) slots_[i].summary.slot = static_cast<int>(i);
 }
 
-Status Router::Resume(const std::vector<PageMark>& resumed) {
+Status Router::Resume(const std::vector<PageMark>& resumed, const std::vector<FoundPage>& found) {
+  // The crawl's pages come back under the indexes the marks refer to.
+  std::vector<uint64_t> restored;
+  for (const FoundPage& f : found) {
+    auto origin = UrlOrigin(f.url);
+    if (!discovery_ || !origin || f.id != plan_.size() || f.root >= f.id) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--resume: the crawl journal is out of step with the job at page {} ({}); add "
+                 "--force to start over",
+                 f.id, f.url);
+    }
+    plan_.Add(PageTask{f.number, f.url, plan_.InternHost(*origin)});
+    book_.Add(f.root, f.depth, {});
+    discovery_->Restore(f.url);
+    restored.push_back(f.id);
+  }
+  if (!found.empty()) merger_.Grow(plan_.size());
   for (const PageMark& m : resumed) {
     if (m.page >= book_.size() || book_.settled(m.page)) continue;
     dispatcher_.MarkFinished(m.page, m.ok);
@@ -73,6 +89,9 @@ Status Router::Resume(const std::vector<PageMark>& resumed) {
       ++summary_->pages_resumed_failed;
       summary_->failures.push_back(PageFailure{plan_.url(m.page), "failed in an earlier run"});
     }
+  }
+  for (uint64_t p : restored) {  // the frontier: found, not stored
+    if (!book_.settled(p)) dispatcher_.Enqueue(p);
   }
   return OkStatus();
 }
@@ -259,6 +278,13 @@ void Router::Settle(uint64_t page, bool ok) {
     follow_->Finish(page, ok, &added, &completed);
   } else {
     discovery_->Finish(page, ok, &added, &completed);
+    // --crawl: every page found is resolved on its own, in the order found.
+    if (discovery_->per_page()) merger_.Grow(plan_.size());
+    for (uint64_t p = 0; journal_ != nullptr && p < added.size(); ++p) {
+      const uint64_t id = added[p];
+      journal_->Add(
+          FoundPage{id, book_.root(id), book_.depth(id), plan_.page_number(id), plan_.url(id)});
+    }
   }
   dispatcher_.OnFinished(page, ok);
   for (uint64_t p : added) dispatcher_.Enqueue(p);
@@ -423,6 +449,13 @@ void Router::OnInterrupt() {
 
 void Router::Checkpoint() {
   if (error_) return;
+  // The pages found first: a mark the sink records next may refer to them.
+  if (journal_) {
+    if (auto st = journal_->Sync(); !st) {
+      Abort(st.error());
+      return;
+    }
+  }
   if (auto st = recorder_->Checkpoint(); !st) Abort(st.error());
 }
 

@@ -20,6 +20,7 @@
 #include "base/result.h"
 #include "engine/config.h"
 #include "engine/crawl.h"
+#include "engine/crawl_journal.h"
 #include "engine/dispatcher.h"
 #include "engine/follow.h"
 #include "engine/merger.h"
@@ -63,8 +64,13 @@ class Router {
   Router(const Config& config, Plan& plan, Recorder* recorder, WorkerPort* port,
          Summary* summary, size_t follow_column = 0);
 
-  // Pages an earlier run stored (--resume): settled, never leased.
-  Status Resume(const std::vector<PageMark>& resumed);
+  // --crawl with a file output: the pages the crawl finds are journaled
+  // there, and made durable at each checkpoint before the output's marks.
+  void SetJournal(CrawlJournal* journal) { journal_ = journal; }
+  // Pages an earlier run stored (--resume): settled, never leased. `found`:
+  // the pages an earlier crawl found (its journal, in plan order); they join
+  // the plan under their old indexes, and those not stored are queued.
+  Status Resume(const std::vector<PageMark>& resumed, const std::vector<FoundPage>& found = {});
   // Starts every slot's first process; nothing is leased until each said hello.
   Status Start();
 
@@ -144,6 +150,7 @@ class Router {
   std::optional<FollowTree> follow_;  // --follow
   std::unique_ptr<Discovery> discovery_;  // --next / --crawl
   std::optional<Throttle> throttle_;      // --throttle auto
+  CrawlJournal* journal_ = nullptr;        // --crawl to a file
   std::vector<Slot> slots_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::optional<Error> error_;

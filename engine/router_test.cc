@@ -2,6 +2,12 @@
 
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "engine/engine_fakes.h"
 
 namespace forage::engine {
@@ -221,6 +227,66 @@ TEST_CASE("issue 11: a worker killed before its first Stats still counts its req
   h.Die(0);  // no Stats ever came from it
   h.router.Finish();
   CHECK(h.summary.requests == 2);
+}
+
+// A sink that reads the crawl journal when it is asked to record marks: the
+// journal must already hold every page those marks may name.
+struct JournalCheckingSink : FakeSink {
+  std::string journal;
+  std::vector<std::string> journal_at_checkpoint;
+  Status Checkpoint(const std::vector<PageMark>& m) override {
+    std::ifstream in(journal, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    journal_at_checkpoint.push_back(ss.str());
+    return FakeSink::Checkpoint(m);
+  }
+};
+
+TEST_CASE("--crawl --resume: the journal's pages keep their indexes, only the unstored are leased") {
+  Config c = TwoWorkers();
+  c.workers = 1;
+  c.crawl = true;
+  Plan plan = UrlPlan(1);  // root 0: http://h/p/1
+  std::string dir = (std::filesystem::temp_directory_path() / "forage_router_crawl_XXXXXX").string();
+  REQUIRE(mkdtemp(dir.data()) != nullptr);
+  const std::string path = dir + "/out.jsonl.frontier";
+  auto journal = CrawlJournal::Create(path, "fp");
+  REQUIRE(journal.has_value());
+  JournalCheckingSink sink;
+  sink.journal = path;
+  FakePort port;
+  Recorder recorder(&sink, {});
+  Summary summary;
+  Router router(c, plan, &recorder, &port, &summary);
+  router.SetJournal(journal->get());
+  // An earlier run found a, b, c below the root and stored the root and b.
+  std::vector<FoundPage> found = {{1, 0, 1, 1, "http://h/a"},
+                                  {2, 0, 1, 1, "http://h/b"},
+                                  {3, 0, 2, 1, "http://h/c"}};
+  REQUIRE(router.Resume({PageMark{0, true}, PageMark{2, true}}, found));
+  CHECK(plan.size() == 4);
+  CHECK(summary.pages_resumed == 2);
+  REQUIRE(router.Start());
+  router.OnMessage(0, worker::HelloMsg{1});
+  CHECK(port.TakeLeases(0) == std::vector<uint64_t>{1, 3});  // the frontier only
+  // a links to b (stored: seen) and to d (new: index 4, journaled).
+  router.OnMessage(0, worker::FetchedMsg{1});
+  router.OnMessage(0, worker::PageRecordsMsg{1, Recs({{"a"}})});
+  router.OnMessage(0, worker::PageLinksMsg{1, {"http://h/b", "http://h/d#x"}});
+  worker::PageDoneMsg done;
+  done.page_id = 1;
+  done.ok = true;
+  router.OnMessage(0, done);
+  CHECK(plan.size() == 5);
+  CHECK(plan.url(4) == "http://h/d");
+  CHECK(port.TakeLeases(0) == std::vector<uint64_t>{4});
+  router.Checkpoint();
+  REQUIRE(sink.journal_at_checkpoint.size() == 1);
+  // Synced before the marks: page 4 is in the journal the marks may name.
+  CHECK(sink.journal_at_checkpoint[0].find("\n4 0 2 1 http://h/d\n") != std::string::npos);
+  CHECK(sink.rows == std::vector<std::string>{"a"});  // each page's records on their own
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a page that crashes two workers is failed, the rest is stored") {

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -25,6 +26,16 @@ std::map<std::string, long> Paths(const Fixture& fx) {
   std::map<std::string, long> out;
   for (auto& [k, v] : stats["paths"].items()) out[k] = v.get<long>();
   out.erase("/robots.txt");
+  return out;
+}
+
+// What the fixture's second address (127.0.0.2, the crawl graph's "other
+// host") was asked for, per target.
+std::map<std::string, long> SecondHostPaths(const Fixture& fx) {
+  auto stats = nlohmann::json::parse(fx.Get("__stats"));
+  std::map<std::string, long> out;
+  if (!stats["addresses"].contains("127.0.0.2")) return out;
+  for (auto& [k, v] : stats["addresses"]["127.0.0.2"].items()) out[k] = v.get<long>();
   return out;
 }
 
@@ -115,9 +126,11 @@ TEST_CASE("--crawl: every reachable in-scope page once, never the other host or 
                                "--concurrency", "8"}));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  // localhost:PORT/crawl/graph/offhost is the same server under another
-  // host: never requested. "d" has no items: it writes nothing.
+  // 127.0.0.2:PORT/crawl/graph/offhost is the same server on another
+  // address: another host, never requested. "d" has no items: it writes
+  // nothing.
   CHECK(Paths(fx) == kGraph);
+  CHECK(SecondHostPaths(fx).empty());
   CHECK(RobotsFetches(fx) == 1);  // one origin, asked once, 2 workers and 8 in flight
   CHECK(Set(Names(r.out)) == Set({"index", "a", "b", "c", "e", "deep", "area", "q?x=1", "q?x=2",
                                    "p1", "p2"}));
@@ -126,18 +139,23 @@ TEST_CASE("--crawl: every reachable in-scope page once, never the other host or 
 
 TEST_CASE("--crawl --scope: any reaches the other host, domain does not") {
   Fixture fx;
-  // localhost:PORT is the fixture again, under another host name.
+  // 127.0.0.2:PORT is the fixture again, on its second address.
   auto any = RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--scope", "any"}));
   INFO(any.err);
   REQUIRE(any.exit_code == 0);
   auto expected = kGraph;
   expected["/crawl/graph/offhost"] = 1;
   CHECK(Paths(fx) == expected);
+  // Asked on the second address: the offhost page, after that host's own
+  // robots.txt.
+  CHECK(SecondHostPaths(fx) ==
+        std::map<std::string, long>{{"/crawl/graph/offhost", 1}, {"/robots.txt", 1}});
   fx.Get("__reset");
   auto domain =
       RunProcess(Job(fx, {"--url", fx.url() + "crawl/graph/", "--crawl", "--scope", "domain"}));
   REQUIRE(domain.exit_code == 0);
   CHECK(Paths(fx) == kGraph);
+  CHECK(SecondHostPaths(fx).empty());
 }
 
 TEST_CASE("--crawl: a worker that dies on a page loses no link and writes no record twice") {
@@ -238,49 +256,174 @@ long StoredPages(const std::string& state) {
   return n;
 }
 
-TEST_CASE("kill -9 of a crawl once a start URL is stored, then --resume: every record once") {
-  // Slow answers, one at a time: the chain (root 0, leased first) takes
-  // 1.4 s, the graph 2.4 s more; a checkpoint (one a second) stores the
-  // chain and the kill comes while the graph is under way.
-  Fixture fx({"--delay", "200", "--max-inflight", "1"});
-  std::string dir = TempDir("crawl_resume");
+// The pages a crawl's state marks as stored, as request targets: the
+// state's marks are plan indexes, the journal says which URL each index is
+// (index 0: the start URL).
+std::set<std::string> StoredTargets(const Fixture& fx, const std::string& state,
+                                    const std::string& journal) {
+  std::map<uint64_t, std::string> urls{{0, fx.url() + "crawl/graph/"}};
+  std::string text = ReadFile(journal);
+  size_t at = text.find('\n') + 1;  // after the header
+  while (at < text.size()) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) break;
+    std::string line = text.substr(at, nl - at);
+    urls[std::stoull(line)] = line.substr(line.rfind(' ') + 1);
+    at = nl + 1;
+  }
+  std::set<std::string> out;
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(state.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT page FROM pages", -1, &q, nullptr) == SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    auto page = static_cast<uint64_t>(sqlite3_column_int64(q, 0));
+    REQUIRE(urls.count(page) == 1);  // a mark always has its page in the journal
+    out.insert(urls[page].substr(fx.url().size() - 1));
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return out;
+}
+
+// Slow answers, one at a time (300 ms a page, 12 pages: 3.6 s): the crawl
+// is stopped once a checkpoint (one a second) stored 3 pages, mid-crawl.
+struct SlowCrawl {
+  Fixture fx{{"--delay", "300", "--max-inflight", "1"}};
+  std::string dir;
+  std::string out;
+  explicit SlowCrawl(const std::string& name) : dir(TempDir(name)), out(dir + "/out.jsonl") {}
+  std::vector<std::string> Job(bool resume) const {
+    std::vector<std::string> argv = {ForageBin(), "run", "--url", fx.url() + "crawl/graph/",
+                                     "--crawl", "--items", "li.item", "--field", "name=::text",
+                                     "--workers", "2", "--concurrency", "1", "-o", out,
+                                     "--quiet"};
+    if (resume) argv.push_back("--resume");
+    return argv;
+  }
+  std::multiset<std::string> Records() const { return Set(Names(ReadFile(out))); }
+};
+
+const std::multiset<std::string> kGraphRecords = {"index", "a",     "b",     "c",  "e", "deep",
+                                                  "area",  "q?x=1", "q?x=2", "p1", "p2"};
+
+TEST_CASE("SIGINT mid-crawl, then --resume: every page fetched once across both runs") {
+  SlowCrawl c("crawl_resume_sigint");
+  Background first(c.Job(false));
+  // Four pages asked for: a third of the crawl.
+  REQUIRE(WaitUntil([&] { return Paths(c.fx).size() >= 4; }, 60));
+  first.Signal(SIGINT);
+  auto r1 = first.Wait();
+  INFO(r1.err);
+  REQUIRE(r1.exit_code == 130);
+  auto before = Paths(c.fx);
+  CHECK(before.size() < kGraph.size());  // interrupted mid-crawl
+  CHECK(FileExists(c.out + ".frontier"));
+  // The pages in flight at the SIGINT were finished and stored: nothing of
+  // the first run is fetched again, only what it had not reached.
+  auto r2 = RunProcess(c.Job(true));
+  INFO(r2.err);
+  REQUIRE(r2.exit_code == 0);
+  CHECK(Paths(c.fx) == kGraph);
+  CHECK(c.Records() == kGraphRecords);
+  CHECK_FALSE(FileExists(c.out + ".state"));
+  CHECK_FALSE(FileExists(c.out + ".frontier"));
+}
+
+TEST_CASE("kill -9 mid-crawl, then --resume: only unstored pages again, every record once") {
+  SlowCrawl c("crawl_resume_kill");
+  Background first(c.Job(false));
+  REQUIRE(WaitUntil([&] { return StoredPages(c.out + ".state") >= 3; }, 60));
+  first.Signal(SIGKILL);
+  first.Wait();
+  auto before = Paths(c.fx);
+  auto stored = StoredTargets(c.fx, c.out + ".state", c.out + ".frontier");
+  CAPTURE(stored.size());
+  CHECK(stored.size() >= 3);
+  CHECK(before.size() < kGraph.size());  // killed mid-crawl
+  auto r = RunProcess(c.Job(true));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto after = Paths(c.fx);
+  // A stored page is never fetched again; a page the first run fetched but
+  // no checkpoint stored (in flight, or written after the last checkpoint)
+  // is fetched once more; the rest once.
+  for (const auto& [target, once] : kGraph) {
+    CAPTURE(target);
+    CHECK(before[target] <= 1);
+    if (stored.count(target) != 0) {
+      CHECK(before[target] == 1);
+      CHECK(after[target] == 1);
+    } else {
+      CHECK(after[target] == before[target] + 1);
+    }
+  }
+  CHECK(after.size() == kGraph.size());
+  CHECK(c.Records() == kGraphRecords);
+  CHECK_FALSE(FileExists(c.out + ".state"));
+  CHECK_FALSE(FileExists(c.out + ".frontier"));
+}
+
+TEST_CASE("--resume of a crawl without its journal, or with another job's: exit 2, nothing fetched") {
+  SlowCrawl c("crawl_resume_journal");
+  Background first(c.Job(false));
+  REQUIRE(WaitUntil([&] { return Paths(c.fx).size() >= 2; }, 60));
+  first.Signal(SIGINT);
+  REQUIRE(first.Wait().exit_code == 130);
+  const std::string journal = c.out + ".frontier";
+  const std::string kept = ReadFile(journal);
+  REQUIRE(!kept.empty());
+  c.fx.Get("__reset");
+  std::filesystem::remove(journal);
+  auto missing = RunProcess(c.Job(true));
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("crawl's journal '" + journal + "' cannot be opened") !=
+        std::string::npos);
+  WriteFile(journal, "forage-crawl-journal 1 0123456789abcdef-1\n");
+  auto other = RunProcess(c.Job(true));
+  CHECK(other.exit_code == 2);
+  CHECK(other.err.find("is not the crawl journal of this job") != std::string::npos);
+  CHECK(c.fx.Stat("requests") == 0);
+  // With its own journal back, the crawl completes.
+  WriteFile(journal, kept);
+  auto r = RunProcess(c.Job(true));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(c.Records() == kGraphRecords);
+}
+
+TEST_CASE("--next chains resume by start URL: a stored chain is not fetched again") {
+  // One page at a time, 300 ms each: the cycle (first start URL, 3 pages)
+  // is stored by the checkpoint after 0.9 s; the chain (7 pages) goes on
+  // to 3 s, so the kill lands in it.
+  Fixture fx({"--delay", "300", "--max-inflight", "1"});
+  std::string dir = TempDir("next_resume");
   std::string out = dir + "/out.jsonl";
-  auto job = [&](const std::string& output) {
-    return std::vector<std::string>{ForageBin(), "run", "--url", fx.url() + "crawl/chain/1",
-                                    "--url", fx.url() + "crawl/graph/", "--crawl",
-                                    "--items", "li.item", "--field", "name=::text",
-                                    "--workers", "2", "--concurrency", "1", "-o", output,
-                                    "--quiet"};
+  auto job = [&](bool resume) {
+    std::vector<std::string> argv = {ForageBin(), "run", "--url", fx.url() + "crawl/cycle/1",
+                                     "--url", fx.url() + "crawl/chain/1", "--next",
+                                     "a.next::attr(href)", "--items", "li.item", "--field",
+                                     "name=::text", "--workers", "2", "--concurrency", "1",
+                                     "-o", out, "--quiet"};
+    if (resume) argv.push_back("--resume");
+    return argv;
   };
-  Background first(job(out));
-  // The chain (the first start URL, 7 pages) is stored: its mark is in the state.
+  Background first(job(false));
   REQUIRE(WaitUntil([&] { return StoredPages(out + ".state") >= 1; }, 60));
   first.Signal(SIGKILL);
   first.Wait();
-  auto before = Paths(fx);
-  CHECK(before.size() < 7 + 12);  // killed mid-run: not every page was asked for
-  auto argv = job(out);
-  argv.push_back("--resume");
-  auto r = RunProcess(argv);
+  auto r = RunProcess(job(true));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto after = Paths(fx);
-  // The stored root's pages were not fetched again.
-  for (int i = 1; i <= 7; ++i) {
-    std::string p = "/crawl/chain/" + std::to_string(i);
-    CAPTURE(p);
-    CHECK(before[p] == 1);
-    CHECK(after[p] == 1);
-  }
-  // Every record once, in start-URL order: the chain's, then the graph's.
-  auto names = Names(ReadFile(out));
-  REQUIRE(names.size() == 7 + 11);
-  CHECK(std::vector<std::string>(names.begin(), names.begin() + 7) ==
-        std::vector<std::string>{"chain-1", "chain-2", "chain-3", "chain-4", "chain-5",
-                                 "chain-6", "chain-7"});
-  CHECK(Set(std::vector<std::string>(names.begin() + 7, names.end())) ==
-        Set({"index", "a", "b", "c", "e", "deep", "area", "q?x=1", "q?x=2", "p1", "p2"}));
+  for (int i = 1; i <= 3; ++i) CHECK(after["/crawl/cycle/" + std::to_string(i)] == 1);
+  // Every record once, in chain order, the first start URL's chain first.
+  CHECK(Names(ReadFile(out)) == std::vector<std::string>{"cycle-1", "cycle-2", "cycle-3",
+                                                         "chain-1", "chain-2", "chain-3",
+                                                         "chain-4", "chain-5", "chain-6",
+                                                         "chain-7"});
   CHECK_FALSE(FileExists(out + ".state"));
+  CHECK_FALSE(FileExists(out + ".frontier"));  // --next keeps no journal
 }
 
 }  // TEST_SUITE

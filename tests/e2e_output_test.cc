@@ -29,12 +29,9 @@ std::vector<std::string> BigJob(const Fixture& fx, const std::string& out) {
   return argv;
 }
 
-// The argv run in a session of its own, so its pid names its process group
-// (setsid(1) execs in place: the child of a non-leader keeps its pid).
-std::vector<std::string> InOwnGroup(std::vector<std::string> argv) {
-  argv.insert(argv.begin(), "/usr/bin/setsid");
-  return argv;
-}
+// Background starts every child in its own process group (test_support.h),
+// so kill(-pid) reaches the run and its workers and nothing else.
+std::vector<std::string> InOwnGroup(std::vector<std::string> argv) { return argv; }
 
 struct Db {
   sqlite3* db = nullptr;

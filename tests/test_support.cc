@@ -5,17 +5,19 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -44,25 +46,145 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
   return out;
 }
 
+// Every child still running, as its process group (each child leads its
+// own), so that a test process that ends in any way leaves nothing behind:
+//   a failed REQUIRE or an exception: the guards' destructors kill the group;
+//   abort() (an assert, doctest's fatal signal path, a sanitizer with
+//     abort_on_error), SIGSEGV, SIGTERM/SIGINT: a handler kills every group
+//     left here, then the signal takes its course;
+//   exit() without the destructors: the atexit handler does the same;
+//   _exit() or SIGKILL (a sanitizer's default exit, a ctest timeout): each
+//     child was started with PR_SET_PDEATHSIG, so the kernel kills it (its
+//     own children, forage's workers, then read EOF and exit).
+// A fixed array of atomics, so the signal handler may read it.
+constexpr size_t kMaxChildren = 512;
+std::atomic<pid_t> g_children[kMaxChildren];
+constexpr int kCleanupSignals[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTERM, SIGINT};
+
+void RegisterChild(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, pid)) return;
+  }
+}
+
+void UnregisterChild(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t p = pid;
+    if (slot.compare_exchange_strong(p, 0)) return;
+  }
+}
+
+void KillEveryChildGroup() noexcept {
+  for (auto& slot : g_children) {
+    pid_t p = slot.exchange(0);
+    if (p > 0) kill(-p, SIGKILL);
+  }
+}
+
+void OnFatalSignal(int signum) {
+  KillEveryChildGroup();  // async-signal-safe: atomics and kill()
+  signal(signum, SIG_DFL);
+  raise(signum);
+}
+
+// Directories TempDir made, removed at a normal exit (FORAGE_KEEP_TEST_TMP
+// keeps them for a look after a failure).
+std::mutex g_temp_mu;
+std::vector<std::string>* g_temp_dirs = new std::vector<std::string>;
+
+void RemoveTempDirs() {
+  if (std::getenv("FORAGE_KEEP_TEST_TMP") != nullptr) return;
+  std::lock_guard lock(g_temp_mu);
+  for (const auto& d : *g_temp_dirs) {
+    std::error_code ec;
+    std::filesystem::remove_all(d, ec);
+  }
+  g_temp_dirs->clear();
+}
+
+// Installed before main (so doctest, which installs its own fatal-signal
+// handlers around each test case, calls this one after its report).
+struct CleanupInstaller {
+  CleanupInstaller() {
+    std::atexit([] {
+      KillEveryChildGroup();
+      RemoveTempDirs();
+    });
+    for (int signum : kCleanupSignals) {
+      struct sigaction sa {};
+      sa.sa_handler = OnFatalSignal;
+      sigemptyset(&sa.sa_mask);
+      sa.sa_flags = SA_RESETHAND;
+      sigaction(signum, &sa, nullptr);
+    }
+  }
+} g_cleanup_installer;
+
 pid_t Spawn(const std::vector<std::string>& argv_in, const std::map<std::string, std::string>& env_in,
             int* out_fd, int* err_fd) {
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+  int out[2], err[2], report[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe");
+  }
   std::vector<std::string> argv = argv_in;
   std::vector<std::string> env = Environment(env_in);
   auto cargv = CStrings(argv);
   auto cenv = CStrings(env);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
+  const pid_t parent = getpid();
+  // No handler of ours may run in the child between fork and exec (it would
+  // kill the siblings this process started): signals stay blocked there
+  // until the child's dispositions are back to the defaults.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls from here to execve.
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the test process is already gone
+    int in = open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
+        dup2(err[1], STDERR_FILENO) < 0) {
+      _exit(127);
+    }
+    for (int signum : kCleanupSignals) signal(signum, SIG_DFL);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    execve(cargv[0], cargv.data(), cenv.data());
+    int e = errno;
+    [[maybe_unused]] ssize_t n = write(report[1], &e, sizeof e);
+    _exit(127);
+  }
+  const int fork_errno = errno;
+  if (pid > 0) {
+    setpgid(pid, pid);  // also here, so a kill(-pid) right after cannot miss
+    RegisterChild(pid);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(out[1]);
   close(err[1]);
-  if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0] + ": " + std::strerror(rc));
+  close(report[1]);
+  if (pid < 0) {
+    close(out[0]);
+    close(err[0]);
+    close(report[0]);
+    throw std::runtime_error(std::string("fork: ") + std::strerror(fork_errno));
+  }
+  int exec_errno = 0;
+  ssize_t n;
+  do {
+    n = read(report[0], &exec_errno, sizeof exec_errno);
+  } while (n < 0 && errno == EINTR);
+  close(report[0]);
+  if (n == sizeof exec_errno) {
+    int status;
+    waitpid(pid, &status, 0);
+    UnregisterChild(pid);
+    close(out[0]);
+    close(err[0]);
+    throw std::runtime_error("exec " + argv[0] + ": " + std::strerror(exec_errno));
+  }
   *out_fd = out[0];
   *err_fd = err[0];
   return pid;
@@ -95,9 +217,11 @@ Background::Background(const std::vector<std::string>& argv,
 
 Background::~Background() {
   if (pid_ > 0) {
-    kill(pid_, SIGKILL);
+    // The whole group: forage's workers with their master.
+    kill(-pid_, SIGKILL);
     int status;
     waitpid(pid_, &status, 0);
+    UnregisterChild(pid_);
   }
   if (out_fd_ >= 0) close(out_fd_);
   if (err_fd_ >= 0) close(err_fd_);
@@ -133,7 +257,7 @@ ProcessResult Background::Wait(double timeout_s) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      kill(pid_, SIGKILL);
+      kill(-pid_, SIGKILL);
       break;
     }
     int rc = poll(fds, 2, static_cast<int>(left.count()));
@@ -151,6 +275,7 @@ ProcessResult Background::Wait(double timeout_s) {
   }
   int status = 0;
   waitpid(pid_, &status, 0);
+  UnregisterChild(pid_);
   pid_ = -1;
   r.exit_code = DecodeStatus(status);
   return r;
@@ -312,10 +437,24 @@ void WriteFile(const std::string& path, const std::string& text) {
 bool FileExists(const std::string& path) { return std::filesystem::exists(path); }
 
 std::string TempDir(const std::string& name) {
-  std::string dir = std::string(FORAGE_BUILD_DIR) + "/test-tmp/" + name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  // Unique per process and call: tests of the same name in two processes
+  // (ctest -j2) never share a directory.
+  static std::atomic<unsigned> counter{0};
+  const std::string base = std::string(FORAGE_BUILD_DIR) + "/test-tmp";
+  std::filesystem::create_directories(base);
+  std::string dir = base + "/" + name + "-" + std::to_string(getpid()) + "-" +
+                    std::to_string(counter++) + "-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp " + dir + ": " + std::strerror(errno));
+  }
+  std::lock_guard lock(g_temp_mu);
+  g_temp_dirs->push_back(dir);
   return dir;
+}
+
+void KeepTempDir(const std::string& dir) {
+  std::lock_guard lock(g_temp_mu);
+  std::erase(*g_temp_dirs, dir);
 }
 
 }  // namespace forage::testing

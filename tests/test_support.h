@@ -31,8 +31,11 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          double timeout_s = 120);
 
-// A child process started in the background; killed (SIGKILL) and reaped on
-// destruction unless waited for.
+// A child process started in the background, in its own process group;
+// the group is killed (SIGKILL) and the child reaped on destruction unless
+// waited for. Children never outlive the test process, however it ends (a
+// failed REQUIRE, an exception, abort(), a fatal signal, exit, _exit or
+// SIGKILL): see test_support.cc.
 class Background {
  public:
   Background(const std::vector<std::string>& argv,
@@ -62,6 +65,7 @@ class Fixture {
  public:
   explicit Fixture(const std::vector<std::string>& args = {});
   const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT/"
+  pid_t pid() const { return proc_.pid(); }
   std::string host() const;                          // "127.0.0.1:PORT"
   std::string Get(const std::string& path) const;    // body of GET url()+path
   // The /__stats document's integer field `key`.
@@ -101,7 +105,12 @@ std::vector<std::vector<std::string>> ParseCsv(const std::string& text);
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& text);
 bool FileExists(const std::string& path);
-// A fresh empty directory under the build tree for one test.
+// A fresh empty directory under the build tree for one test, unique to the
+// process and the call (test-tmp/NAME-PID-N-XXXXXX), removed when the test
+// process exits normally unless FORAGE_KEEP_TEST_TMP is set.
 std::string TempDir(const std::string& name);
+// `dir` (from TempDir) is not removed at exit: its owner decides (the crash
+// torture keeps a failed iteration's directory).
+void KeepTempDir(const std::string& dir);
 
 }  // namespace forage::testing

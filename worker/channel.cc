@@ -1,5 +1,7 @@
 #include "worker/channel.h"
 
+#include <sys/socket.h>
+
 #include <utility>
 
 namespace forage::worker {
@@ -44,7 +46,7 @@ Channel::~Channel() {
 }
 
 void Channel::Send(const Message& msg) {
-  if (closed_) return;
+  if (closed_ || write_error_) return;
   if (!EncodeFrame(msg, &pending_)) {
     // A sender's bug (records are split well under the limit): close with
     // the reason rather than send a length the peer must refuse.
@@ -62,8 +64,7 @@ void Channel::Send(const Message& msg) {
   int n = uv_try_write(reinterpret_cast<uv_stream_t*>(pipe_.get()), &buf, 1);
   if (n > 0) pending_.erase(0, static_cast<size_t>(n));
   if (n < 0 && n != UV_EAGAIN) {
-    Error e = Err(ErrorCode::kIo, "write to channel failed: {}", uv_strerror(n));
-    Fail(&e);
+    WriteFailed(Err(ErrorCode::kIo, "write to channel failed: {}", uv_strerror(n)));
     return;
   }
   StartWrite();
@@ -117,16 +118,31 @@ void Channel::HandleWriteDone(int status) {
   in_flight_ = nullptr;
   in_flight_bytes_ = 0;
   if (status < 0) {
-    Error e = Err(ErrorCode::kIo, "write to channel failed: {}", uv_strerror(status));
-    Fail(&e);
+    if (status == UV_ECANCELED) return;  // the channel is closing
+    WriteFailed(Err(ErrorCode::kIo, "write to channel failed: {}", uv_strerror(status)));
     return;
   }
   StartWrite();
 }
 
+void Channel::WriteFailed(Error error) {
+  if (closed_ || write_error_) return;
+  write_error_ = std::move(error);
+  pending_.clear();
+  on_drained_ = nullptr;
+  // Our side will write no more: a peer still alive reads EOF and exits (a
+  // worker does), so the EOF that closes this channel always comes.
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(pipe_.get()), &fd) == 0) shutdown(fd, SHUT_WR);
+  // What the peer sent before it died is read by the loop, as usual.
+  ResumeReading();
+}
+
 void Channel::HandleRead(ssize_t nread) {
   if (nread == UV_EOF) {
-    Fail(nullptr);
+    // Every frame before the EOF was dispatched; a write that failed earlier
+    // is the reason the channel closes.
+    Fail(write_error_ ? &*write_error_ : nullptr);
     return;
   }
   if (nread < 0) {

@@ -6,13 +6,20 @@
 // it (uv_try_write); otherwise, while one write is in flight, later frames
 // gather in a buffer that goes out as the next write.
 // Incoming bytes are split into frames and decoded; every message is handed
-// to `on_message` in order. `on_closed` fires once, on EOF, a read or write
-// error, or a malformed frame (with the reason); no message follows it.
-// Both callbacks may destroy the Channel.
+// to `on_message` in order. `on_closed` fires once, on EOF, a read error, or
+// a malformed frame (with the reason); no message follows it.
+// A write error (the peer died: EPIPE) does not close the channel at once:
+// what the peer sent before it died is still in the socket, and the master
+// must read it (the page a dead worker was processing is known only from its
+// last frames). So the channel stops writing (Send does nothing, our side is
+// shut down for writing), keeps reading from the loop, dispatches every frame
+// that is left, and closes at the EOF that follows, reporting the write
+// error. Both callbacks may destroy the Channel.
 
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -62,6 +69,8 @@ class Channel {
   void StartWrite();
   void DecodeFrames();
   void Fail(const Error* error);
+  // A write failed: stop writing, read what is left, close at EOF.
+  void WriteFailed(Error error);
 
   UvHandle<uv_pipe_t> pipe_;
   MessageFn on_message_;
@@ -75,6 +84,7 @@ class Channel {
   size_t in_flight_bytes_ = 0;
   bool closed_ = false;
   bool reading_ = false;
+  std::optional<Error> write_error_;  // set once a write failed: Send does nothing
   // Guards against use after a callback destroyed this object mid-loop.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

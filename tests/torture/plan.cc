@@ -28,6 +28,7 @@ const char* JobKindName(JobKind k) {
     case JobKind::kList: return "list";
     case JobKind::kFollow: return "follow";
     case JobKind::kDense: return "dense";
+    case JobKind::kCrawl: return "crawl";
   }
   return "?";
 }

@@ -45,8 +45,12 @@ struct FaultEvent {
 // The jobs: the seed's shop list (16 records a page); a two-stage crawl
 // (--follow, one record a product page); and a dense one (every element of
 // pages/16 list pages, ~650 records a page), whose rows pass the SQLite
-// sink's 5,000-row transactions between two checkpoints.
-enum class JobKind { kList, kFollow, kDense };
+// sink's 5,000-row transactions between two checkpoints. kCrawl (--job crawl
+// only, never drawn, so the seeds' plans stay as they were): --crawl of the
+// shop's list pages from page 1, whose --resume works page by page through
+// the crawl journal; its records' order is the order pages were found, which
+// differs from run to run, so it is compared as a multiset.
+enum class JobKind { kList, kFollow, kDense, kCrawl };
 const char* JobKindName(JobKind k);
 
 struct JobShape {

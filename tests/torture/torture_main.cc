@@ -6,7 +6,7 @@
 //
 //   forage_torture [--iterations N] [--seed S] [--only I] [--pages N]
 //                  [--delay MS] [--kill-delay MS] [--sink csv|jsonl|sqlite]
-//                  [--job list|follow|dense] [--keep] [--verbose] [--dry-run]
+//                  [--job list|follow|dense|crawl] [--keep] [--verbose] [--dry-run]
 //                  [--child-ignores-sigxfsz]
 //
 // Prints one line per iteration, then the figures. Exit 0 if every
@@ -71,7 +71,8 @@ int Main(int argc, char** argv) {
   std::map<std::string, Sink> sinks = {
       {"csv", Sink::kCsv}, {"jsonl", Sink::kJsonl}, {"sqlite", Sink::kSqlite}};
   std::map<std::string, JobKind> jobs = {
-      {"list", JobKind::kList}, {"follow", JobKind::kFollow}, {"dense", JobKind::kDense}};
+      {"list", JobKind::kList}, {"follow", JobKind::kFollow}, {"dense", JobKind::kDense},
+      {"crawl", JobKind::kCrawl}};
   Sink sink = Sink::kCsv;
   JobKind job = JobKind::kList;
   auto* sink_opt = app.add_option("--sink", sink, "force this sink in every plan")
@@ -93,12 +94,14 @@ int Main(int argc, char** argv) {
     fmt::print(stderr, "forage_torture: prctl(PR_SET_CHILD_SUBREAPER) failed\n");
     return 2;
   }
-  const std::string work_dir = testing::TempDir(fmt::format("torture-{}", getpid()));
+  const std::string work_dir = testing::TempDir("torture");
+  testing::KeepTempDir(work_dir);  // removed below when every iteration passed
   const int first = only >= 0 ? only : 0;
   const int count = only >= 0 ? 1 : iterations;
   fmt::print("crash torture: seed {} iterations {} pages {} fixture delay {}ms (x2 spread)\n",
              seed, count, options.pages, options.fixture_delay_ms);
   fmt::print("replay one iteration: {} --seed {} --only I\n", argv[0], seed);
+  fmt::print("work directory: {}\n", work_dir);
   std::fflush(stdout);
 
   const auto start = std::chrono::steady_clock::now();

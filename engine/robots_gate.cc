@@ -18,7 +18,7 @@ RobotsAnswer RobotsFromResponse(const worker::BlockingFetchResult& r,
       return {parser::RobotsRules::AllowAll(), "allow all (more than 5 redirects)", {}};
     }
     return {parser::RobotsRules::DisallowAll(), fmt::format("disallow all (unreachable: {})", r.error),
-            fmt::format("blocked: robots.txt unreachable ({})", r.error)};
+            fmt::format("robots.txt unreachable ({}): not fetched", r.error), true};
   }
   const long s = r.http_status;
   if (s >= 200 && s < 300) return {parser::ParseRobots(r.body, product_token), "rules", {}};
@@ -42,7 +42,7 @@ std::string PathAndQuery(std::string_view url) {
 }
 
 bool RobotsUnavailable(const worker::BlockingFetchResult& r) {
-  if (!r.transport_ok) return !r.too_many_redirects;
+  if (!r.transport_ok) return !r.too_many_redirects && r.retryable;
   return r.http_status >= 500 && r.http_status < 600;
 }
 
@@ -85,7 +85,9 @@ GateVerdict RobotsGate::Judge(const std::string& url, double* host_gap_s) {
   auto origin = UrlOrigin(url);
   if (!origin) return {};  // not http(s): the fetch itself will fail with a reason
   const RobotsAnswer& a = AnswerFor(*origin);
-  if (a.unavailable) return {GateVerdict::Kind::kBlock, *a.unavailable};
+  if (a.unavailable) {
+    return {a.unreachable ? GateVerdict::Kind::kFail : GateVerdict::Kind::kBlock, *a.unavailable};
+  }
   if (host_gap_s && a.rules.crawl_delay()) *host_gap_s = *a.rules.crawl_delay();
   if (a.rules.Allowed(PathAndQuery(url))) return {};
   return {GateVerdict::Kind::kBlock, "blocked by robots.txt"};

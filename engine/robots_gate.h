@@ -22,8 +22,12 @@
 // between (RFC 9309 2.3.1.4 lets a crawler retry; nothing of the origin can
 // be leased meanwhile anyway). If it is still unavailable, every page of the
 // origin is blocked with the reason "blocked: robots.txt unreachable (HTTP
-// 503)" (or the transport error): not fetched, counted in pages_blocked, and
-// the exit code stays 0, as for a Disallow: /. The origin stays disallowed
+// 503)": not fetched, counted in pages_blocked, and the exit code stays 0,
+// as for a Disallow: /. With no answer at all (a refused or timed-out
+// connection, a certificate that does not verify: only the retryable ones
+// are tried again) the pages are not fetched either, but they fail with
+// "robots.txt unreachable (REASON): not fetched" (exit 1): a site that is
+// down must not pass for a run that went well. The origin stays disallowed
 // for the rest of the run: the RFC's later retries are the next run's (a job
 // is short against its 30-day horizon).
 //
@@ -48,8 +52,13 @@ namespace forage::engine {
 struct RobotsAnswer {
   parser::RobotsRules rules;
   std::string outcome;  // "rules", "allow all (404)", "disallow all (503)", ...
-  // 5xx or no answer: every page is blocked with this reason.
+  // 5xx or no answer: no page of the origin is fetched, for this reason.
   std::optional<std::string> unavailable;
+  // No answer at all (refused, timed out, a certificate that does not
+  // verify): the pages are failures, not blocks. A 5xx is the site's own
+  // word and blocks them (exit 0); a site that cannot be reached at all must
+  // not pass for a run that went well.
+  bool unreachable = false;
 };
 RobotsAnswer RobotsFromResponse(const worker::BlockingFetchResult& r,
                                 std::string_view product_token);

@@ -36,6 +36,11 @@ TEST_CASE("status rules of RFC 9309 2.3.1") {
   down.error = "Connection refused";
   CHECK_FALSE(RobotsFromResponse(down, "forage").rules.Allowed("/y"));
   CHECK(RobotsFromResponse(down, "forage").outcome == "disallow all (unreachable: Connection refused)");
+  // No answer at all fails the pages; a 5xx blocks them.
+  CHECK(RobotsFromResponse(down, "forage").unreachable);
+  CHECK(*RobotsFromResponse(down, "forage").unavailable ==
+        "robots.txt unreachable (Connection refused): not fetched");
+  CHECK_FALSE(RobotsFromResponse(Response(503, body), "forage").unreachable);
   down.too_many_redirects = true;
   CHECK(RobotsFromResponse(down, "forage").rules.Allowed("/y"));
 }
@@ -131,6 +136,34 @@ TEST_CASE("a 5xx or unreachable robots.txt is retried with the run's backoff bef
     CHECK(gone.Allowed("http://c:3/x"));
     CHECK(calls == 1);
   }
+}
+
+TEST_CASE("no answer at all: a refused connection is retried, then fails the pages, a certificate "
+          "error is not retried") {
+  size_t calls = 0;
+  bool retryable = true;
+  RobotsGate gate(
+      [&](const std::string&) {
+        ++calls;
+        worker::BlockingFetchResult r;
+        r.error = retryable ? "Couldn't connect to server"
+                            : "SSL certificate problem (CURLE_PEER_FAILED_VERIFICATION)";
+        r.retryable = retryable;
+        return r;
+      },
+      "forage", RobotsRetry{2, 0.5, 60}, [](double) {});
+  GateVerdict v = gate.Judge("http://a:1/x");
+  CHECK(v.kind == GateVerdict::Kind::kFail);
+  CHECK(v.reason == "robots.txt unreachable (Couldn't connect to server): not fetched");
+  CHECK(calls == 3);
+  calls = 0;
+  retryable = false;
+  v = gate.Judge("http://b:2/x");
+  CHECK(v.kind == GateVerdict::Kind::kFail);
+  CHECK(v.reason ==
+        "robots.txt unreachable (SSL certificate problem (CURLE_PEER_FAILED_VERIFICATION)): not "
+        "fetched");
+  CHECK(calls == 1);
 }
 
 }  // TEST_SUITE

@@ -157,8 +157,10 @@ TEST_CASE("failed pages and no-store pages are never cached") {
 }
 
 TEST_CASE("a cache shared by 2 workers survives kill -9 of the group, torn entries are ignored") {
-  // 300 pages at >= 20 ms each, 4 at a time: the run lasts over a second.
-  Fixture fx({"--pages", "300", "--delay", "20"});
+  // 300 pages at >= 60 ms each, 4 at a time: the run lasts over 4 s, and the
+  // 240 pages after the 60th take over 3.6 s, so the kill below lands mid-run
+  // even on a loaded machine (at 20 ms it once came after the run's end).
+  Fixture fx({"--pages", "300", "--delay", "60"});
   const std::string dir = TempDir("cache_kill9");
   const std::string cache = dir + "/cache";
   auto job = [&](const std::string& name, bool with_cache) {

@@ -167,7 +167,10 @@ TEST_CASE("robots.txt answering 500: retried with the run's backoff, then the or
   }
 }
 
-TEST_CASE("robots.txt unreachable: every page of the origin is blocked unfetched, exit 0") {
+// No answer at all (refused, no route, a certificate that does not verify):
+// the pages are not fetched, as the RFC asks, but they are failures (exit 1),
+// not blocks: a site that is down must not pass for a run that went well.
+TEST_CASE("robots.txt unreachable: every page of the origin fails unfetched, exit 1") {
   std::string dir = TempDir("robots_unreachable");
   WriteFile(dir + "/urls.txt",
             "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/shop/page/1/\n");
@@ -176,13 +179,15 @@ TEST_CASE("robots.txt unreachable: every page of the origin is blocked unfetched
                        dir + "/report.json", "--quiet", "--retries", "1", "--max-retry-wait",
                        "50ms"});
   INFO(r.err);
-  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.exit_code == 1);
   auto rep = Report(dir + "/report.json");
-  CHECK(rep["pages_failed"] == 0);
-  CHECK(rep["pages_blocked"] == 1);
-  CHECK(rep["blocked"][0]["reason"].get<std::string>().starts_with(
-      "blocked: robots.txt unreachable ("));
+  CHECK(rep["pages_failed"] == 1);
+  CHECK(rep["pages_blocked"] == 0);
+  const std::string reason = rep["failures"][0]["reason"].get<std::string>();
+  CHECK(reason.starts_with("robots.txt unreachable ("));
+  CHECK(reason.ends_with("): not fetched"));
   CHECK(rep["robots"][0]["status"] == 0);
+
   CHECK(rep["robots"][0]["outcome"].get<std::string>().starts_with("disallow all (unreachable"));
 }
 

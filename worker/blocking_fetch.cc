@@ -5,6 +5,7 @@
 
 #include "worker/curl_handles.h"
 #include "worker/curl_options.h"
+#include "worker/fetcher.h"
 
 namespace forage::worker {
 namespace {
@@ -68,6 +69,7 @@ BlockingFetchResult BlockingFetch(const std::string& url, const FetchOptions& op
   } else {
     out.too_many_redirects = rc == CURLE_TOO_MANY_REDIRECTS;
     out.error = TransferError(rc, error);
+    out.retryable = Fetcher::IsRetryable(rc, 0, false);
   }
   return out;
 }

@@ -16,6 +16,9 @@ struct BlockingFetchResult {
   long http_status = 0;
   long requests = 0;          // requests the server saw: redirects followed + 1
   std::string error;          // when !transport_ok
+  // When !transport_ok: trying again may help (a refused or timed-out
+  // connection); a certificate that does not verify will not.
+  bool retryable = false;
   std::string body;
   bool truncated = false;     // the body was longer than the cap
   std::string effective_url;

@@ -43,11 +43,6 @@ std::string EntryUrl(const std::string& bytes) {
 nlohmann::json Report(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
 
 // The argv run in a session of its own, so its pid names its process group.
-std::vector<std::string> InOwnGroup(std::vector<std::string> argv) {
-  argv.insert(argv.begin(), "/usr/bin/setsid");
-  return argv;
-}
-
 TEST_SUITE("e2e.cache") {
 
 TEST_CASE("a second run with --cache-mode always makes no request and writes the same bytes") {
@@ -159,7 +154,7 @@ TEST_CASE("failed pages and no-store pages are never cached") {
 TEST_CASE("a cache shared by 2 workers survives kill -9 of the group, torn entries are ignored") {
   // 300 pages at >= 60 ms each, 4 at a time: the run lasts over 4 s, and the
   // 240 pages after the 60th take over 3.6 s, so the kill below lands mid-run
-  // even on a loaded machine (at 20 ms it once came after the run's end).
+  // even on a loaded machine.
   Fixture fx({"--pages", "300", "--delay", "60"});
   const std::string dir = TempDir("cache_kill9");
   const std::string cache = dir + "/cache";
@@ -177,7 +172,7 @@ TEST_CASE("a cache shared by 2 workers survives kill -9 of the group, torn entri
   const std::string expected = ReadFile(dir + "/reference.csv");
 
   {
-    Background run(InOwnGroup(job("killed", true)));
+    Background run(job("killed", true));  // leads its own process group
     // Killed once 60 pages are in the cache: workers are storing as it dies.
     REQUIRE(WaitUntil([&] {
       return std::filesystem::exists(cache) && Entries(cache).size() >= 60;

@@ -31,8 +31,6 @@ std::vector<std::string> BigJob(const Fixture& fx, const std::string& out) {
 
 // Background starts every child in its own process group (test_support.h),
 // so kill(-pid) reaches the run and its workers and nothing else.
-std::vector<std::string> InOwnGroup(std::vector<std::string> argv) { return argv; }
-
 struct Db {
   sqlite3* db = nullptr;
   explicit Db(const std::string& path) {
@@ -133,7 +131,7 @@ void KillFourTimes(const Fixture& fx, const std::string& out, const std::functio
     auto argv = BigJob(fx, out);
     if (k > 1) argv.push_back("--resume");
     const long before = progress();
-    Background run(InOwnGroup(argv));
+    Background run(argv);  // leads its own process group
     // Past this run's own first checkpoint (so it is well under way, in its
     // own process group) and past k/8 of the job. At most 200 pages a second
     // (BigJob), a checkpoint covers at most 1/6 of the job, so the last

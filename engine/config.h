@@ -103,6 +103,12 @@ struct Config {
   bool overwrite = false;  // replace an existing output (kept if the run stores no record)
   bool append = false;     // add the records after an existing output's own
   bool quiet = false;
+
+  // Distributed mode (docs/distributed.md): the job goes through this Redis
+  // (redis://HOST[:PORT][/DB]); empty = local mode.
+  std::string redis_url;
+  double lease_timeout_s = 30;  // a node's lease not renewed this long is reclaimed
+  int max_deliveries = 3;       // a page lost this many times on nodes is dead (poison)
 };
 
 }  // namespace forage::engine

@@ -24,6 +24,18 @@ struct WorkerSummary {
   std::string exit;         // how the last process in the slot ended
 };
 
+// One node of a distributed job (--redis), as it reported itself.
+struct NodeSummary {
+  std::string node;  // HOST:PID
+  std::string host;
+  int64_t pid = 0;
+  uint64_t pages = 0;
+  uint64_t items = 0;
+  uint64_t requests = 0;
+  double user_s = 0;
+  double sys_s = 0;
+};
+
 struct PageFailure {
   std::string url;
   std::string reason;
@@ -79,6 +91,8 @@ struct Summary {
   std::vector<PageFailure> failures;
   std::vector<PageFailure> blocked;  // reason "blocked by robots.txt"
   std::vector<RobotsOriginSummary> robots;
+  uint64_t pages_dead = 0;  // --redis: lost on nodes --max-deliveries times (in pages_failed too)
+  std::vector<NodeSummary> nodes;  // --redis: a row per node
 };
 
 }  // namespace forage::engine

@@ -1,0 +1,444 @@
+#include "engine/redis_node.h"
+
+#include <signal.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.h"
+#include "engine/job_rules.h"
+#include "engine/job_spec.h"
+#include "engine/node_router.h"
+#include "engine/redis_client.h"
+#include "engine/redis_keys.h"
+#include "engine/worker_pool.h"
+#include "worker/uv_handle.h"
+
+namespace forage::engine {
+namespace {
+
+namespace keys = redis_keys;
+using worker::UvHandle;
+
+constexpr double kRedisTimeoutS = 2;
+constexpr uint64_t kMaxIdleTickMs = 20;
+constexpr uint64_t kSearchTickMs = 50;
+constexpr double kInfoIntervalS = 1;
+
+double WallNow() {
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6;
+}
+
+double MonoNow() { return static_cast<double>(uv_hrtime()) * 1e-9; }
+
+uint64_t ToU64(std::string_view s) {
+  uint64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+std::string HostName() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// One job run this node serves: its workers and what they hold.
+struct Session {
+  std::string job, run;
+  std::string pages_key, results_key, meta_key, nodes_key;
+  Config config;
+  std::optional<JobRules> rules;
+  worker::WorkerConfig worker_config;
+  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<NodeRouter> router;
+  struct Out {
+    std::string entry, kind, frames;
+    uint64_t items = 0;
+  };
+  std::deque<Out> outbox;  // results not yet in Redis
+  double next_renew = 0;
+  double next_info = 0;
+  bool ended = false;     // its run is over in Redis (done, stopped or replaced)
+  bool stopped = false;   // every worker is gone
+};
+
+class Node {
+ public:
+  explicit Node(NodeOptions options, RedisAddress address)
+      : options_(std::move(options)),
+        redis_(std::move(address), kRedisTimeoutS),
+        name_(fmt::format("{}:{}", HostName(), getpid())) {}
+
+  Result<NodeOutcome> Run() {
+    if (!loop_.ok()) return Err(ErrorCode::kInternal, "uv_loop_init() failed");
+    signal(SIGPIPE, SIG_IGN);
+    if (options_.workers < 0) options_.workers = UsableCores();
+    auto t = UvHandle<uv_timer_t>::Create([&](uv_timer_t* h) { return uv_timer_init(loop_.get(), h); });
+    if (!t) return t.error();
+    tick_ = std::move(*t);
+    tick_.get()->data = this;
+    for (int signum : {SIGINT, SIGTERM, SIGCHLD}) {
+      auto h = UvHandle<uv_signal_t>::Create(
+          [&](uv_signal_t* s) { return uv_signal_init(loop_.get(), s); });
+      if (!h) return h.error();
+      h->get()->data = this;
+      uv_signal_start(h->get(), OnUvSignal, signum);
+      signals_.push_back(std::move(*h));
+    }
+    idle_since_ = MonoNow();
+    Schedule(0);
+    uv_run(loop_.get(), UV_RUN_DEFAULT);
+    session_.reset();
+    if (error_) return *error_;
+    return outcome_;
+  }
+
+ private:
+  void Schedule(uint64_t ms) {
+    if (tick_) uv_timer_start(tick_.get(), OnUvTick, ms, 0);
+  }
+
+  void Exit() {
+    tick_.Close();
+    signals_.clear();
+  }
+
+  void Unreachable(const Error& e) {
+    if (!unreachable_ && !options_.quiet) {
+      fmt::print(stderr, "forage: node {}: {}; waiting for Redis\n", name_, e.message);
+    }
+    unreachable_ = true;
+  }
+  void Reachable() {
+    if (unreachable_ && !options_.quiet) fmt::print(stderr, "forage: node {}: Redis is back\n", name_);
+    unreachable_ = false;
+  }
+
+  void Tick() {
+    if (session_ && session_->stopped) EndSession();
+    if (!session_) {
+      if (interrupts_ > 0 || done_) {
+        Exit();
+        return;
+      }
+      if (FindJob()) {
+        Schedule(0);
+        return;
+      }
+      if (options_.exit_when_idle_s >= 0 && MonoNow() - idle_since_ >= options_.exit_when_idle_s) {
+        Exit();
+        return;
+      }
+      Schedule(unreachable_ ? 200 : kSearchTickMs);
+      return;
+    }
+    SessionTick();
+  }
+
+  // A running job: the one asked for, else the first one in forage:jobs.
+  bool FindJob() {
+    std::vector<std::string> jobs;
+    if (!options_.job.empty()) {
+      jobs.push_back(options_.job);
+    } else {
+      auto r = redis_.Command({"SMEMBERS", keys::kJobs});
+      if (!r) {
+        Unreachable(r.error());
+        return false;
+      }
+      for (size_t i = 0; i < r->size(); ++i) jobs.emplace_back(r->at(i).str());
+      std::sort(jobs.begin(), jobs.end());
+    }
+    for (const std::string& job : jobs) {
+      auto r = redis_.Command({"HMGET", keys::Meta(job), "run", "state", "spec"});
+      if (!r) {
+        Unreachable(r.error());
+        return false;
+      }
+      Reachable();
+      std::string run(r->at(0).str()), state(r->at(1).str()), spec(r->at(2).str());
+      if (!options_.run.empty() && run != options_.run) continue;  // not yet submitted
+      if (state != "running") {
+        if (!options_.run.empty()) done_ = true;  // our run ended before we came
+        continue;
+      }
+      if (run == last_run_) continue;  // served, and left (it is ending)
+      if (auto st = StartSession(job, run, spec); !st) {
+        fmt::print(stderr, "forage: node {}: job {}: {}\n", name_, job, st.error().message);
+        last_run_ = run;
+        continue;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  Status StartSession(const std::string& job, const std::string& run, const std::string& spec) {
+    auto config = DecodeJobSpec(spec);
+    if (!config) return config.error();
+    auto s = std::make_unique<Session>();
+    s->job = job;
+    s->run = run;
+    s->pages_key = keys::Pages(job);
+    s->results_key = keys::Results(job);
+    s->meta_key = keys::Meta(job);
+    s->nodes_key = keys::Nodes(job);
+    s->config = std::move(*config);
+    s->config.workers = std::max(1, options_.workers);
+    s->config.quiet = options_.quiet;
+    auto rules = CompileJobRules(s->config);
+    if (!rules) return rules.error();
+    s->rules = std::move(*rules);
+    s->worker_config = MakeWorkerConfig(s->config, &s->rules->list);
+    if (s->rules->detail) s->worker_config.detail_rules = &*s->rules->detail;
+    if (s->rules->links) s->worker_config.link_rules = &*s->rules->links;
+    s->pool = std::make_unique<WorkerPool>(loop_.get(), s->config, s->worker_config,
+                                           s->config.workers);
+    Session* raw = s.get();
+    NodeRouter::Callbacks cb;
+    cb.done = [this, raw](const std::string& entry, uint64_t, std::string frames, uint64_t items) {
+      raw->outbox.push_back(Session::Out{entry, "done", std::move(frames), items});
+      FlushResults();
+    };
+    cb.lost = [this, raw](const std::string& entry, uint64_t, std::string frames) {
+      raw->outbox.push_back(Session::Out{entry, "lost", std::move(frames), 0});
+      FlushResults();
+    };
+    cb.stopped = [this, raw] {
+      raw->stopped = true;
+      Schedule(0);
+    };
+    s->router = std::make_unique<NodeRouter>(s->pool.get(), s->config.workers,
+                                             s->config.concurrency, std::move(cb));
+    s->pool->Bind(s->router.get(), [] {});
+    session_ = std::move(s);
+    if (auto st = session_->router->Start(); !st) return st;
+    if (auto st = session_->pool->InitHandles(); !st) return st;
+    if (!options_.quiet) {
+      fmt::print(stderr, "forage: node {}: serving job {} with {} workers\n", name_, job,
+                 session_->config.workers);
+    }
+    idle_ms_ = 1;
+    return OkStatus();
+  }
+
+  void EndSession() {
+    PostInfo();
+    outcome_.pages += session_->router->pages();
+    outcome_.items += session_->router->items();
+    last_run_ = session_->run;
+    if (!options_.quiet) {
+      fmt::print(stderr, "forage: node {}: job {}: {} pages, {} items\n", name_, session_->job,
+                 session_->router->pages(), session_->router->items());
+    }
+    session_.reset();
+    idle_since_ = MonoNow();
+    if (!options_.run.empty()) done_ = true;
+  }
+
+  void SessionTick() {
+    Session& s = *session_;
+    const double now = MonoNow();
+    bool busy = false;
+    bool ok = FlushResults();
+    if (ok && !s.ended && !s.router->draining()) {
+      ok = ReadLeases(&busy);
+    } else if (ok && !s.ended) {
+      ok = CheckRun();
+    }
+    if (ok && now >= s.next_renew && s.router->held() > 0) {
+      s.next_renew = now + std::max(0.02, s.config.lease_timeout_s / 3);
+      std::vector<std::string> cmd = {"XCLAIM", s.pages_key, keys::kNodesGroup, name_, "0"};
+      for (auto& e : s.router->held_entries()) cmd.push_back(std::move(e));
+      cmd.push_back("JUSTID");
+      auto r = redis_.Command(cmd);
+      if (!r) {
+        Unreachable(r.error());
+        ok = false;
+      }
+    }
+    if (ok && now >= s.next_info) {
+      s.next_info = now + kInfoIntervalS;
+      ok = PostInfo();
+    }
+    if (ok) Reachable();
+    if (!ok) {
+      Schedule(100);
+      return;
+    }
+    idle_ms_ = busy ? 1 : std::min<uint64_t>(kMaxIdleTickMs, idle_ms_ * 2);
+    Schedule(busy ? 0 : idle_ms_);
+  }
+
+  // Sends the results waiting; false while Redis is unreachable.
+  bool FlushResults() {
+    if (!session_) return true;
+    Session& s = *session_;
+    while (!s.outbox.empty()) {
+      const Session::Out& o = s.outbox.front();
+      auto r = redis_.Eval(keys::kResultScript,
+                           {s.pages_key, s.results_key, s.nodes_key, keys::kNodesGroup, o.entry,
+                            o.kind, o.frames, name_, std::to_string(o.items)});
+      if (!r) {
+        Unreachable(r.error());
+        return false;
+      }
+      if (r->is_error()) {
+        fmt::print(stderr, "forage: node {}: result script: {}\n", name_, r->str());
+      }
+      s.outbox.pop_front();
+    }
+    return true;
+  }
+
+  // Reads the job's state; a run that is over (done, stopped, replaced by a
+  // new run of the job) ends the session: what is held is dropped (a new
+  // run leases it again; a finished one needs nothing more).
+  bool HandleMeta(const RedisReply& run, const RedisReply& state) {
+    Session& s = *session_;
+    if (run.str() == s.run && state.str() == "running") return true;
+    s.ended = true;
+    if (state.str() != "done" || run.str() != s.run) s.router->ForgetAll();
+    s.router->Drain();
+    return true;
+  }
+
+  bool CheckRun() {
+    Session& s = *session_;
+    auto r = redis_.Command({"HMGET", s.meta_key, "run", "state"});
+    if (!r) {
+      Unreachable(r.error());
+      return false;
+    }
+    return HandleMeta(r->at(0), r->at(1));
+  }
+
+  bool ReadLeases(bool* busy) {
+    Session& s = *session_;
+    std::vector<std::vector<std::string>> cmds = {{"HMGET", s.meta_key, "run", "state"}};
+    const size_t room = s.router->room();
+    if (room > 0) {
+      cmds.push_back({"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
+                      std::to_string(room), "STREAMS", s.pages_key, ">"});
+    }
+    auto r = redis_.Pipeline(cmds);
+    if (!r) {
+      Unreachable(r.error());
+      return false;
+    }
+    HandleMeta((*r)[0].at(0), (*r)[0].at(1));
+    if (s.ended || room == 0) return true;
+    const RedisReply& reply = (*r)[1];
+    if (reply.is_error()) return true;  // NOGROUP: a new run is being submitted
+    if (reply.is_nil() || reply.size() == 0) return true;
+    RedisReply entries = reply.at(0).at(1);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      RedisReply e = entries.at(i);
+      RedisReply f = e.at(1);
+      uint64_t page = 0;
+      std::string url;
+      uint8_t rules = 0;
+      for (size_t j = 0; j + 1 < f.size(); j += 2) {
+        std::string_view name = f.at(j).str();
+        if (name == "p") page = ToU64(f.at(j + 1).str());
+        if (name == "u") url = f.at(j + 1).str();
+        if (name == "r") rules = static_cast<uint8_t>(ToU64(f.at(j + 1).str()));
+      }
+      s.router->Add(std::string(e.at(0).str()), page, std::move(url), rules);
+    }
+    *busy = entries.size() > 0;
+    s.router->Pump();
+    return true;
+  }
+
+  bool PostInfo() {
+    if (!session_) return true;
+    Session& s = *session_;
+    nlohmann::json info = {{"host", HostName()},
+                           {"pid", static_cast<int64_t>(getpid())},
+                           {"workers", s.config.workers},
+                           {"requests", s.router->requests()},
+                           {"user_s", s.router->user_s()},
+                           {"sys_s", s.router->sys_s()},
+                           {"restarts", s.router->restarts()},
+                           {"held", s.router->held()},
+                           {"alive_at", WallNow()}};
+    auto r = redis_.Command({"HSET", s.nodes_key, name_ + ":info", info.dump()});
+    if (!r) {
+      Unreachable(r.error());
+      return false;
+    }
+    return true;
+  }
+
+  void HandleSignal(int signum) {
+    if (signum == SIGCHLD) {
+      if (session_) {
+        session_->pool->ReapChildren();
+        session_->router->MaybeStop();
+      }
+      return;
+    }
+    ++interrupts_;
+    outcome_.interrupted = true;
+    if (!session_) {
+      Exit();
+      return;
+    }
+    if (interrupts_ == 1) {
+      if (!options_.quiet) {
+        fmt::print(stderr, "\nforage: node {}: interrupted; finishing its pages (again to abort)\n",
+                   name_);
+      }
+      session_->router->Drain();
+    } else {
+      session_->router->Abort();
+    }
+    Schedule(0);
+  }
+
+  static void OnUvTick(uv_timer_t* h) noexcept {
+    if (h->data != nullptr) static_cast<Node*>(h->data)->Tick();
+  }
+  static void OnUvSignal(uv_signal_t* h, int signum) noexcept {
+    if (h->data != nullptr) static_cast<Node*>(h->data)->HandleSignal(signum);
+  }
+
+  worker::UvLoop loop_;  // first: destroyed last
+  NodeOptions options_;
+  RedisClient redis_;
+  std::string name_;
+  UvHandle<uv_timer_t> tick_;
+  std::vector<UvHandle<uv_signal_t>> signals_;
+  std::unique_ptr<Session> session_;
+  std::string last_run_;
+  NodeOutcome outcome_;
+  std::optional<Error> error_;
+  double idle_since_ = 0;
+  uint64_t idle_ms_ = 1;
+  int interrupts_ = 0;
+  bool done_ = false;
+  bool unreachable_ = false;
+};
+
+}  // namespace
+
+Result<NodeOutcome> RunNode(const NodeOptions& options) {
+  auto address = ParseRedisUrl(options.redis_url);
+  if (!address) return address.error();
+  Node node(options, *address);
+  return node.Run();
+}
+
+}  // namespace forage::engine

@@ -1,6 +1,7 @@
 #include "engine/cluster_run.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,9 +47,14 @@ Result<pid_t> StartEmbeddedNode(const Config& config, const ClusterJob& job) {
   if (config.workers == 0) return pid_t{-1};
   fflush(stdout);
   fflush(stderr);
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return Err(ErrorCode::kInternal, "fork: {}", strerror(errno));
   if (pid > 0) return pid;
+  // The collector's own node goes with it (a collector killed with -9
+  // leaves no node serving a run nobody collects); SIGTERM drains it.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(0);
   NodeOptions o;
   o.redis_url = config.redis_url;
   o.workers = config.workers;
@@ -62,6 +68,7 @@ Result<pid_t> StartEmbeddedNode(const Config& config, const ClusterJob& job) {
 
 void FinishCluster(const Config& config, const ClusterJob& job, pid_t node, bool kill_node,
                    Summary* summary) {
+  summary->distributed = true;
   if (node > 0) {
     if (kill_node) kill(node, SIGKILL);
     const double deadline = static_cast<double>(uv_hrtime()) * 1e-9 + kNodeExitWaitS;

@@ -81,6 +81,14 @@ std::string FormatReport(const Summary& s) {
                    s.wall_s > 0 ? 100 * w.busy_s / s.wall_s : 0.0, w.max_loop_lag_s * 1e3,
                    w.restarts);
   }
+  for (const auto& n : s.nodes) {
+    fmt::format_to(line, "  node {:<24} pages {:<6} items {:<7} requests {:<6} user {:.3f} s  sys {:.3f} s\n",
+                   n.node, n.pages, n.items, n.requests, n.user_s, n.sys_s);
+  }
+  if (s.distributed && (s.pages_dead > 0 || s.deliveries_lost > 0)) {
+    fmt::format_to(line, "  deliveries lost {} (nodes or workers died holding them)   dead {}\n",
+                   s.deliveries_lost, s.pages_dead);
+  }
   if (s.pages_blocked > 0) {
     fmt::format_to(line, "  blocked by robots.txt: {} pages (not fetched; see --report)\n",
                    s.pages_blocked);
@@ -164,6 +172,21 @@ std::string ReportJson(const Summary& s) {
   }
   j["blocked"] = nlohmann::ordered_json::array();
   for (const auto& b : s.blocked) j["blocked"].push_back({{"url", b.url}, {"reason", b.reason}});
+  if (s.distributed) {  // --redis
+    j["pages_dead"] = s.pages_dead;
+    j["deliveries_lost"] = s.deliveries_lost;
+    j["nodes"] = nlohmann::ordered_json::array();
+    for (const auto& n : s.nodes) {
+      j["nodes"].push_back({{"node", n.node},
+                            {"host", n.host},
+                            {"pid", n.pid},
+                            {"pages", n.pages},
+                            {"items", n.items},
+                            {"requests", n.requests},
+                            {"user_s", n.user_s},
+                            {"sys_s", n.sys_s}});
+    }
+  }
   // Failure reasons may carry bytes from the network; never throw on them.
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

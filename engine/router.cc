@@ -283,6 +283,7 @@ bool Router::OnPageLost(int index, uint64_t page, const std::string& why) {
   if (page >= book_.size() || book_.owner(page) != index) return false;
   deaths_without_progress_ = 0;  // a node's loss, not a local worker's
   const int deliveries = book_.CountCrash(page);
+  ++summary_->deliveries_lost;
   bool dead = deliveries >= std::max(1, config_.max_deliveries);
   if (dead) {
     ++summary_->pages_dead;

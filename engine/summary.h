@@ -91,7 +91,9 @@ struct Summary {
   std::vector<PageFailure> failures;
   std::vector<PageFailure> blocked;  // reason "blocked by robots.txt"
   std::vector<RobotsOriginSummary> robots;
+  bool distributed = false;  // --redis: the keys below are reported
   uint64_t pages_dead = 0;  // --redis: lost on nodes --max-deliveries times (in pages_failed too)
+  uint64_t deliveries_lost = 0;  // --redis: leases lost (a node died, a worker crashed on it)
   std::vector<NodeSummary> nodes;  // --redis: a row per node
 };
 

@@ -1,0 +1,233 @@
+// Distributed mode end to end (docs/distributed.md): the real forage
+// collector and nodes, the real forage-fixture and a real redis-server, all
+// over 127.0.0.1.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/redis_server.h"
+#include "tests/test_support.h"
+
+namespace forage::testing {
+namespace {
+
+std::vector<std::string> With(std::vector<std::string> argv, const std::vector<std::string>& more) {
+  argv.insert(argv.end(), more.begin(), more.end());
+  return argv;
+}
+
+nlohmann::json Report(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
+
+std::vector<std::vector<std::string>> GoldenRows(const Fixture& fx) {
+  return ParseCsv(GoldenShopCsv(fx));
+}
+
+std::string Hostname() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// A node: `forage worker` (or forage-testhooks) with one worker.
+std::unique_ptr<Background> StartNode(const RedisServer& redis,
+                                      const std::map<std::string, std::string>& env = {},
+                                      const std::string& bin = ForageBin()) {
+  return std::make_unique<Background>(
+      std::vector<std::string>{bin, "worker", "--redis", redis.url(), "--workers", "1",
+                               "--exit-when-idle", "1s", "--quiet"},
+      env);
+}
+
+bool Submitted(const RedisServer& redis, const std::string& job) {
+  return redis.Cli({"HGET", "forage:{" + job + "}:meta", "state"}) == "running";
+}
+
+uint64_t Sum(const nlohmann::json& nodes, const char* key) {
+  uint64_t n = 0;
+  for (const auto& node : nodes) n += node[key].get<uint64_t>();
+  return n;
+}
+
+}  // namespace
+
+TEST_SUITE("e2e.cluster") {
+
+TEST_CASE("a collector and 3 nodes store the 755 rows byte-identical to local mode, the nodes "
+          "exit when the job completes, and forage status says so") {
+  Fixture fx({"--delay", "20"});
+  RedisServer redis("three_nodes");
+  std::string dir = TempDir("cluster_three_nodes");
+  auto local = RunProcess(With(SeedJob(fx), {"-o", dir + "/local.csv", "--workers", "1", "--quiet"}));
+  REQUIRE(local.exit_code == 0);
+
+  Background collector(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", redis.url(),
+                                          "--workers", "0", "--report", dir + "/report.json",
+                                          "--quiet"}));
+  REQUIRE(WaitUntil([&] { return Submitted(redis, "out"); }));
+  std::vector<std::unique_ptr<Background>> nodes;
+  for (int i = 0; i < 3; ++i) nodes.push_back(StartNode(redis));
+  auto r = collector.Wait();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadFile(dir + "/out.csv") == ReadFile(dir + "/local.csv"));
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 48);
+  CHECK(rep["items"] == 755);
+  CHECK(rep["pages_dead"] == 0);
+  REQUIRE(rep["nodes"].size() >= 1);
+  CHECK(rep["nodes"].size() <= 3);
+  CHECK(Sum(rep["nodes"], "pages") == 48);
+  CHECK(Sum(rep["nodes"], "items") == 755);
+  for (const auto& n : rep["nodes"]) CHECK(n["host"] == Hostname());
+  // --exit-when-idle 1s: every node ends by itself once the job is complete.
+  for (auto& n : nodes) {
+    auto e = n->Wait(30);
+    INFO(e.err);
+    CHECK(e.exit_code == 0);
+  }
+  auto status = RunProcess({ForageBin(), "status", "--redis", redis.url(), "out"});
+  INFO(status.err);
+  CHECK(status.exit_code == 0);
+  CHECK(status.out.find("job out: done") != std::string::npos);
+  CHECK(status.out.find("48 total, 48 settled") != std::string::npos);
+  CHECK(status.out.find("in flight  0") != std::string::npos);
+  // Every page was fetched once: nothing was lost, so nothing twice.
+  CHECK(fx.Stat("requests") == 48 + 1);  // and robots.txt, once, by the collector
+}
+
+TEST_CASE("the collector's own node: forage run --redis --workers 1 alone does the whole job") {
+  Fixture fx;
+  RedisServer redis("own_node");
+  std::string dir = TempDir("cluster_own_node");
+  auto r = RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", redis.url(),
+                                         "--workers", "1", "--report", dir + "/report.json",
+                                         "--quiet"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  auto rep = Report(dir + "/report.json");
+  REQUIRE(rep["nodes"].size() == 1);
+  CHECK(rep["nodes"][0]["pages"] == 48);
+  CHECK(rep["nodes"][0]["items"] == 755);
+  CHECK(rep["nodes"][0]["requests"] == 48);
+}
+
+TEST_CASE("kill -9 of a node mid-job: the same rows exactly once, its pages reclaimed") {
+  // 4 at a time, 100 ms each: the job takes over a second.
+  Fixture fx({"--delay", "100", "--max-inflight", "4"});
+  RedisServer redis("kill_node");
+  std::string dir = TempDir("cluster_kill_node");
+  Background collector(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", redis.url(),
+                                          "--workers", "0", "--lease-timeout", "1s",
+                                          "--concurrency", "4", "--report",
+                                          dir + "/report.json", "--quiet"}));
+  REQUIRE(WaitUntil([&] { return Submitted(redis, "out"); }));
+  std::vector<std::unique_ptr<Background>> nodes;
+  for (int i = 0; i < 3; ++i) nodes.push_back(StartNode(redis));
+  // The victim: a node that holds leases (pending entries under its name).
+  pid_t victim = -1;
+  REQUIRE(WaitUntil([&] {
+    for (auto& n : nodes) {
+      std::string consumer = Hostname() + ":" + std::to_string(n->pid());
+      std::string pending = redis.Cli({"XPENDING", "forage:{out}:pages", "nodes", "-", "+", "10",
+                                       consumer});
+      if (!pending.empty()) {
+        victim = n->pid();
+        return true;
+      }
+    }
+    return false;
+  }));
+  REQUIRE(kill(victim, SIGKILL) == 0);
+  auto r = collector.Wait();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 48);
+  CHECK(rep["items"] == 755);
+  CHECK(rep["pages_failed"] == 0);
+  CHECK(rep["deliveries_lost"].get<int>() >= 1);  // the victim's leases, reclaimed
+  for (const auto& f : rep["failures"]) CHECK(f["reason"] == "");  // none
+  CHECK(fx.Stat("requests") >= 48 + 1);
+  for (auto& n : nodes) {
+    if (n->pid() == victim) continue;
+    auto e = n->Wait(30);
+    CHECK(e.exit_code == 0);
+  }
+}
+
+TEST_CASE("a page that crashes every worker that takes it is dead after 3 deliveries, reported, "
+          "and every other row is stored") {
+  Fixture fx;
+  RedisServer redis("poison");
+  std::string dir = TempDir("cluster_poison");
+  Background collector(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", redis.url(),
+                                          "--workers", "0", "--report", dir + "/report.json",
+                                          "--quiet"}));
+  REQUIRE(WaitUntil([&] { return Submitted(redis, "out"); }));
+  std::vector<std::unique_ptr<Background>> nodes;
+  for (int i = 0; i < 3; ++i) {
+    // forage with fault injection: test-only.
+    nodes.push_back(StartNode(redis, {{"FORAGE_TEST_CRASH_URL", "/shop/page/7/"}},
+                              ForageTestHooksBin()));
+  }
+  auto r = collector.Wait();
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  auto golden = GoldenRows(fx);
+  // Page 7 holds rows 97..112 (1-based, after the header).
+  std::vector<std::vector<std::string>> expected(golden.begin(), golden.begin() + 1 + 96);
+  expected.insert(expected.end(), golden.begin() + 1 + 112, golden.end());
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == expected);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 47);
+  CHECK(rep["pages_failed"] == 1);
+  CHECK(rep["pages_dead"] == 1);
+  CHECK(rep["deliveries_lost"] == 3);
+  REQUIRE(rep["failures"].size() == 1);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "shop/page/7/");
+  const std::string reason = rep["failures"][0]["reason"];
+  CHECK(reason.rfind("poison: worker crashed while processing on node ", 0) == 0);
+  CHECK(reason.find("(3 deliveries)") != std::string::npos);
+  CHECK(redis.Cli({"XLEN", "forage:{out}:dead"}) == "1");
+  auto status = RunProcess({ForageBin(), "status", "--redis", redis.url()});
+  CHECK(status.out.find("1 dead") != std::string::npos);
+  for (auto& n : nodes) CHECK(n->Wait(30).exit_code == 0);
+}
+
+TEST_CASE("kill -9 of the collector, then --resume: the same rows exactly once") {
+  Fixture fx({"--delay", "100", "--max-inflight", "4"});
+  RedisServer redis("kill_collector");
+  std::string dir = TempDir("cluster_kill_collector");
+  auto argv = With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", redis.url(), "--workers",
+                                 "1", "--concurrency", "4", "--quiet"});
+  {
+    Background collector(argv);
+    // Some pages stored and checkpointed (the state records them).
+    REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 24; }));
+    REQUIRE(kill(collector.pid(), SIGKILL) == 0);
+    collector.Wait();
+  }
+  REQUIRE(FileExists(dir + "/out.csv.state"));
+  auto r = RunProcess(With(argv, {"--resume", "--report", dir + "/report.json"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_resumed"].get<int>() > 0);
+  CHECK(rep["pages_ok"].get<int>() + rep["pages_resumed"].get<int>() == 48);
+}
+
+}  // TEST_SUITE
+
+}  // namespace forage::testing

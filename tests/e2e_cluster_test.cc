@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,6 +75,27 @@ int StatePages(const std::string& path) {
   sqlite3_close(db);
   return n;
 }
+
+// The fixture's request log: requests per target, robots.txt left out.
+std::map<std::string, long> Paths(const Fixture& fx) {
+  auto stats = nlohmann::json::parse(fx.Get("__stats"));
+  std::map<std::string, long> out;
+  for (auto& [k, v] : stats["paths"].items()) out[k] = v.get<long>();
+  out.erase("/robots.txt");
+  return out;
+}
+
+// The collector alone (--workers 0), then `nodes` nodes once it submitted.
+struct Cluster {
+  Cluster(const RedisServer& redis, const std::vector<std::string>& job, int nodes,
+          const std::map<std::string, std::string>& env = {}) {
+    collector = std::make_unique<Background>(With(job, {"--redis", redis.url(), "--workers", "0"}));
+    REQUIRE(WaitUntil([&] { return Submitted(redis, "out"); }));
+    for (int i = 0; i < nodes; ++i) this->nodes.push_back(StartNode(redis, env));
+  }
+  std::unique_ptr<Background> collector;
+  std::vector<std::unique_ptr<Background>> nodes;
+};
 
 }  // namespace
 
@@ -245,6 +268,120 @@ TEST_CASE("kill -9 of the collector, then --resume: the same rows exactly once")
   auto rep = Report(dir + "/report.json");
   CHECK(rep["pages_resumed"].get<int>() > 0);
   CHECK(rep["pages_ok"].get<int>() + rep["pages_resumed"].get<int>() == 48);
+}
+
+TEST_CASE("--crawl across 3 nodes: every reachable page fetched once, every record once") {
+  Fixture fx;
+  RedisServer redis("crawl");
+  std::string dir = TempDir("cluster_crawl");
+  Cluster c(redis, {ForageBin(), "run", "--url", fx.url() + "crawl/graph/", "--crawl", "--items",
+                    "li.item", "--field", "name=::text", "-o", dir + "/out.jsonl", "--quiet"},
+            3);
+  auto r = c.collector->Wait();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::map<std::string, long> graph = {
+      {"/crawl/graph/", 1},         {"/crawl/graph/a", 1},          {"/crawl/graph/b", 1},
+      {"/crawl/graph/c", 1},        {"/crawl/graph/d", 1},          {"/crawl/graph/e", 1},
+      {"/crawl/graph/deep", 1},     {"/crawl/graph/area", 1},       {"/crawl/graph/q?x=1", 1},
+      {"/crawl/graph/q?x=2", 1},    {"/crawl/graph/private/p1", 1}, {"/crawl/graph/private/p2", 1}};
+  CHECK(Paths(fx) == graph);
+  std::multiset<std::string> names;
+  std::string out = ReadFile(dir + "/out.jsonl");
+  for (size_t start = 0, nl; start < out.size(); start = nl + 1) {
+    nl = out.find('\n', start);
+    names.insert(nlohmann::json::parse(out.substr(start, nl - start))["name"].get<std::string>());
+    if (nl == std::string::npos) break;
+  }
+  CHECK(names == std::multiset<std::string>{"index", "a", "b", "c", "e", "deep", "area", "q?x=1",
+                                            "q?x=2", "p1", "p2"});
+}
+
+TEST_CASE("--follow across 3 nodes: 3 list pages and 48 detail pages, each fetched once") {
+  Fixture fx;
+  RedisServer redis("follow");
+  std::string dir = TempDir("cluster_follow");
+  Cluster c(redis, {ForageBin(), "run", "--url", fx.url() + "shop/page/{page}/", "--pages", "1-3",
+                    "--items", ".product", "--field", "name=h2", "--field", "price=.price",
+                    "--follow", ".woocommerce-loop-product__link::attr(href)", "--detail-field",
+                    "title=h1.product_title", "-o", dir + "/out.csv", "--report",
+                    dir + "/report.json", "--quiet"},
+            3);
+  auto r = c.collector->Wait();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto rows = ParseCsv(ReadFile(dir + "/out.csv"));
+  REQUIRE(rows.size() == 1 + 48);
+  auto golden = GoldenRows(fx);
+  for (size_t i = 1; i <= 48; ++i) {
+    CAPTURE(i);
+    CHECK(rows[i][0] == golden[i][1]);  // carried from the list page, in page order
+    CHECK(rows[i][2] == golden[i][1]);  // the detail page's own title
+  }
+  CHECK(fx.Stat("requests") == 1 + 3 + 48);  // robots.txt, list, detail pages: each once
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 3 + 48);
+}
+
+TEST_CASE("--per-host 3 across 3 nodes: the site never sees more than 3 at once") {
+  Fixture fx({"--delay", "50"});
+  RedisServer redis("per_host");
+  std::string dir = TempDir("cluster_per_host");
+  Cluster c(redis, With(SeedJob(fx), {"-o", dir + "/out.csv", "--per-host", "3", "--quiet"}), 3);
+  auto r = c.collector->Wait();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(fx.Stat("peak_inflight") == 3);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+}
+
+TEST_CASE("SIGINT to a node drains it: it finishes and acknowledges what it holds, exits 130") {
+  Fixture fx({"--delay", "100", "--max-inflight", "4"});
+  RedisServer redis("drain");
+  std::string dir = TempDir("cluster_drain");
+  Cluster c(redis, With(SeedJob(fx), {"-o", dir + "/out.csv", "--concurrency", "4", "--report",
+                                      dir + "/report.json", "--quiet"}),
+            2);
+  Background& victim = *c.nodes[0];
+  const std::string consumer = Hostname() + ":" + std::to_string(victim.pid());
+  REQUIRE(WaitUntil([&] {
+    return !redis.Cli({"XPENDING", "forage:{out}:pages", "nodes", "-", "+", "10", consumer})
+                .empty();
+  }));
+  victim.Signal(SIGINT);
+  auto v = victim.Wait(60);
+  CHECK(v.exit_code == 130);
+  // Nothing it held is left pending: each was answered before it exited.
+  CHECK(redis.Cli({"XPENDING", "forage:{out}:pages", "nodes", "-", "+", "10", consumer}) == "");
+  auto r = c.collector->Wait();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["deliveries_lost"] == 0);
+  CHECK(fx.Stat("requests") == 48 + 1);  // nothing fetched twice
+}
+
+TEST_CASE("Redis stopped for 3 s mid-job and restarted: the job completes with the same rows") {
+  Fixture fx({"--delay", "100", "--max-inflight", "4"});
+  RedisServer redis("restart");
+  std::string dir = TempDir("cluster_restart");
+  Cluster c(redis, With(SeedJob(fx), {"-o", dir + "/out.csv", "--concurrency", "4", "--report",
+                                      dir + "/report.json", "--quiet"}),
+            2);
+  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 12; }));
+  redis.Stop();
+  // The outage itself (not a wait for anything): 3 s without Redis.
+  usleep(3'000'000);
+  redis.Start();
+  auto r = c.collector->Wait();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 48);
+  CHECK(rep["items"] == 755);
+  for (auto& n : c.nodes) CHECK(n->Wait(30).exit_code == 0);
 }
 
 }  // TEST_SUITE

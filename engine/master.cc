@@ -55,7 +55,7 @@ Status Master::Run(const std::vector<PageMark>& resumed, Summary* summary) {
   }
   router_ = std::make_unique<Router>(config_, plan_, recorder_.get(), pool_.get(), summary_,
                                      follow_column_);
-  if (collector != nullptr) collector->SetRouter(router_.get());
+  if (collector != nullptr) collector->SetRouter(router_.get(), summary_);
   if (gate_) router_->SetGate(gate_);
   pool_->Bind(router_.get(), [this] { CloseLoopHandles(); });
   if (auto st = router_->Resume(resumed); !st) return st;

@@ -26,6 +26,8 @@ constexpr double kRedisTimeoutS = 2;
 // written (nodes then wait for a new run, or --exit-when-idle).
 constexpr double kGiveUpFinalS = 30;
 constexpr uint64_t kMaxIdleTickMs = 20;
+// While pages are out on nodes, results are polled at least this often.
+constexpr uint64_t kMaxBusyTickMs = 2;
 constexpr int kReadCount = 512;
 
 double WallNow() {
@@ -96,14 +98,17 @@ Status RedisCollectorPort::InitHandles() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   std::vector<std::vector<std::string>> submit = {
+      {"MULTI"},
       {"DEL", pages_key_, results_key_, dead_key_, nodes_key_},
       {"XGROUP", "CREATE", pages_key_, keys::kNodesGroup, "$", "MKSTREAM"},
       {"DEL", meta_key_},
       {"HSET", meta_key_, "spec", job_.spec, "run", job_.run, "state", "running", "collector",
        fmt::format("{}:{}", host, getpid()), "started_at", fmt::format("{:.3f}", WallNow()),
-       "pages_total", std::to_string(plan_.size()), "pages_settled", "0", "pages_failed", "0",
-       "pages_dead", "0", "items", "0"},
+       "pages_total", std::to_string(plan_.size()), "pages_settled", "0", "pages_done", "0",
+       "pages_failed", "0", "pages_dead", "0", "items", "0"},
       {"SADD", keys::kJobs, job_.job},
+      {"SET", keys::Alive(job_.job), job_.run, "PX", keys::kAliveMs},
+      {"EXEC"},
   };
   auto r = redis_.Pipeline(submit);
   if (!r) {
@@ -111,7 +116,7 @@ Status RedisCollectorPort::InitHandles() {
                r.error().message);
   }
   for (const RedisReply& reply : *r) {
-    if (reply.is_error()) {
+    if (reply.is_error() || (&reply == &r->back() && reply.is_nil())) {
       return Err(ErrorCode::kNetwork, "--redis {}: cannot submit the job: {}", config_.redis_url,
                  reply.str());
     }
@@ -190,6 +195,11 @@ void RedisCollectorPort::Tick() {
       ok = Reap() && Flush();
     }
   }
+  if (ok && !stop_sent_ && router_ != nullptr && router_->interrupts() > 0) {
+    // Interrupted: the leases no node has taken yet are taken back, so the
+    // run ends once the nodes answered what they hold.
+    ok = Withdraw() && Flush();
+  }
   if (ok && !stop_sent_ && now >= next_meta_) {
     next_meta_ = now + 1;
     UpdateMeta(false);
@@ -224,7 +234,8 @@ void RedisCollectorPort::Tick() {
     ScheduleTick(idle_ms_);
     return;
   }
-  idle_ms_ = busy ? 1 : std::min<uint64_t>(kMaxIdleTickMs, idle_ms_ * 2);
+  const bool waiting = events_->outstanding(0) > 0;
+  idle_ms_ = busy ? 1 : std::min<uint64_t>(waiting ? kMaxBusyTickMs : kMaxIdleTickMs, idle_ms_ * 2);
   ScheduleTick(busy ? 0 : idle_ms_);
 }
 
@@ -343,17 +354,60 @@ bool RedisCollectorPort::Reap() {
   return true;
 }
 
+bool RedisCollectorPort::Withdraw() {
+  // Delivered to the collector itself, each untaken entry can no longer go
+  // to a node; then acknowledged and deleted.
+  auto r = redis_.Command({"XREADGROUP", "GROUP", keys::kNodesGroup, "collector-withdraw", "COUNT",
+                           "100000", "STREAMS", pages_key_, ">"});
+  if (!r) {
+    Unreachable(r.error());
+    return false;
+  }
+  if (r->is_error() || r->is_nil() || r->size() == 0) return true;
+  RedisReply entries = r->at(0).at(1);
+  std::vector<std::string> ack = {"XACK", pages_key_, keys::kNodesGroup};
+  std::vector<std::string> del = {"XDEL", pages_key_};
+  std::vector<uint64_t> pages;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    RedisReply e = entries.at(i);
+    ack.emplace_back(e.at(0).str());
+    del.emplace_back(e.at(0).str());
+    RedisReply f = e.at(1);
+    for (size_t j = 0; j + 1 < f.size(); j += 2) {
+      if (f.at(j).str() == "p") pages.push_back(ToU64(f.at(j + 1).str()));
+    }
+  }
+  if (pages.empty()) return true;
+  outbox_.push_back(std::move(ack));
+  outbox_.push_back(std::move(del));
+  for (uint64_t p : pages) router_->OnPageReturned(0, p);
+  return true;
+}
+
 void RedisCollectorPort::UpdateMeta(bool final_state) {
   std::vector<std::string> cmd = {"HSET", meta_key_, "updated_at", fmt::format("{:.3f}", WallNow()),
                                   "pages_total", std::to_string(plan_.size())};
   if (router_ != nullptr) {
     cmd.insert(cmd.end(), {"pages_settled", std::to_string(router_->book().settled_count())});
   }
+  if (summary_ != nullptr) {
+    cmd.insert(cmd.end(),
+               {"pages_done", std::to_string(summary_->pages_ok + summary_->pages_resumed -
+                                             summary_->pages_resumed_failed),
+                "pages_failed", std::to_string(summary_->pages_failed - summary_->pages_dead),
+                "pages_dead", std::to_string(summary_->pages_dead), "items",
+                std::to_string(summary_->items)});
+  }
   if (final_state) {
     const bool done = router_ != nullptr && router_->book().all_settled() && !router_->error();
     cmd.insert(cmd.end(), {"state", done ? "done" : "stopped"});
   }
   outbox_.push_back(std::move(cmd));
+  if (final_state) {
+    outbox_.push_back({"DEL", keys::Alive(job_.job)});
+  } else {
+    outbox_.push_back({"SET", keys::Alive(job_.job), job_.run, "PX", keys::kAliveMs});
+  }
 }
 
 Result<std::vector<NodeSummary>> ReadNodeSummaries(RedisClient& redis, const std::string& job) {

@@ -45,8 +45,12 @@ class RedisCollectorPort : public MasterPort {
   RedisCollectorPort(const RedisCollectorPort&) = delete;
   RedisCollectorPort& operator=(const RedisCollectorPort&) = delete;
 
-  // The Router, for lost deliveries; before InitHandles.
-  void SetRouter(Router* router) { router_ = router; }
+  // The Router, for lost deliveries, and the run's figures (for the job's
+  // state in Redis); before InitHandles.
+  void SetRouter(Router* router, const Summary* summary) {
+    router_ = router;
+    summary_ = summary;
+  }
 
   // --- MasterPort
   void Bind(WorkerEvents* events, std::function<void()> on_shutdown) override;
@@ -67,6 +71,7 @@ class RedisCollectorPort : public MasterPort {
   bool Flush();  // the outbox; false while Redis is unreachable
   bool ReadResults();
   bool Reap();
+  bool Withdraw();
   void UpdateMeta(bool final_state);
   void HandleResult(const std::string& kind, const std::string& frames, const std::string& node);
   void Unreachable(const Error& e);
@@ -84,6 +89,7 @@ class RedisCollectorPort : public MasterPort {
   RedisClient redis_;
   WorkerEvents* events_ = nullptr;
   Router* router_ = nullptr;
+  const Summary* summary_ = nullptr;
   std::function<void()> on_shutdown_;
   worker::UvHandle<uv_timer_t> tick_timer_;
   worker::UvHandle<uv_timer_t> wake_timer_;

@@ -17,6 +17,10 @@ inline const std::string kNodesGroup = "nodes";
 // meta (hash): spec, run, state (running | done | stopped), collector,
 // figures the collector updates at each checkpoint.
 inline std::string Meta(const std::string& job) { return "forage:{" + job + "}:meta"; }
+// alive (string, expires): the run id, set every second by the collector
+// with a 10 s expiry; a job without it has lost its collector (nodes leave it).
+inline std::string Alive(const std::string& job) { return "forage:{" + job + "}:alive"; }
+inline constexpr const char* kAliveMs = "10000";
 // pages (stream): one entry per lease: p (page id), u (URL), r (rules).
 inline std::string Pages(const std::string& job) { return "forage:{" + job + "}:pages"; }
 // results (stream): k (done | lost), m (the page's worker frames), n (node).

@@ -30,6 +30,9 @@ using worker::UvHandle;
 
 constexpr double kRedisTimeoutS = 2;
 constexpr uint64_t kMaxIdleTickMs = 20;
+// While it holds pages a node polls at least this often: a finished page
+// makes room, and the next lease should not wait long.
+constexpr uint64_t kMaxBusyTickMs = 2;
 constexpr uint64_t kSearchTickMs = 50;
 constexpr double kInfoIntervalS = 1;
 
@@ -70,6 +73,7 @@ struct Session {
   double next_renew = 0;
   double next_info = 0;
   bool ended = false;     // its run is over in Redis (done, stopped or replaced)
+  bool orphaned = false;  // ...or its collector is gone (it may come back: --resume)
   bool stopped = false;   // every worker is gone
 };
 
@@ -107,6 +111,11 @@ class Node {
  private:
   void Schedule(uint64_t ms) {
     if (tick_) uv_timer_start(tick_.get(), OnUvTick, ms, 0);
+  }
+
+  // The next tick within 1 ms (unless it is due sooner).
+  void Kick() {
+    if (tick_ && uv_timer_get_due_in(tick_.get()) > 1) Schedule(1);
   }
 
   void Exit() {
@@ -161,13 +170,16 @@ class Node {
       std::sort(jobs.begin(), jobs.end());
     }
     for (const std::string& job : jobs) {
-      auto r = redis_.Command({"HMGET", keys::Meta(job), "run", "state", "spec"});
-      if (!r) {
-        Unreachable(r.error());
+      auto rs = redis_.Pipeline({{"HMGET", keys::Meta(job), "run", "state", "spec"},
+                                 {"GET", keys::Alive(job)}});
+      if (!rs) {
+        Unreachable(rs.error());
         return false;
       }
       Reachable();
-      std::string run(r->at(0).str()), state(r->at(1).str()), spec(r->at(2).str());
+      const RedisReply& r = (*rs)[0];
+      std::string run(r.at(0).str()), state(r.at(1).str()), spec(r.at(2).str());
+      if ((*rs)[1].str() != run) continue;  // its collector is gone (or not yet started)
       if (!options_.run.empty() && run != options_.run) continue;  // not yet submitted
       if (state != "running") {
         if (!options_.run.empty()) done_ = true;  // our run ended before we came
@@ -210,6 +222,7 @@ class Node {
     cb.done = [this, raw](const std::string& entry, uint64_t, std::string frames, uint64_t items) {
       raw->outbox.push_back(Session::Out{entry, "done", std::move(frames), items});
       FlushResults();
+      Kick();  // room for another lease
     };
     cb.lost = [this, raw](const std::string& entry, uint64_t, std::string frames) {
       raw->outbox.push_back(Session::Out{entry, "lost", std::move(frames), 0});
@@ -237,7 +250,7 @@ class Node {
     PostInfo();
     outcome_.pages += session_->router->pages();
     outcome_.items += session_->router->items();
-    last_run_ = session_->run;
+    last_run_ = session_->orphaned ? std::string() : session_->run;
     if (!options_.quiet) {
       fmt::print(stderr, "forage: node {}: job {}: {} pages, {} items\n", name_, session_->job,
                  session_->router->pages(), session_->router->items());
@@ -277,7 +290,8 @@ class Node {
       Schedule(100);
       return;
     }
-    idle_ms_ = busy ? 1 : std::min<uint64_t>(kMaxIdleTickMs, idle_ms_ * 2);
+    const uint64_t cap = s.router->held() > 0 ? kMaxBusyTickMs : kMaxIdleTickMs;
+    idle_ms_ = busy ? 1 : std::min<uint64_t>(cap, idle_ms_ * 2);
     Schedule(busy ? 0 : idle_ms_);
   }
 
@@ -305,9 +319,14 @@ class Node {
   // Reads the job's state; a run that is over (done, stopped, replaced by a
   // new run of the job) ends the session: what is held is dropped (a new
   // run leases it again; a finished one needs nothing more).
-  bool HandleMeta(const RedisReply& run, const RedisReply& state) {
+  bool HandleMeta(const RedisReply& run, const RedisReply& state, const RedisReply& alive) {
     Session& s = *session_;
-    if (run.str() == s.run && state.str() == "running") return true;
+    if (run.str() == s.run && state.str() == "running") {
+      // A run whose collector is gone (killed, never resumed) is left once
+      // nothing is held: its leases would only be fetched for nobody.
+      if (alive.str() == s.run || s.router->held() > 0) return true;
+      s.orphaned = true;
+    }
     s.ended = true;
     if (state.str() != "done" || run.str() != s.run) s.router->ForgetAll();
     s.router->Drain();
@@ -316,17 +335,18 @@ class Node {
 
   bool CheckRun() {
     Session& s = *session_;
-    auto r = redis_.Command({"HMGET", s.meta_key, "run", "state"});
+    auto r = redis_.Pipeline({{"HMGET", s.meta_key, "run", "state"}, {"GET", keys::Alive(s.job)}});
     if (!r) {
       Unreachable(r.error());
       return false;
     }
-    return HandleMeta(r->at(0), r->at(1));
+    return HandleMeta((*r)[0].at(0), (*r)[0].at(1), (*r)[1]);
   }
 
   bool ReadLeases(bool* busy) {
     Session& s = *session_;
-    std::vector<std::vector<std::string>> cmds = {{"HMGET", s.meta_key, "run", "state"}};
+    std::vector<std::vector<std::string>> cmds = {{"HMGET", s.meta_key, "run", "state"},
+                                                  {"GET", keys::Alive(s.job)}};
     const size_t room = s.router->room();
     if (room > 0) {
       cmds.push_back({"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
@@ -337,9 +357,9 @@ class Node {
       Unreachable(r.error());
       return false;
     }
-    HandleMeta((*r)[0].at(0), (*r)[0].at(1));
+    HandleMeta((*r)[0].at(0), (*r)[0].at(1), (*r)[1]);
     if (s.ended || room == 0) return true;
-    const RedisReply& reply = (*r)[1];
+    const RedisReply& reply = (*r)[2];
     if (reply.is_error()) return true;  // NOGROUP: a new run is being submitted
     if (reply.is_nil() || reply.size() == 0) return true;
     RedisReply entries = reply.at(0).at(1);

@@ -36,9 +36,9 @@ double ToDouble(std::string_view s) {
 
 Result<std::string> JobStatus(RedisClient& redis, const std::string& job) {
   auto r = redis.Pipeline({
-      {"HMGET", keys::Meta(job), "state", "pages_total", "pages_settled", "collector", "updated_at",
-       "started_at"},
-      {"XLEN", keys::Pages(job)},
+      {"HMGET", keys::Meta(job), "state", "pages_total", "pages_settled", "pages_done",
+       "pages_failed", "collector", "updated_at", "items"},
+      {"XINFO", "GROUPS", keys::Pages(job)},
       {"XPENDING", keys::Pages(job), keys::kNodesGroup},
       {"XLEN", keys::Dead(job)},
       {"XLEN", keys::Results(job)},
@@ -47,12 +47,20 @@ Result<std::string> JobStatus(RedisClient& redis, const std::string& job) {
   if (!r) return r.error();
   const RedisReply& meta = (*r)[0];
   if (meta.at(0).is_nil()) return Err(ErrorCode::kInvalidArgument, "no job '{}' in Redis", job);
-  const long long queued = (*r)[1].integer();
+  auto num = [&](size_t i) { return static_cast<long long>(ToDouble(meta.at(i).str())); };
+  // XINFO GROUPS: the nodes' group's "lag", entries no node has read yet.
+  long long pending = 0;
+  const RedisReply& groups = (*r)[1];
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const RedisReply group = groups.at(g);
+    for (size_t i = 0; i + 1 < group.size(); i += 2) {
+      if (group.at(i).str() == "lag") pending = group.at(i + 1).integer();
+    }
+  }
   const long long in_flight = (*r)[2].is_array() ? (*r)[2].at(0).integer() : 0;
   const long long dead = (*r)[3].integer();
   const long long results = (*r)[4].integer();
-  const auto total = static_cast<long long>(ToDouble(meta.at(1).str()));
-  const auto settled = static_cast<long long>(ToDouble(meta.at(2).str()));
+  const long long total = num(1), settled = num(2), done = num(3), failed = num(4);
   const double now = WallNow();
   int alive = 0, nodes = 0;
   const RedisReply& n = (*r)[5];
@@ -63,16 +71,15 @@ Result<std::string> JobStatus(RedisClient& redis, const std::string& job) {
     auto j = nlohmann::json::parse(n.at(i + 1).str(), nullptr, false);
     if (!j.is_discarded() && now - j.value("alive_at", 0.0) < kAliveS) ++alive;
   }
-  const double updated = ToDouble(meta.at(4).str());
+  const double updated = ToDouble(meta.at(6).str());
   std::string out = fmt::format("job {}: {}\n", job, meta.at(0).str());
-  out += fmt::format("  pages      {} total, {} settled (done, failed or dead), {} dead\n", total,
-                     settled, dead);
-  out += fmt::format("  pending    {} (leased to the stream, not yet taken by a node)\n",
-                     std::max(0LL, queued - in_flight));
-  out += fmt::format("  in flight  {} (taken by a node, not yet answered)\n", in_flight);
-  out += fmt::format("  results    {} not yet stored by the collector\n", results);
+  out += fmt::format("  pages      {} total, {} done, {} failed, {} dead, {} to go; {} items\n",
+                     total, done, failed, dead, std::max(0LL, total - settled), num(7));
+  out += fmt::format("  pending    {} (lag: in the stream, no node has taken them)\n", pending);
+  out += fmt::format("  in flight  {} (taken by a node, not answered yet)\n", in_flight);
+  out += fmt::format("  results    {} (answered, not yet stored by the collector)\n", results);
   out += fmt::format("  nodes      {} alive, {} seen\n", alive, nodes);
-  out += fmt::format("  collector  {}; last update {:.1f} s ago\n", meta.at(3).str(),
+  out += fmt::format("  collector  {}, last update {:.1f} s ago\n", meta.at(5).str(),
                      updated > 0 ? now - updated : 0.0);
   return out;
 }

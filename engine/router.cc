@@ -297,6 +297,13 @@ bool Router::OnPageLost(int index, uint64_t page, const std::string& why) {
   return dead;
 }
 
+void Router::OnPageReturned(int index, uint64_t page) {
+  if (page >= book_.size() || book_.owner(page) != index) return;
+  dispatcher_.Requeue(page, std::nullopt);
+  Pump();
+  MaybeStop();
+}
+
 void Router::OnReaped(int index, double user_s, double sys_s, std::string exit) {
   WorkerSummary& w = slots_[index].summary;
   w.user_s += user_s;

@@ -95,6 +95,9 @@ class Router : public WorkerEvents {
   // the page is leased again, or, delivered --max-deliveries times, failed
   // as poison (dead). Returns true when it is dead.
   bool OnPageLost(int slot, uint64_t page, const std::string& why);
+  // A distributed job: a lease no node took was withdrawn (an interrupted
+  // run): the page is pending again, nothing is counted.
+  void OnPageReturned(int slot, uint64_t page);
   // SIGINT/SIGTERM: the first drains, the second kills.
   void OnInterrupt();
   void Pump() override;

@@ -9,6 +9,7 @@
 
 #include "engine/job_spec.h"
 #include "engine/redis_client.h"
+#include "engine/redis_keys.h"
 #include "engine/redis_node.h"
 
 namespace forage::engine {
@@ -90,7 +91,13 @@ void FinishCluster(const Config& config, const ClusterJob& job, pid_t node, bool
   auto nodes = ReadNodeSummaries(redis, job.job);
   if (!nodes) return;
   summary->nodes = std::move(*nodes);
-  for (const NodeSummary& n : summary->nodes) summary->requests += n.requests;
+  for (const NodeSummary& n : summary->nodes) {
+    summary->requests += n.requests;
+    summary->redis_round_trips += n.round_trips;
+  }
+  if (auto r = redis.Command({"HGET", redis_keys::Meta(job.job), "round_trips"}); r) {  // the collector's
+    summary->redis_round_trips += static_cast<uint64_t>(r->integer());
+  }
 }
 
 }  // namespace forage::engine

@@ -167,7 +167,7 @@ Result<RedisReply> RedisClient::Command(const std::vector<std::string>& args) {
   return std::move(r->front());
 }
 
-Result<std::string> RedisClient::ShaOf(const RedisScript& script) {
+Result<std::string> RedisClient::ScriptSha(const RedisScript& script) {
   for (const auto& [s, sha] : shas_) {
     if (s == &script) return sha;
   }
@@ -181,7 +181,7 @@ Result<std::string> RedisClient::ShaOf(const RedisScript& script) {
 Result<RedisReply> RedisClient::Eval(const RedisScript& script,
                                      const std::vector<std::string>& keys_and_args) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto sha = ShaOf(script);
+    auto sha = ScriptSha(script);
     if (!sha) return sha.error();
     std::vector<std::string> cmd = {"EVALSHA", *sha, std::to_string(script.keys)};
     cmd.insert(cmd.end(), keys_and_args.begin(), keys_and_args.end());

@@ -82,13 +82,16 @@ class RedisClient {
   // EVALSHA of `script` (loaded on first use on this connection).
   Result<RedisReply> Eval(const RedisScript& script, const std::vector<std::string>& keys_and_args);
 
+  // The script's SHA1 on this connection (SCRIPT LOAD on first use), for
+  // EVALSHA in a pipeline; after a NOSCRIPT reply, ForgetScripts().
+  Result<std::string> ScriptSha(const RedisScript& script);
+  void ForgetScripts() { shas_.clear(); }
+
   // Round trips made (a pipeline is one), for the benchmark.
   uint64_t round_trips() const { return round_trips_; }
   const RedisAddress& address() const { return address_; }
 
  private:
-  Result<std::string> ShaOf(const RedisScript& script);
-
   RedisAddress address_;
   double timeout_s_;
   redisContext* ctx_ = nullptr;

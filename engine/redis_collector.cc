@@ -180,32 +180,30 @@ void RedisCollectorPort::Unreachable(const Error& e) {
 void RedisCollectorPort::Tick() {
   const double now = Now();
   bool busy = false;
-  bool ok = Flush();
-  if (ok && !hello_sent_) {
+  if (!hello_sent_) {
     hello_sent_ = true;
-    events_->OnMessage(0, worker::HelloMsg{getpid()});
-    ok = Flush();
+    events_->OnMessage(0, worker::HelloMsg{getpid()});  // the Router leases (into the outbox)
   }
-  if (ok && !stop_sent_) {
-    ok = ReadResults();
+  bool ok = true;
+  if (!stop_sent_) {
+    ok = ReadResults();  // sends the outbox in the same round trip
     busy = ok && !read_ids_.empty();
-    if (ok) ok = Flush();
     if (ok && now >= next_reap_) {
       next_reap_ = now + std::clamp(config_.lease_timeout_s / 4, 0.05, 5.0);
-      ok = Reap() && Flush();
+      ok = Reap();
+    }
+    if (ok && !stop_sent_ && router_ != nullptr && router_->interrupts() > 0) {
+      // Interrupted: the leases no node has taken yet are taken back, so
+      // the run ends once the nodes answered what they hold.
+      ok = Withdraw();
+    }
+    if (ok && !stop_sent_ && now >= next_meta_) {
+      next_meta_ = now + 1;
+      UpdateMeta(false);
     }
   }
-  if (ok && !stop_sent_ && router_ != nullptr && router_->interrupts() > 0) {
-    // Interrupted: the leases no node has taken yet are taken back, so the
-    // run ends once the nodes answered what they hold.
-    ok = Withdraw() && Flush();
-  }
-  if (ok && !stop_sent_ && now >= next_meta_) {
-    next_meta_ = now + 1;
-    UpdateMeta(false);
-    ok = Flush();
-  }
   if (stop_sent_ && !final_written_) {
+    ok = Flush();
     if (ok) {
       UpdateMeta(true);
       ok = Flush();
@@ -234,9 +232,14 @@ void RedisCollectorPort::Tick() {
     ScheduleTick(idle_ms_);
     return;
   }
+  if (busy || !outbox_.empty()) {  // more results may wait; new leases go out now
+    idle_ms_ = 1;
+    ScheduleTick(0);
+    return;
+  }
   const bool waiting = events_->outstanding(0) > 0;
-  idle_ms_ = busy ? 1 : std::min<uint64_t>(waiting ? kMaxBusyTickMs : kMaxIdleTickMs, idle_ms_ * 2);
-  ScheduleTick(busy ? 0 : idle_ms_);
+  idle_ms_ = std::min<uint64_t>(waiting ? kMaxBusyTickMs : kMaxIdleTickMs, idle_ms_ * 2);
+  ScheduleTick(idle_ms_);
 }
 
 bool RedisCollectorPort::Flush() {
@@ -257,7 +260,8 @@ bool RedisCollectorPort::Flush() {
 }
 
 bool RedisCollectorPort::ReadResults() {
-  std::vector<std::vector<std::string>> cmds;
+  std::vector<std::vector<std::string>> cmds(outbox_.begin(), outbox_.end());
+  const size_t sent = cmds.size();
   if (!read_ids_.empty()) {
     std::vector<std::string> del = {"XDEL", results_key_};
     del.insert(del.end(), read_ids_.begin(), read_ids_.end());
@@ -270,6 +274,12 @@ bool RedisCollectorPort::ReadResults() {
     Unreachable(r.error());
     return false;
   }
+  for (size_t i = 0; i < sent; ++i) {
+    if ((*r)[i].is_error()) {
+      fmt::print(stderr, "forage: redis: {} {}: {}\n", cmds[i][0], cmds[i][1], (*r)[i].str());
+    }
+  }
+  outbox_.clear();
   read_ids_.clear();
   const RedisReply& reply = r->back();
   if (reply.is_error()) {
@@ -390,6 +400,7 @@ void RedisCollectorPort::UpdateMeta(bool final_state) {
   if (router_ != nullptr) {
     cmd.insert(cmd.end(), {"pages_settled", std::to_string(router_->book().settled_count())});
   }
+  cmd.insert(cmd.end(), {"round_trips", std::to_string(redis_.round_trips() + 1)});
   if (summary_ != nullptr) {
     cmd.insert(cmd.end(),
                {"pages_done", std::to_string(summary_->pages_ok + summary_->pages_resumed -
@@ -431,6 +442,7 @@ Result<std::vector<NodeSummary>> ReadNodeSummaries(RedisClient& redis, const std
       n.host = j.value("host", "");
       n.pid = j.value("pid", int64_t{0});
       n.requests = j.value("requests", uint64_t{0});
+      n.round_trips = j.value("round_trips", uint64_t{0});
       n.user_s = j.value("user_s", 0.0);
       n.sys_s = j.value("sys_s", 0.0);
     }

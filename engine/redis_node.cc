@@ -33,6 +33,8 @@ constexpr uint64_t kMaxIdleTickMs = 20;
 // While it holds pages a node polls at least this often: a finished page
 // makes room, and the next lease should not wait long.
 constexpr uint64_t kMaxBusyTickMs = 2;
+// How often a node reads its job's state (is the run still on?).
+constexpr uint64_t kMetaIntervalMs = 50;
 constexpr uint64_t kSearchTickMs = 50;
 constexpr double kInfoIntervalS = 1;
 
@@ -71,6 +73,7 @@ struct Session {
   };
   std::deque<Out> outbox;  // results not yet in Redis
   double next_renew = 0;
+  double next_meta = 0;
   double next_info = 0;
   bool ended = false;     // its run is over in Redis (done, stopped or replaced)
   bool orphaned = false;  // ...or its collector is gone (it may come back: --resume)
@@ -113,9 +116,10 @@ class Node {
     if (tick_) uv_timer_start(tick_.get(), OnUvTick, ms, 0);
   }
 
-  // The next tick within 1 ms (unless it is due sooner).
+  // The next tick at the loop's next turn (unless it is due sooner), so the
+  // answers of one turn go in one round trip.
   void Kick() {
-    if (tick_ && uv_timer_get_due_in(tick_.get()) > 1) Schedule(1);
+    if (tick_ && uv_timer_get_due_in(tick_.get()) > 0) Schedule(0);
   }
 
   void Exit() {
@@ -135,7 +139,21 @@ class Node {
   }
 
   void Tick() {
-    if (session_ && session_->stopped) EndSession();
+    if (session_ && session_->stopped) {
+      // The answers of its last pages go out before the session ends (a
+      // second interrupt gives them up: their leases are reclaimed).
+      bool again = false;
+      if (interrupts_ >= 2) session_->outbox.clear();
+      if (!session_->outbox.empty() && !Exchange(&again)) {
+        Schedule(100);
+        return;
+      }
+      if (!session_->outbox.empty()) {
+        Schedule(0);
+        return;
+      }
+      EndSession();
+    }
     if (!session_) {
       if (interrupts_ > 0 || done_) {
         Exit();
@@ -221,12 +239,11 @@ class Node {
     NodeRouter::Callbacks cb;
     cb.done = [this, raw](const std::string& entry, uint64_t, std::string frames, uint64_t items) {
       raw->outbox.push_back(Session::Out{entry, "done", std::move(frames), items});
-      FlushResults();
-      Kick();  // room for another lease
+      Kick();  // sent with the next tick, which also reads a lease for the room it made
     };
     cb.lost = [this, raw](const std::string& entry, uint64_t, std::string frames) {
       raw->outbox.push_back(Session::Out{entry, "lost", std::move(frames), 0});
-      FlushResults();
+      Kick();
     };
     cb.stopped = [this, raw] {
       raw->stopped = true;
@@ -263,13 +280,8 @@ class Node {
   void SessionTick() {
     Session& s = *session_;
     const double now = MonoNow();
-    bool busy = false;
-    bool ok = FlushResults();
-    if (ok && !s.ended && !s.router->draining()) {
-      ok = ReadLeases(&busy);
-    } else if (ok && !s.ended) {
-      ok = CheckRun();
-    }
+    bool again = false;
+    bool ok = Exchange(&again);
     if (ok && now >= s.next_renew && s.router->held() > 0) {
       s.next_renew = now + std::max(0.02, s.config.lease_timeout_s / 3);
       std::vector<std::string> cmd = {"XCLAIM", s.pages_key, keys::kNodesGroup, name_, "0"};
@@ -290,29 +302,91 @@ class Node {
       Schedule(100);
       return;
     }
-    const uint64_t cap = s.router->held() > 0 ? kMaxBusyTickMs : kMaxIdleTickMs;
-    idle_ms_ = busy ? 1 : std::min<uint64_t>(cap, idle_ms_ * 2);
-    Schedule(busy ? 0 : idle_ms_);
+    if (again) {
+      idle_ms_ = 1;
+      Schedule(0);
+      return;
+    }
+    // Holding pages with room to spare: poll briskly for more; holding its
+    // fill: a finished page kicks the next tick, the state is read anyway.
+    const uint64_t cap = s.router->held() == 0  ? kMaxIdleTickMs
+                         : s.router->room() > 0 ? kMaxBusyTickMs
+                                                : kMetaIntervalMs;
+    idle_ms_ = std::min<uint64_t>(cap, idle_ms_ * 2);
+    Schedule(idle_ms_);
   }
 
-  // Sends the results waiting; false while Redis is unreachable.
-  bool FlushResults() {
-    if (!session_) return true;
+  // One round trip: the answers waiting (each a result script), the job's
+  // state (when due), and new leases (when there is room). `again`: leases
+  // came and there is room for more.
+  bool Exchange(bool* again) {
     Session& s = *session_;
-    while (!s.outbox.empty()) {
-      const Session::Out& o = s.outbox.front();
-      auto r = redis_.Eval(keys::kResultScript,
-                           {s.pages_key, s.results_key, s.nodes_key, keys::kNodesGroup, o.entry,
-                            o.kind, o.frames, name_, std::to_string(o.items)});
-      if (!r) {
-        Unreachable(r.error());
+    const double now = MonoNow();
+    std::vector<std::vector<std::string>> cmds;
+    const size_t answers = s.outbox.size();
+    if (answers > 0) {
+      auto sha = redis_.ScriptSha(keys::kResultScript);
+      if (!sha) {
+        Unreachable(sha.error());
         return false;
       }
-      if (r->is_error()) {
-        fmt::print(stderr, "forage: node {}: result script: {}\n", name_, r->str());
+      for (const Session::Out& o : s.outbox) {
+        cmds.push_back({"EVALSHA", *sha, "3", s.pages_key, s.results_key, s.nodes_key,
+                        keys::kNodesGroup, o.entry, o.kind, o.frames, name_,
+                        std::to_string(o.items)});
       }
+    }
+    const bool meta = !s.ended && now >= s.next_meta;
+    if (meta) {
+      s.next_meta = now + kMetaIntervalMs / 1000.0;
+      cmds.push_back({"HMGET", s.meta_key, "run", "state"});
+      cmds.push_back({"GET", keys::Alive(s.job)});
+    }
+    const size_t room = s.ended ? 0 : s.router->room();
+    if (room > 0) {
+      cmds.push_back({"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
+                      std::to_string(room), "STREAMS", s.pages_key, ">"});
+    }
+    if (cmds.empty()) return true;
+    auto r = redis_.Pipeline(cmds);
+    if (!r) {
+      Unreachable(r.error());
+      return false;
+    }
+    for (size_t i = 0; i < answers; ++i) {
+      const RedisReply& reply = (*r)[i];
+      if (reply.is_error() && reply.str().substr(0, 8) == "NOSCRIPT") {
+        redis_.ForgetScripts();  // loaded again with the next tick; the rest wait
+        break;
+      }
+      if (reply.is_error()) fmt::print(stderr, "forage: node {}: result script: {}\n", name_, reply.str());
       s.outbox.pop_front();
     }
+    size_t k = answers;
+    if (meta) {
+      HandleMeta((*r)[k].at(0), (*r)[k].at(1), (*r)[k + 1]);
+      k += 2;
+    }
+    if (room == 0 || s.ended) return true;
+    const RedisReply& reply = (*r)[k];
+    if (reply.is_error() || reply.is_nil() || reply.size() == 0) return true;  // NOGROUP: resubmitted
+    RedisReply entries = reply.at(0).at(1);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      RedisReply e = entries.at(i);
+      RedisReply f = e.at(1);
+      uint64_t page = 0;
+      std::string url;
+      uint8_t rules = 0;
+      for (size_t j = 0; j + 1 < f.size(); j += 2) {
+        std::string_view name = f.at(j).str();
+        if (name == "p") page = ToU64(f.at(j + 1).str());
+        if (name == "u") url = f.at(j + 1).str();
+        if (name == "r") rules = static_cast<uint8_t>(ToU64(f.at(j + 1).str()));
+      }
+      s.router->Add(std::string(e.at(0).str()), page, std::move(url), rules);
+    }
+    s.router->Pump();
+    *again = entries.size() > 0 && s.router->room() > 0;
     return true;
   }
 
@@ -333,55 +407,6 @@ class Node {
     return true;
   }
 
-  bool CheckRun() {
-    Session& s = *session_;
-    auto r = redis_.Pipeline({{"HMGET", s.meta_key, "run", "state"}, {"GET", keys::Alive(s.job)}});
-    if (!r) {
-      Unreachable(r.error());
-      return false;
-    }
-    return HandleMeta((*r)[0].at(0), (*r)[0].at(1), (*r)[1]);
-  }
-
-  bool ReadLeases(bool* busy) {
-    Session& s = *session_;
-    std::vector<std::vector<std::string>> cmds = {{"HMGET", s.meta_key, "run", "state"},
-                                                  {"GET", keys::Alive(s.job)}};
-    const size_t room = s.router->room();
-    if (room > 0) {
-      cmds.push_back({"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
-                      std::to_string(room), "STREAMS", s.pages_key, ">"});
-    }
-    auto r = redis_.Pipeline(cmds);
-    if (!r) {
-      Unreachable(r.error());
-      return false;
-    }
-    HandleMeta((*r)[0].at(0), (*r)[0].at(1), (*r)[1]);
-    if (s.ended || room == 0) return true;
-    const RedisReply& reply = (*r)[2];
-    if (reply.is_error()) return true;  // NOGROUP: a new run is being submitted
-    if (reply.is_nil() || reply.size() == 0) return true;
-    RedisReply entries = reply.at(0).at(1);
-    for (size_t i = 0; i < entries.size(); ++i) {
-      RedisReply e = entries.at(i);
-      RedisReply f = e.at(1);
-      uint64_t page = 0;
-      std::string url;
-      uint8_t rules = 0;
-      for (size_t j = 0; j + 1 < f.size(); j += 2) {
-        std::string_view name = f.at(j).str();
-        if (name == "p") page = ToU64(f.at(j + 1).str());
-        if (name == "u") url = f.at(j + 1).str();
-        if (name == "r") rules = static_cast<uint8_t>(ToU64(f.at(j + 1).str()));
-      }
-      s.router->Add(std::string(e.at(0).str()), page, std::move(url), rules);
-    }
-    *busy = entries.size() > 0;
-    s.router->Pump();
-    return true;
-  }
-
   bool PostInfo() {
     if (!session_) return true;
     Session& s = *session_;
@@ -393,6 +418,7 @@ class Node {
                            {"sys_s", s.router->sys_s()},
                            {"restarts", s.router->restarts()},
                            {"held", s.router->held()},
+                           {"round_trips", redis_.round_trips()},
                            {"alive_at", WallNow()}};
     auto r = redis_.Command({"HSET", s.nodes_key, name_ + ":info", info.dump()});
     if (!r) {

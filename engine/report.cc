@@ -175,6 +175,7 @@ std::string ReportJson(const Summary& s) {
   if (s.distributed) {  // --redis
     j["pages_dead"] = s.pages_dead;
     j["deliveries_lost"] = s.deliveries_lost;
+    j["redis_round_trips"] = s.redis_round_trips;
     j["nodes"] = nlohmann::ordered_json::array();
     for (const auto& n : s.nodes) {
       j["nodes"].push_back({{"node", n.node},
@@ -183,6 +184,7 @@ std::string ReportJson(const Summary& s) {
                             {"pages", n.pages},
                             {"items", n.items},
                             {"requests", n.requests},
+                            {"round_trips", n.round_trips},
                             {"user_s", n.user_s},
                             {"sys_s", n.sys_s}});
     }

@@ -32,6 +32,7 @@ struct NodeSummary {
   uint64_t pages = 0;
   uint64_t items = 0;
   uint64_t requests = 0;
+  uint64_t round_trips = 0;  // to Redis
   double user_s = 0;
   double sys_s = 0;
 };
@@ -94,6 +95,7 @@ struct Summary {
   bool distributed = false;  // --redis: the keys below are reported
   uint64_t pages_dead = 0;  // --redis: lost on nodes --max-deliveries times (in pages_failed too)
   uint64_t deliveries_lost = 0;  // --redis: leases lost (a node died, a worker crashed on it)
+  uint64_t redis_round_trips = 0;  // --redis: the collector's and the nodes' (as they last reported)
   std::vector<NodeSummary> nodes;  // --redis: a row per node
 };
 

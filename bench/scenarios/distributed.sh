@@ -42,10 +42,11 @@ def redis_commands():
             return int(line.split(":")[1])
     return 0
 
-def row(label, wall, cpu, items, rcmd=None, rcpu=None):
+def row(label, wall, cpu, items, rcmd=None, rcpu=None, rt=None):
     s = f"{label:<26} wall {wall:7.3f} s  {pages / wall:7.1f} pages/s  items {items:>6}  cpu/page {1000 * cpu / pages:6.3f} ms"
     if rcmd is not None:
-        s += f"  redis: {rcmd / pages:5.2f} cmds/page  {1000 * rcpu / pages:6.3f} ms cpu/page"
+        s += (f"  redis: {rt / pages:5.2f} round trips/page ({rcmd / pages:5.2f} commands, scripts' own"
+              f" included)  {1000 * rcpu / pages:6.3f} ms redis-server cpu/page")
     print(s, flush=True)
     return pages / wall
 
@@ -69,10 +70,18 @@ def cluster(nodes):
         node_cpu += ru.ru_utime + ru.ru_stime
     r = json.load(open(rep))
     c1, q1 = redis_cpu(), redis_commands()
+    # Round trips, as each process counted them (nodes wrote theirs when they ended).
+    rt = int(subprocess.run(["redis-cli", "-p", port, "HGET", "forage:{cluster}:meta", "round_trips"],
+                            capture_output=True, text=True).stdout.strip() or 0)
+    flat = subprocess.run(["redis-cli", "-p", port, "--raw", "HGETALL", "forage:{cluster}:nodes"],
+                          capture_output=True, text=True).stdout.splitlines()
+    for k, v in zip(flat[0::2], flat[1::2]):
+        if k.endswith(":info"):
+            rt += json.loads(v).get("round_trips", 0)
     # Every process's CPU: the collector, each node with its workers, Redis.
     cpu = r["user_s"] + r["sys_s"] + node_cpu + (c1 - c0)
     same = open(f"{work}/cluster.csv", "rb").read() == open(f"{work}/local.csv", "rb").read()
-    rate = row(f"redis nodes={nodes}x1 worker", r["wall_s"], cpu, r["items"], q1 - q0 - 2, c1 - c0)
+    rate = row(f"redis nodes={nodes}x1 worker", r["wall_s"], cpu, r["items"], q1 - q0 - 2, c1 - c0, rt)
     if not same:
         print("   ! output differs from local mode", flush=True)
     return rate

@@ -26,9 +26,9 @@ constexpr double kRedisTimeoutS = 2;
 // written (nodes then wait for a new run, or --exit-when-idle).
 constexpr double kGiveUpFinalS = 30;
 constexpr uint64_t kMaxIdleTickMs = 20;
-// While pages are out on nodes, results are polled at least this often.
-constexpr uint64_t kMaxBusyTickMs = 2;
 constexpr int kReadCount = 512;
+// The longest a collector's read of results waits for one (XREAD BLOCK).
+constexpr int kBlockMs = 20;
 
 double WallNow() {
   timeval tv{};
@@ -165,8 +165,12 @@ void RedisCollectorPort::CloseHandles() {
   wake_timer_.Close();
 }
 
+// From inside a timer callback at least 1 ms: libuv runs a 0 ms timer armed
+// in a timer callback again in the same pass, starving the loop's I/O.
 void RedisCollectorPort::ScheduleTick(uint64_t ms) {
-  if (tick_timer_) uv_timer_start(tick_timer_.get(), OnUvTick, ms, 0);
+  if (tick_timer_) {
+    uv_timer_start(tick_timer_.get(), OnUvTick, in_timer_ ? std::max<uint64_t>(ms, 1) : ms, 0);
+  }
 }
 
 void RedisCollectorPort::Unreachable(const Error& e) {
@@ -232,13 +236,22 @@ void RedisCollectorPort::Tick() {
     ScheduleTick(idle_ms_);
     return;
   }
-  if (busy || !outbox_.empty()) {  // more results may wait; new leases go out now
+  if (!outbox_.empty()) {  // new leases go out now
     idle_ms_ = 1;
     ScheduleTick(0);
     return;
   }
-  const bool waiting = events_->outstanding(0) > 0;
-  idle_ms_ = std::min<uint64_t>(waiting ? kMaxBusyTickMs : kMaxIdleTickMs, idle_ms_ * 2);
+  if (busy) {  // more results may come: soon, a few at a time
+    idle_ms_ = 1;
+    ScheduleTick(1);
+    return;
+  }
+  if (events_->outstanding(0) > 0) {  // the next read blocks until a result comes
+    idle_ms_ = 1;
+    ScheduleTick(0);
+    return;
+  }
+  idle_ms_ = std::min<uint64_t>(kMaxIdleTickMs, idle_ms_ * 2);
   ScheduleTick(idle_ms_);
 }
 
@@ -267,8 +280,16 @@ bool RedisCollectorPort::ReadResults() {
     del.insert(del.end(), read_ids_.begin(), read_ids_.end());
     cmds.push_back(std::move(del));
   }
-  cmds.push_back({"XREAD", "COUNT", std::to_string(kReadCount), "STREAMS", results_key_,
-                  last_result_});
+  // Pages out on nodes: a long poll (the loop
+  // has nothing else to do meanwhile but its timers, which wait that long
+  // at most), so waiting costs a round trip per block, not per poll.
+  if (events_->outstanding(0) > 0 && hello_sent_) {
+    cmds.push_back({"XREAD", "COUNT", std::to_string(kReadCount), "BLOCK",
+                    std::to_string(kBlockMs), "STREAMS", results_key_, last_result_});
+  } else {
+    cmds.push_back({"XREAD", "COUNT", std::to_string(kReadCount), "STREAMS", results_key_,
+                    last_result_});
+  }
   auto r = redis_.Pipeline(cmds);
   if (!r) {
     Unreachable(r.error());
@@ -286,7 +307,8 @@ bool RedisCollectorPort::ReadResults() {
     Unreachable(Err(ErrorCode::kNetwork, "redis: XREAD: {}", reply.str()));
     return false;
   }
-  if (reply.is_nil() || reply.size() == 0) return true;
+  last_read_found_ = !reply.is_nil() && reply.size() > 0;
+  if (!last_read_found_) return true;
   RedisReply entries = reply.at(0).at(1);
   for (size_t i = 0; i < entries.size(); ++i) {
     RedisReply e = entries.at(i);
@@ -455,11 +477,19 @@ Result<std::vector<NodeSummary>> ReadNodeSummaries(RedisClient& redis, const std
 // --- C entry points
 
 void RedisCollectorPort::OnUvTick(uv_timer_t* h) noexcept {
-  if (h->data != nullptr) static_cast<RedisCollectorPort*>(h->data)->Tick();
+  if (h->data == nullptr) return;
+  auto* port = static_cast<RedisCollectorPort*>(h->data);
+  port->in_timer_ = true;
+  port->Tick();
+  port->in_timer_ = false;
 }
 
 void RedisCollectorPort::OnUvWake(uv_timer_t* h) noexcept {
-  if (h->data != nullptr) static_cast<RedisCollectorPort*>(h->data)->events_->Pump();
+  if (h->data == nullptr) return;
+  auto* port = static_cast<RedisCollectorPort*>(h->data);
+  port->in_timer_ = true;
+  port->events_->Pump();
+  port->in_timer_ = false;
 }
 
 }  // namespace forage::engine

@@ -97,6 +97,8 @@ class RedisCollectorPort : public MasterPort {
   std::string last_result_ = "0-0";
   std::vector<std::string> read_ids_;  // results read, deleted with the next read
   bool hello_sent_ = false;
+  bool last_read_found_ = true;  // the last read of results brought some
+  bool in_timer_ = false;        // inside one of its timer callbacks
   bool stop_sent_ = false;      // the Router stopped the cluster slot
   bool closed_ = false;         // the slot's "channel" was closed for the Router
   bool final_written_ = false;  // the job's final state is in Redis

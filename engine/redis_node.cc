@@ -112,8 +112,11 @@ class Node {
   }
 
  private:
+  // From inside the tick itself at least 1 ms: libuv runs a 0 ms timer
+  // armed in a timer callback again in the same pass, and the loop would
+  // never poll its workers' sockets.
   void Schedule(uint64_t ms) {
-    if (tick_) uv_timer_start(tick_.get(), OnUvTick, ms, 0);
+    if (tick_) uv_timer_start(tick_.get(), OnUvTick, in_tick_ ? std::max<uint64_t>(ms, 1) : ms, 0);
   }
 
   // The next tick at the loop's next turn (unless it is due sooner), so the
@@ -302,18 +305,12 @@ class Node {
       Schedule(100);
       return;
     }
-    if (again) {
-      idle_ms_ = 1;
-      Schedule(0);
+    if (again || (!s.ended && !read_failed_ && s.router->room() > 0)) {
+      Schedule(0);  // the read blocked (waited) already
       return;
     }
-    // Holding pages with room to spare: poll briskly for more; holding its
-    // fill: a finished page kicks the next tick, the state is read anyway.
-    const uint64_t cap = s.router->held() == 0  ? kMaxIdleTickMs
-                         : s.router->room() > 0 ? kMaxBusyTickMs
-                                                : kMetaIntervalMs;
-    idle_ms_ = std::min<uint64_t>(cap, idle_ms_ * 2);
-    Schedule(idle_ms_);
+    // Full (or ending): a finished page kicks the next tick.
+    Schedule(kMetaIntervalMs);
   }
 
   // One round trip: the answers waiting (each a result script), the job's
@@ -344,8 +341,13 @@ class Node {
     }
     const size_t room = s.ended ? 0 : s.router->room();
     if (room > 0) {
+      // A short long-poll: the loop waits in Redis instead of polling it.
+      // Holding pages it waits briefly (its workers' frames wait in their
+      // sockets meanwhile); idle, longer.
+      const uint64_t block = s.router->held() > 0 ? kMaxBusyTickMs : kMaxIdleTickMs;
       cmds.push_back({"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
-                      std::to_string(room), "STREAMS", s.pages_key, ">"});
+                      std::to_string(room), "BLOCK", std::to_string(block), "STREAMS",
+                      s.pages_key, ">"});
     }
     if (cmds.empty()) return true;
     auto r = redis_.Pipeline(cmds);
@@ -369,7 +371,8 @@ class Node {
     }
     if (room == 0 || s.ended) return true;
     const RedisReply& reply = (*r)[k];
-    if (reply.is_error() || reply.is_nil() || reply.size() == 0) return true;  // NOGROUP: resubmitted
+    read_failed_ = reply.is_error();  // NOGROUP: the job's keys are gone (or being resubmitted)
+    if (reply.is_error() || reply.is_nil() || reply.size() == 0) return true;
     RedisReply entries = reply.at(0).at(1);
     for (size_t i = 0; i < entries.size(); ++i) {
       RedisReply e = entries.at(i);
@@ -455,7 +458,11 @@ class Node {
   }
 
   static void OnUvTick(uv_timer_t* h) noexcept {
-    if (h->data != nullptr) static_cast<Node*>(h->data)->Tick();
+    if (h->data == nullptr) return;
+    Node* node = static_cast<Node*>(h->data);
+    node->in_tick_ = true;
+    node->Tick();
+    node->in_tick_ = false;
   }
   static void OnUvSignal(uv_signal_t* h, int signum) noexcept {
     if (h->data != nullptr) static_cast<Node*>(h->data)->HandleSignal(signum);
@@ -473,6 +480,8 @@ class Node {
   std::optional<Error> error_;
   double idle_since_ = 0;
   uint64_t idle_ms_ = 1;
+  bool read_failed_ = false;  // the last read of leases was an error reply
+  bool in_tick_ = false;
   int interrupts_ = 0;
   bool done_ = false;
   bool unreachable_ = false;

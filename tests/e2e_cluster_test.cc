@@ -410,6 +410,32 @@ TEST_CASE("SIGINT to a collector whose leases no node took: it takes them back, 
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
 }
 
+TEST_CASE("bad --redis input: exit 2 before any request, and an unreachable Redis is exit 3") {
+  Fixture fx;
+  std::string dir = TempDir("cluster_bad_input");
+  auto bad = RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", "http://127.0.0.1:1"}));
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--redis 'http://127.0.0.1:1': expected redis://HOST[:PORT][/DB]") !=
+        std::string::npos);
+  auto deliveries = RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis",
+                                                  "redis://127.0.0.1:6379", "--max-deliveries",
+                                                  "0"}));
+  CHECK(deliveries.exit_code == 2);
+  CHECK(deliveries.err.find("--max-deliveries 0 must be 1 or more") != std::string::npos);
+  CHECK(fx.Stat("requests") == 0);
+  const std::string closed = "redis://127.0.0.1:" + std::to_string(ClosedPort());
+  auto status = RunProcess({ForageBin(), "status", "--redis", closed});
+  CHECK(status.exit_code == 3);
+  auto node = RunProcess({ForageBin(), "worker", "--redis", closed, "--workers", "x"});
+  CHECK(node.exit_code == 2);
+  CHECK(node.err.find("--workers 'x'") != std::string::npos);
+  // A node that cannot reach Redis waits for it; --exit-when-idle still ends it.
+  auto idle = RunProcess({ForageBin(), "worker", "--redis", closed, "--workers", "1",
+                          "--exit-when-idle", "200ms"});
+  CHECK(idle.exit_code == 0);
+  CHECK(idle.err.find("waiting for Redis") != std::string::npos);
+}
+
 }  // TEST_SUITE
 
 }  // namespace forage::testing

@@ -32,7 +32,7 @@ constexpr double kRedisTimeoutS = 2;
 constexpr uint64_t kMaxIdleTickMs = 20;
 // While it holds pages a node polls at least this often: a finished page
 // makes room, and the next lease should not wait long.
-constexpr uint64_t kMaxBusyTickMs = 2;
+constexpr uint64_t kMaxBusyTickMs = 4;
 // How often a node reads its job's state (is the run still on?).
 constexpr uint64_t kMetaIntervalMs = 50;
 constexpr uint64_t kSearchTickMs = 50;
@@ -305,8 +305,20 @@ class Node {
       Schedule(100);
       return;
     }
-    if (again || (!s.ended && !read_failed_ && s.router->room() > 0)) {
-      Schedule(0);  // the read blocked (waited) already
+    if (again) {
+      idle_ms_ = 1;
+      Schedule(0);
+      return;
+    }
+    if (!s.ended && !read_failed_ && s.router->room() > 0) {
+      if (s.router->held() == 0) {
+        Schedule(0);  // the read blocked (waited) already
+        return;
+      }
+      // Holding pages, room for more: poll, backing off to kMaxBusyTickMs
+      // (a finished page kicks a read anyway).
+      idle_ms_ = std::min<uint64_t>(kMaxBusyTickMs, idle_ms_ * 2);
+      Schedule(idle_ms_);
       return;
     }
     // Full (or ending): a finished page kicks the next tick.
@@ -341,13 +353,13 @@ class Node {
     }
     const size_t room = s.ended ? 0 : s.router->room();
     if (room > 0) {
-      // A short long-poll: the loop waits in Redis instead of polling it.
-      // Holding pages it waits briefly (its workers' frames wait in their
-      // sockets meanwhile); idle, longer.
-      const uint64_t block = s.router->held() > 0 ? kMaxBusyTickMs : kMaxIdleTickMs;
-      cmds.push_back({"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
-                      std::to_string(room), "BLOCK", std::to_string(block), "STREAMS",
-                      s.pages_key, ">"});
+      std::vector<std::string> read = {"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
+                                       std::to_string(room)};
+      // Idle, it waits in Redis (a long poll) instead of polling it. Holding
+      // pages it never blocks: its loop must read its workers' sockets.
+      if (s.router->held() == 0) read.insert(read.end(), {"BLOCK", std::to_string(kMaxIdleTickMs)});
+      read.insert(read.end(), {"STREAMS", s.pages_key, ">"});
+      cmds.push_back(std::move(read));
     }
     if (cmds.empty()) return true;
     auto r = redis_.Pipeline(cmds);

@@ -1,6 +1,7 @@
 #include "engine/redis_node.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -74,6 +75,7 @@ struct Session {
   std::deque<Out> outbox;  // results not yet in Redis
   double next_renew = 0;
   double next_meta = 0;
+  double self_user0 = 0, self_sys0 = 0;  // the node's own CPU when it began
   double next_info = 0;
   bool ended = false;     // its run is over in Redis (done, stopped or replaced)
   bool orphaned = false;  // ...or its collector is gone (it may come back: --resume)
@@ -228,6 +230,10 @@ class Node {
     s->meta_key = keys::Meta(job);
     s->nodes_key = keys::Nodes(job);
     s->config = std::move(*config);
+    rusage self{};
+    getrusage(RUSAGE_SELF, &self);
+    s->self_user0 = static_cast<double>(self.ru_utime.tv_sec) + self.ru_utime.tv_usec * 1e-6;
+    s->self_sys0 = static_cast<double>(self.ru_stime.tv_sec) + self.ru_stime.tv_usec * 1e-6;
     s->config.workers = std::max(1, options_.workers);
     s->config.quiet = options_.quiet;
     auto rules = CompileJobRules(s->config);
@@ -425,12 +431,20 @@ class Node {
   bool PostInfo() {
     if (!session_) return true;
     Session& s = *session_;
+    // The node's CPU: its workers' and its own (the master loop) since the
+    // session began.
+    rusage self{};
+    getrusage(RUSAGE_SELF, &self);
+    const double own_user = static_cast<double>(self.ru_utime.tv_sec) + self.ru_utime.tv_usec * 1e-6 - s.self_user0;
+    const double own_sys = static_cast<double>(self.ru_stime.tv_sec) + self.ru_stime.tv_usec * 1e-6 - s.self_sys0;
     nlohmann::json info = {{"host", HostName()},
                            {"pid", static_cast<int64_t>(getpid())},
                            {"workers", s.config.workers},
                            {"requests", s.router->requests()},
-                           {"user_s", s.router->user_s()},
-                           {"sys_s", s.router->sys_s()},
+                           {"user_s", s.router->user_s() + own_user},
+                           {"sys_s", s.router->sys_s() + own_sys},
+                           {"master_user_s", own_user},
+                           {"master_sys_s", own_sys},
                            {"restarts", s.router->restarts()},
                            {"held", s.router->held()},
                            {"round_trips", redis_.round_trips()},

@@ -94,6 +94,7 @@ void FinishCluster(const Config& config, const ClusterJob& job, pid_t node, bool
   for (const NodeSummary& n : summary->nodes) {
     summary->requests += n.requests;
     summary->redis_round_trips += n.round_trips;
+    summary->body_bytes += n.body_bytes;
   }
   if (auto r = redis.Command({"HGET", redis_keys::Meta(job.job), "round_trips"}); r) {  // the collector's
     summary->redis_round_trips += static_cast<uint64_t>(r->integer());

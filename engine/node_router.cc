@@ -171,6 +171,7 @@ void NodeRouter::OnWorkerGone(int index, bool hung) {
   s.alive = false;
   s.available = false;
   s.requests += std::max<uint64_t>(s.stats.requests, s.stopping ? 0 : s.leased.size());
+  s.body_bytes += s.stats.body_bytes;
   s.stats = worker::StatsMsg{};
   if (!s.stopping || !s.leased.empty()) {
     // Died holding pages: the one it was processing is lost (the
@@ -264,6 +265,12 @@ void NodeRouter::MaybeStop() {
 uint64_t NodeRouter::requests() const {
   uint64_t n = 0;
   for (const Slot& s : slots_) n += s.requests + s.stats.requests;
+  return n;
+}
+
+uint64_t NodeRouter::body_bytes() const {
+  uint64_t n = 0;
+  for (const Slot& s : slots_) n += s.body_bytes + s.stats.body_bytes;
   return n;
 }
 

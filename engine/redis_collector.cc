@@ -438,6 +438,12 @@ void RedisCollectorPort::UpdateMeta(bool final_state) {
   outbox_.push_back(std::move(cmd));
   if (final_state) {
     outbox_.push_back({"DEL", keys::Alive(job_.job)});
+    if (!read_ids_.empty()) {  // results read last: nothing is left behind
+      std::vector<std::string> del = {"XDEL", results_key_};
+      del.insert(del.end(), read_ids_.begin(), read_ids_.end());
+      outbox_.push_back(std::move(del));
+      read_ids_.clear();
+    }
   } else {
     outbox_.push_back({"SET", keys::Alive(job_.job), job_.run, "PX", keys::kAliveMs});
   }
@@ -465,6 +471,7 @@ Result<std::vector<NodeSummary>> ReadNodeSummaries(RedisClient& redis, const std
       n.pid = j.value("pid", int64_t{0});
       n.requests = j.value("requests", uint64_t{0});
       n.round_trips = j.value("round_trips", uint64_t{0});
+      n.body_bytes = j.value("body_bytes", uint64_t{0});
       n.user_s = j.value("user_s", 0.0);
       n.sys_s = j.value("sys_s", 0.0);
     }

@@ -441,6 +441,7 @@ class Node {
                            {"pid", static_cast<int64_t>(getpid())},
                            {"workers", s.config.workers},
                            {"requests", s.router->requests()},
+                           {"body_bytes", s.router->body_bytes()},
                            {"user_s", s.router->user_s() + own_user},
                            {"sys_s", s.router->sys_s() + own_sys},
                            {"master_user_s", own_user},

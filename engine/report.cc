@@ -73,7 +73,8 @@ std::string FormatReport(const Summary& s) {
     }
     fmt::format_to(line, "  filled{}\n", fills);
   }
-  for (const auto& w : s.per_worker) {
+  // --redis: the one slot is the cluster; its nodes have rows of their own.
+  for (const auto& w : s.distributed ? std::vector<WorkerSummary>{} : s.per_worker) {
     fmt::format_to(line,
                    "  worker {} pid {:<7} pages {:<6} items {:<7} user {:.3f} s  sys {:.3f} s"
                    "  busy {:.0f}%  lag max {:.1f} ms  restarts {}\n",

@@ -33,6 +33,7 @@ struct NodeSummary {
   uint64_t items = 0;
   uint64_t requests = 0;
   uint64_t round_trips = 0;  // to Redis
+  uint64_t body_bytes = 0;
   double user_s = 0;
   double sys_s = 0;
 };

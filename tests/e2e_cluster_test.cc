@@ -143,6 +143,7 @@ TEST_CASE("a collector and 3 nodes store the 755 rows byte-identical to local mo
   CHECK(status.out.find("48 total, 48 done, 0 failed, 0 dead, 0 to go; 755 items") !=
         std::string::npos);
   CHECK(status.out.find("in flight  0") != std::string::npos);
+  CHECK(status.out.find("results    0 ") != std::string::npos);  // the collector left none
   // Every page was fetched once: nothing was lost, so nothing twice.
   CHECK(fx.Stat("requests") - requests_before == 48 + 1);  // and robots.txt, by the collector
 }
@@ -162,6 +163,8 @@ TEST_CASE("the collector's own node: forage run --redis --workers 1 alone does t
   CHECK(rep["nodes"][0]["pages"] == 48);
   CHECK(rep["nodes"][0]["items"] == 755);
   CHECK(rep["nodes"][0]["requests"] == 48);
+  CHECK(rep["requests"] == 48 + 1);  // and robots.txt, by the collector
+  CHECK(rep["bytes"].get<long>() > 0);  // the node's workers' bytes
 }
 
 TEST_CASE("kill -9 of a node mid-job: the same rows exactly once, its pages reclaimed") {

@@ -38,7 +38,8 @@ const std::vector<std::string>& KnownFlags() {
       "--cache", "--cache-mode", "--cache-max", "--proxy-list", "--proxy-mode",
       // bench and tune
       "--workers-list", "--concurrency-list", "--repeat", "--md", "--json", "--svg",
-      "--max-workers", "--sample", "--budget"};
+      "--max-workers", "--sample", "--budget",
+      "--redis", "--lease-timeout", "--max-deliveries"};
   return flags;
 }
 
@@ -78,6 +79,7 @@ struct RawRun {
   std::string throttle = "off";
   std::vector<std::string> urls;  // --url, repeatable
   int depth = -1;                 // -1: not given
+  std::string lease_timeout;      // --redis: empty = the default (30s)
 };
 
 // TLS and HTTP version flags, shared by run, select and extract. On `run`,
@@ -262,6 +264,12 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_flag("--append", c->append, "add the records after an existing output's own");
   run->add_flag("-q,--quiet", c->quiet, "no report and no progress on stderr");
   AddTlsFlags(run, c);
+  run->add_option("--redis", c->redis_url,
+                  "run the job on the nodes of this Redis (redis://HOST[:PORT][/DB])");
+  run->add_option("--lease-timeout", raw->lease_timeout,
+                  "--redis: a node's page not renewed this long is leased again (30s)");
+  run->add_option("--max-deliveries", c->max_deliveries,
+                  "--redis: a page lost on nodes this many times is dead (3)");
 }
 
 Status ParseWorkers(const std::string& text, int* workers) {
@@ -415,7 +423,8 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
         DurationFlag{"--cpu-burn", raw.cpu_burn, &c->cpu_burn_s, false},
         DurationFlag{"--delay", raw.delay, &c->delay_s, false},
         DurationFlag{"--max-retry-wait", raw.max_retry_wait, &c->max_retry_wait_s, false},
-        DurationFlag{"--stall-timeout", raw.stall_timeout, &stall_s, false}}) {
+        DurationFlag{"--stall-timeout", raw.stall_timeout, &stall_s, false},
+        DurationFlag{"--lease-timeout", raw.lease_timeout, &c->lease_timeout_s, true}}) {
     if (d.text.empty()) continue;
     auto v = ParseDuration(d.text);
     if (!v) return Err(ErrorCode::kInvalidArgument, "{}: {}", d.flag, v.error().message);

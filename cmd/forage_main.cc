@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cmd/cluster_cmd.h"
 #include "cmd/demo.h"
 #include "cmd/exit_status.h"
 #include "cmd/flags.h"
@@ -125,6 +126,8 @@ int PrintOrFail(const forage::Result<std::string>& out, int argc, char** argv) {
 namespace forage::cmd {
 
 int ForageMain(int argc, char** argv) {
+  // forage worker / forage status (distributed jobs, cmd/cluster_cmd.cc).
+  if (IsClusterCommand(argc, argv)) return RunClusterCommand(argc, argv);
   auto inv = forage::cmd::ParseArgs(argc, argv);
   if (!inv) {
     fmt::print(stderr, "forage: error: {}\n", inv.error().message);

@@ -128,6 +128,11 @@ struct Config {
   std::string client_cert;  // --cert: client certificate (PEM; may hold the key too)
   std::string client_key;   // --key FILE with --cert, or --cert-key: its private key
   bool http1_1 = false;     // --http1.1: never HTTP/2 (default: HTTP/2 over TLS when offered)
+  // Distributed mode (docs/distributed.md): the job goes through this Redis
+  // (redis://HOST[:PORT][/DB]); empty = local mode.
+  std::string redis_url;
+  double lease_timeout_s = 30;  // a node's lease not renewed this long is reclaimed
+  int max_deliveries = 3;       // a page lost this many times on nodes is dead (poison)
 };
 
 }  // namespace forage::engine

@@ -8,8 +8,10 @@
 #include <memory>
 #include <optional>
 
+#include "engine/cluster_run.h"
 #include "engine/crawl.h"
 #include "engine/crawl_journal.h"
+#include "engine/job_rules.h"
 #include "engine/master.h"
 #include "engine/plan.h"
 #include "engine/proxy_list.h"
@@ -36,15 +38,10 @@ double Seconds(const timeval& tv) { return worker::TimevalSeconds(tv); }
 // written out.
 constexpr const char* kFollowColumn = "\x01follow";
 
-// The job's compiled rules, and what the output's columns are.
-struct JobRules {
-  parser::Rules list;                   // the job's items and fields (+ the link column)
-  std::optional<parser::Rules> detail;  // --follow: the detail pages'
-  std::optional<parser::Rules> links;   // --next / --crawl: a page's links
-  std::vector<std::string> names;       // output columns
-  std::vector<parser::ValueFormat> formats;
-};
+}  // namespace
 
+// (JobRules, CompileJobRules and MakeWorkerConfig are declared in
+// engine/job_rules.h: a node of a distributed job compiles the same rules.)
 Result<JobRules> CompileJobRules(const Config& config) {
   std::vector<parser::FieldSpec> fields;
   for (const auto& f : config.fields) fields.push_back(parser::FieldSpec{f.name, f.selector});
@@ -149,6 +146,8 @@ worker::WorkerConfig MakeWorkerConfig(const Config& config, const parser::Rules*
   }
   return w;
 }
+
+namespace {
 
 // SIGINT and SIGTERM are ignored from here until the process ends (a run in
 // `forage bench` takes them again with its next Master), then unblocked
@@ -367,6 +366,12 @@ Result<Summary> Run(const Config& input) {
     sink_options.types.push_back(type);
   }
   sink_options.table = JobName(config, output);
+  std::optional<ClusterJob> cluster;  // --redis: this run is a distributed job's collector
+  if (!config.redis_url.empty()) {
+    auto job = PrepareClusterJob(config, sink_options.table);
+    if (!job) return job.error();
+    cluster = std::move(*job);
+  }
   sink_options.state_path = config.state_path;
   sink_options.fingerprint = Fingerprint(config, *plan);
   sink_options.overwrite = config.overwrite;
@@ -417,9 +422,20 @@ Result<Summary> Run(const Config& input) {
   summary.failures = std::move(sitemap_pages.failures);
   summary.pages_failed = summary.failures.size();
   Status run = OkStatus();
+  // The collector leases to one slot, the cluster; its own node (a child
+  // forked now, before the Master's loop exists) runs config.workers workers.
+  Config collector_config = config;
+  if (cluster) collector_config.workers = 1;
+  pid_t node = -1;
+  if (cluster && plan->size() > 0) {
+    auto started = StartEmbeddedNode(config, *cluster);
+    if (!started) return started.error();
+    node = *started;
+  }
   if (plan->size() > 0) {
-    Master master(config, *plan, worker_config, sink->get(), std::move(key_columns),
+    Master master(collector_config, *plan, worker_config, sink->get(), std::move(key_columns),
                   config.fields.size());
+    if (cluster) master.SetCluster(*cluster);
     if (robots) {
       master.SetGate([&robots, &plan](uint64_t page, double* host_gap_s) {
         return robots->Judge(plan->url(page), host_gap_s);
@@ -435,6 +451,7 @@ Result<Summary> Run(const Config& input) {
   const auto& proxies = worker_config.fetch.proxies;
   summary.proxies.resize(proxies.size());
   for (size_t i = 0; i < proxies.size(); ++i) summary.proxies[i].url = proxies[i];
+  if (cluster && plan->size() > 0) FinishCluster(config, *cluster, node, !run, &summary);
   if (robots) {
     summary.robots = robots->origins();
     for (const auto& o : summary.robots) summary.requests += o.requests;

@@ -45,9 +45,17 @@ Status Master::Run(const std::vector<PageMark>& resumed, Summary* summary) {
   if (!loop_.ok()) return Err(ErrorCode::kInternal, "uv_loop_init() failed");
   const int slots = std::max(1, config_.workers);
   recorder_ = std::make_unique<Recorder>(sink_, key_columns_);
-  pool_ = std::make_unique<WorkerPool>(loop_.get(), config_, worker_config_, slots);
+  RedisCollectorPort* collector = nullptr;
+  if (cluster_) {
+    auto port = std::make_unique<RedisCollectorPort>(loop_.get(), config_, plan_, *cluster_);
+    collector = port.get();
+    pool_ = std::move(port);
+  } else {
+    pool_ = std::make_unique<WorkerPool>(loop_.get(), config_, worker_config_, slots);
+  }
   router_ = std::make_unique<Router>(config_, plan_, recorder_.get(), pool_.get(), summary_,
                                      follow_column_);
+  if (collector != nullptr) collector->SetRouter(router_.get(), summary_);
   if (gate_) router_->SetGate(gate_);
   pool_->Bind(router_.get(), [this] { CloseLoopHandles(); });
   router_->SetJournal(journal_);

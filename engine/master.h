@@ -9,12 +9,14 @@
 // Single-threaded.
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "base/result.h"
 #include "engine/config.h"
 #include "engine/plan.h"
 #include "engine/recorder.h"
+#include "engine/redis_collector.h"
 #include "engine/router.h"
 #include "engine/state_store.h"
 #include "engine/store.h"
@@ -50,6 +52,9 @@ class Master {
     journal_ = journal;
     found_ = std::move(found);
   }
+  // A distributed job (config.redis_url): the Master is its collector, and
+  // its one worker slot is the cluster (engine/redis_collector). Before Run.
+  void SetCluster(ClusterJob job) { cluster_ = std::move(job); }
 
  private:
   void HandleSignal(int signum);
@@ -69,7 +74,7 @@ class Master {
   std::vector<size_t> key_columns_;
   size_t follow_column_;
   std::unique_ptr<Recorder> recorder_;
-  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<MasterPort> pool_;  // WorkerPool, or the cluster's RedisCollectorPort
   std::unique_ptr<Router> router_;
   Summary* summary_ = nullptr;
   std::vector<worker::UvHandle<uv_signal_t>> signals_;
@@ -80,6 +85,7 @@ class Master {
   PageGate gate_;
   CrawlJournal* journal_ = nullptr;
   std::vector<FoundPage> found_;
+  std::optional<ClusterJob> cluster_;
 };
 
 }  // namespace forage::engine

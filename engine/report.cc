@@ -90,7 +90,8 @@ std::string FormatReport(const Summary& s) {
     }
     fmt::format_to(line, "  filled{}\n", fills);
   }
-  for (const auto& w : s.per_worker) {
+  // --redis: the one slot is the cluster; its nodes have rows of their own.
+  for (const auto& w : s.distributed ? std::vector<WorkerSummary>{} : s.per_worker) {
     fmt::format_to(line,
                    "  worker {} pid {:<7} pages {:<6} items {:<7} user {:.3f} s  sys {:.3f} s"
                    "  busy {:.0f}%  lag max {:.1f} ms  restarts {}\n",
@@ -104,6 +105,14 @@ std::string FormatReport(const Summary& s) {
                    "responses 503, {} 429, {} timeouts)\n",
                    t.host, t.settled, t.min, t.max, t.ceiling, t.responses_503, t.responses,
                    t.responses_429, t.timeouts);
+  }
+  for (const auto& n : s.nodes) {
+    fmt::format_to(line, "  node {:<24} pages {:<6} items {:<7} requests {:<6} user {:.3f} s  sys {:.3f} s\n",
+                   n.node, n.pages, n.items, n.requests, n.user_s, n.sys_s);
+  }
+  if (s.distributed && (s.pages_dead > 0 || s.deliveries_lost > 0)) {
+    fmt::format_to(line, "  deliveries lost {} (nodes or workers died holding them)   dead {}\n",
+                   s.deliveries_lost, s.pages_dead);
   }
   if (s.pages_blocked > 0) {
     fmt::format_to(line, "  blocked by robots.txt: {} pages (not fetched; see --report)\n",
@@ -227,6 +236,23 @@ std::string ReportJson(const Summary& s) {
                              {"responses_429", t.responses_429},
                              {"timeouts", t.timeouts},
                              {"decreases", t.decreases}};
+  }
+  if (s.distributed) {  // --redis
+    j["pages_dead"] = s.pages_dead;
+    j["deliveries_lost"] = s.deliveries_lost;
+    j["redis_round_trips"] = s.redis_round_trips;
+    j["nodes"] = nlohmann::ordered_json::array();
+    for (const auto& n : s.nodes) {
+      j["nodes"].push_back({{"node", n.node},
+                            {"host", n.host},
+                            {"pid", n.pid},
+                            {"pages", n.pages},
+                            {"items", n.items},
+                            {"requests", n.requests},
+                            {"round_trips", n.round_trips},
+                            {"user_s", n.user_s},
+                            {"sys_s", n.sys_s}});
+    }
   }
   // Failure reasons may carry bytes from the network; never throw on them.
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";

@@ -349,6 +349,31 @@ void Router::HandleWorkerLost(int index, bool hung) {
   Pump();
 }
 
+bool Router::OnPageLost(int index, uint64_t page, const std::string& why) {
+  if (page >= book_.size() || book_.owner(page) != index) return false;
+  deaths_without_progress_ = 0;  // a node's loss, not a local worker's
+  const int deliveries = book_.CountCrash(page);
+  ++summary_->deliveries_lost;
+  bool dead = deliveries >= std::max(1, config_.max_deliveries);
+  if (dead) {
+    ++summary_->pages_dead;
+    FailPage(page, fmt::format("poison: {} ({} deliveries)", why, deliveries));
+    Settle(page, false);
+  } else {
+    dispatcher_.Requeue(page, std::nullopt);
+  }
+  Pump();
+  MaybeStop();
+  return dead;
+}
+
+void Router::OnPageReturned(int index, uint64_t page) {
+  if (page >= book_.size() || book_.owner(page) != index) return;
+  dispatcher_.Requeue(page, std::nullopt);
+  Pump();
+  MaybeStop();
+}
+
 void Router::OnReaped(int index, double user_s, double sys_s, std::string exit) {
   WorkerSummary& w = slots_[index].summary;
   w.user_s += user_s;

@@ -11,6 +11,7 @@
 // back as the same messages. Single-threaded (the master's loop).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -30,6 +31,7 @@
 #include "engine/state_store.h"
 #include "engine/summary.h"
 #include "engine/throttle.h"
+#include "engine/worker_events.h"
 #include "worker/protocol.h"
 
 namespace forage::engine {
@@ -56,7 +58,19 @@ class WorkerPort {
   virtual void Shutdown() = 0;
 };
 
-class Router {
+// A WorkerPort the Master owns: the local WorkerPool, or the collector's
+// port to the nodes of a distributed job (engine/redis_collector).
+class MasterPort : public WorkerPort {
+ public:
+  // Where events go, and what to call when the run is over.
+  virtual void Bind(WorkerEvents* events, std::function<void()> on_shutdown) = 0;
+  // The port's handles; after the first forks.
+  virtual Status InitHandles() = 0;
+  // Reaps every exited child (SIGCHLD).
+  virtual void ReapChildren() = 0;
+};
+
+class Router : public WorkerEvents {
  public:
   // `plan`, `recorder`, `port` and `summary` must outlive the Router.
   // `follow_column`: with --follow, the link column of the list rules'
@@ -75,29 +89,37 @@ class Router {
   Status Start();
 
   // --- events
-  void OnMessage(int slot, worker::Message&& msg);
+  void OnMessage(int slot, worker::Message&& msg) override;
   // The slot's channel closed: it is leased nothing more, at once.
-  void OnChannelClosed(int slot);
+  void OnChannelClosed(int slot) override;
   // The slot's process is gone and its channel released (handled outside
   // the channel's callbacks). `hung`: the watchdog killed it.
-  void OnWorkerGone(int slot, bool hung);
+  void OnWorkerGone(int slot, bool hung) override;
   // A child of the slot was reaped.
-  void OnReaped(int slot, double user_s, double sys_s, std::string exit);
+  void OnReaped(int slot, double user_s, double sys_s, std::string exit) override;
+  // A distributed job: the page leased to `slot` was lost on a node (its
+  // worker crashed on it, or its lease expired). It counts as a delivery;
+  // the page is leased again, or, delivered --max-deliveries times, failed
+  // as poison (dead). Returns true when it is dead.
+  bool OnPageLost(int slot, uint64_t page, const std::string& why);
+  // A distributed job: a lease no node took was withdrawn (an interrupted
+  // run): the page is pending again, nothing is counted.
+  void OnPageReturned(int slot, uint64_t page);
   // SIGINT/SIGTERM: the first drains, the second kills.
   void OnInterrupt();
-  void Pump();
+  void Pump() override;
   // robots.txt (engine/robots_gate): pages the gate blocks are settled
   // without a request, counted in pages_blocked.
   void SetGate(PageGate gate) { dispatcher_.SetGate(std::move(gate)); }
   void Checkpoint();
-  void MaybeStop();
+  void MaybeStop() override;
   void Abort(Error error);
   // Folds the slots' figures into the summary (at the end of the run).
   void Finish();
 
   // --- queries
-  size_t outstanding(int slot) const { return dispatcher_.outstanding(slot); }
-  bool stopping(int slot) const { return slots_[slot].stopping; }
+  size_t outstanding(int slot) const override { return dispatcher_.outstanding(slot); }
+  bool stopping(int slot) const override { return slots_[slot].stopping; }
   int busy_slots() const;
   int slots() const { return static_cast<int>(slots_.size()); }
   int interrupts() const { return interrupts_; }

@@ -380,6 +380,47 @@ TEST_CASE("throttle auto: the host starts at 2, grows on fast answers, halves on
   CHECK(t.ceiling == 8);
 }
 
+TEST_CASE("a distributed job's lost delivery: leased again, and dead as poison at the third") {
+  Config c = TwoWorkers();
+  c.workers = 1;  // the collector's one slot: the cluster
+  c.max_deliveries = 3;
+  Harness h(c, 2);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{0, 1});
+  h.Page(0, 1, Recs({{"b"}}));
+  CHECK_FALSE(h.router.OnPageLost(0, 0, "lease expired on node n1"));
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{0});  // leased again
+  CHECK_FALSE(h.router.OnPageLost(0, 0, "worker crashed while processing on node n2"));
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{0});
+  CHECK_FALSE(h.router.OnPageLost(0, 1, "a late loss of a settled page"));  // ignored
+  CHECK(h.router.OnPageLost(0, 0, "worker crashed while processing on node n3"));
+  CHECK(h.port.TakeLeases(0).empty());
+  CHECK(h.summary.pages_dead == 1);
+  CHECK(h.summary.deliveries_lost == 3);
+  CHECK(h.summary.pages_failed == 1);
+  REQUIRE(h.summary.failures.size() == 1);
+  CHECK(h.summary.failures[0].reason ==
+        "poison: worker crashed while processing on node n3 (3 deliveries)");
+  CHECK(h.sink.rows == std::vector<std::string>{"b"});
+  CHECK(h.router.book().all_settled());
+}
+
+TEST_CASE("a lost delivery forgets what the page sent: its records are stored once, from the next") {
+  Config c = TwoWorkers();
+  c.workers = 1;
+  Harness h(c, 1);
+  REQUIRE(h.router.Start());
+  h.Hello(0);
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{0});
+  h.Records(0, 0, Recs({{"half"}}));
+  CHECK_FALSE(h.router.OnPageLost(0, 0, "lease expired on node n1"));
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{0});
+  h.Page(0, 0, Recs({{"a"}, {"b"}}));
+  CHECK(h.sink.rows == std::vector<std::string>{"a", "b"});
+  CHECK(h.summary.pages_dead == 0);
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::engine

@@ -24,6 +24,20 @@ struct WorkerSummary {
   std::string exit;         // how the last process in the slot ended
 };
 
+// One node of a distributed job (--redis), as it reported itself.
+struct NodeSummary {
+  std::string node;  // HOST:PID
+  std::string host;
+  int64_t pid = 0;
+  uint64_t pages = 0;
+  uint64_t items = 0;
+  uint64_t requests = 0;
+  uint64_t round_trips = 0;  // to Redis
+  uint64_t body_bytes = 0;
+  double user_s = 0;
+  double sys_s = 0;
+};
+
 struct PageFailure {
   std::string url;
   std::string reason;
@@ -120,6 +134,11 @@ struct Summary {
   uint64_t cache_misses = 0;
   std::vector<ProxySummary> proxies;  // --proxy-list, in the list's order
   std::vector<ThrottleSummary> throttle;  // --throttle auto: one per host that answered
+  bool distributed = false;  // --redis: the keys below are reported
+  uint64_t pages_dead = 0;  // --redis: lost on nodes --max-deliveries times (in pages_failed too)
+  uint64_t deliveries_lost = 0;  // --redis: leases lost (a node died, a worker crashed on it)
+  uint64_t redis_round_trips = 0;  // --redis: the collector's and the nodes' (as they last reported)
+  std::vector<NodeSummary> nodes;  // --redis: a row per node
 };
 
 }  // namespace forage::engine

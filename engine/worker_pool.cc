@@ -37,7 +37,7 @@ WorkerPool::~WorkerPool() {
   CloseHandles();
 }
 
-void WorkerPool::Bind(Router* router, std::function<void()> on_shutdown) {
+void WorkerPool::Bind(WorkerEvents* router, std::function<void()> on_shutdown) {
   router_ = router;
   on_shutdown_ = std::move(on_shutdown);
 }

@@ -27,7 +27,7 @@
 
 namespace forage::engine {
 
-class WorkerPool : public WorkerPort {
+class WorkerPool : public MasterPort {
  public:
   WorkerPool(uv_loop_t* loop, const Config& config, const worker::WorkerConfig& worker_config,
              int slots);
@@ -36,11 +36,11 @@ class WorkerPool : public WorkerPort {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Where events go, and what to call when the run is over.
-  void Bind(Router* router, std::function<void()> on_shutdown);
+  void Bind(WorkerEvents* router, std::function<void()> on_shutdown) override;
   // The pool's timers and the watchdog; after the first forks.
-  Status InitHandles();
+  Status InitHandles() override;
   // Reaps every exited child (SIGCHLD).
-  void ReapChildren();
+  void ReapChildren() override;
 
   // --- WorkerPort
   double Now() override;
@@ -73,7 +73,7 @@ class WorkerPool : public WorkerPort {
   uv_loop_t* loop_;
   const Config& config_;
   const worker::WorkerConfig& worker_config_;
-  Router* router_ = nullptr;
+  WorkerEvents* router_ = nullptr;
   std::function<void()> on_shutdown_;
   std::vector<Proc> procs_;
   std::unordered_map<pid_t, int> pid_slots_;  // every forked pid not yet reaped

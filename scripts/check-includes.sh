@@ -14,5 +14,8 @@ check parser 'worker/|engine/|cmd/|uv\.h|curl/' 'parser is pure'
 check worker 'engine/|cmd/|gumbo\.h' 'worker must not include engine or cmd'
 check engine 'cmd/|gumbo\.h|curl/' 'engine must not include cmd or C libraries of lower modules'
 check cmd    'worker/|parser/|uv\.h|curl/|gumbo\.h' 'cmd sees engine and base only'
+# hiredis belongs to engine/redis_client.cc alone (distributed mode).
+hits=$(grep -rnE '^#include [<"]hiredis/' base parser worker engine cmd --include='*.h' --include='*.cc' | grep -v '^engine/redis_client.cc:' || true)
+if [ -n "$hits" ]; then echo "$hits" | sed 's|$|   <- only engine/redis_client.cc talks to hiredis|'; fail=1; fi
 [ "$fail" = 0 ] && echo "includes: every dependency points down"
 exit "$fail"

@@ -1,0 +1,73 @@
+#pragma once
+// The Redis keys and Lua scripts of a distributed job (docs/distributed.md).
+// Every key of job J carries the hash tag {J}, so a Redis Cluster keeps a
+// job on one slot.
+
+#include <string>
+
+#include "engine/redis_client.h"
+
+namespace forage::engine::redis_keys {
+
+// The set of job ids a node may serve.
+inline const std::string kJobs = "forage:jobs";
+// The consumer group of the nodes on a job's `pages` stream.
+inline const std::string kNodesGroup = "nodes";
+
+// meta (hash): spec, run, state (running | done | stopped), collector,
+// figures the collector updates at each checkpoint.
+inline std::string Meta(const std::string& job) { return "forage:{" + job + "}:meta"; }
+// alive (string, expires): the run id, set every second by the collector
+// with a 10 s expiry; a job without it has lost its collector (nodes leave it).
+inline std::string Alive(const std::string& job) { return "forage:{" + job + "}:alive"; }
+inline constexpr const char* kAliveMs = "10000";
+// pages (stream): one entry per lease: p (page id), u (URL), r (rules).
+inline std::string Pages(const std::string& job) { return "forage:{" + job + "}:pages"; }
+// results (stream): k (done | lost), m (the page's worker frames), n (node).
+inline std::string Results(const std::string& job) { return "forage:{" + job + "}:results"; }
+// dead (stream): pages lost --max-deliveries times: p, u, reason.
+inline std::string Dead(const std::string& job) { return "forage:{" + job + "}:dead"; }
+// nodes (hash): NODE:pages, NODE:items (counted by the result script),
+// NODE:info (JSON the node writes every second: host, pid, cpu, alive_at).
+inline std::string Nodes(const std::string& job) { return "forage:{" + job + "}:nodes"; }
+
+// A node's result for one lease, in one atomic step: the entry leaves the
+// pending list (XACK) only together with its result; an entry already
+// acknowledged (reclaimed by the collector, or answered before) adds
+// nothing, so a page's result is stored at most once per lease.
+// KEYS: pages, results, nodes. ARGV: group, entry id, kind, frames, node, items.
+inline const RedisScript kResultScript{R"lua(
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('XADD', KEYS[2], '*', 'k', ARGV[3], 'm', ARGV[4], 'n', ARGV[5])
+if ARGV[3] == 'done' then
+  redis.call('HINCRBY', KEYS[3], ARGV[5] .. ':pages', 1)
+  redis.call('HINCRBY', KEYS[3], ARGV[5] .. ':items', tonumber(ARGV[6]))
+end
+return 1
+)lua", 3};
+
+// The collector takes back leases whose node stopped renewing them: each
+// entry still pending is acknowledged and deleted; the (id, page id) pairs
+// it took are returned (a node that answers later finds its entry gone, so
+// its result adds nothing).
+// KEYS: pages. ARGV: group, entry ids...
+inline const RedisScript kReclaimScript{R"lua(
+local taken = {}
+for i = 2, #ARGV do
+  local e = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    redis.call('XDEL', KEYS[1], ARGV[i])
+    local page = ''
+    if e[1] then
+      local f = e[1][2]
+      for j = 1, #f, 2 do if f[j] == 'p' then page = f[j + 1] end end
+    end
+    taken[#taken + 1] = ARGV[i]
+    taken[#taken + 1] = page
+  end
+end
+return taken
+)lua", 1};
+
+}  // namespace forage::engine::redis_keys

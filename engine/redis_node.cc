@@ -1,0 +1,526 @@
+#include "engine/redis_node.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.h"
+#include "engine/job_rules.h"
+#include "engine/job_spec.h"
+#include "engine/node_router.h"
+#include "engine/redis_client.h"
+#include "engine/redis_keys.h"
+#include "engine/worker_pool.h"
+#include "worker/uv_handle.h"
+
+namespace forage::engine {
+namespace {
+
+namespace keys = redis_keys;
+using worker::UvHandle;
+
+constexpr double kRedisTimeoutS = 2;
+constexpr uint64_t kMaxIdleTickMs = 20;
+// While it holds pages a node polls at least this often: a finished page
+// makes room, and the next lease should not wait long.
+constexpr uint64_t kMaxBusyTickMs = 4;
+// How often a node reads its job's state (is the run still on?).
+constexpr uint64_t kMetaIntervalMs = 50;
+constexpr uint64_t kSearchTickMs = 50;
+constexpr double kInfoIntervalS = 1;
+
+double WallNow() {
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6;
+}
+
+double MonoNow() { return static_cast<double>(uv_hrtime()) * 1e-9; }
+
+uint64_t ToU64(std::string_view s) {
+  uint64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+std::string HostName() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// One job run this node serves: its workers and what they hold.
+struct Session {
+  std::string job, run;
+  std::string pages_key, results_key, meta_key, nodes_key;
+  Config config;
+  std::optional<JobRules> rules;
+  worker::WorkerConfig worker_config;
+  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<NodeRouter> router;
+  struct Out {
+    std::string entry, kind, frames;
+    uint64_t items = 0;
+  };
+  std::deque<Out> outbox;  // results not yet in Redis
+  double next_renew = 0;
+  double next_meta = 0;
+  double self_user0 = 0, self_sys0 = 0;  // the node's own CPU when it began
+  double next_info = 0;
+  bool ended = false;     // its run is over in Redis (done, stopped or replaced)
+  bool orphaned = false;  // ...or its collector is gone (it may come back: --resume)
+  bool stopped = false;   // every worker is gone
+};
+
+class Node {
+ public:
+  explicit Node(NodeOptions options, RedisAddress address)
+      : options_(std::move(options)),
+        redis_(std::move(address), kRedisTimeoutS),
+        name_(fmt::format("{}:{}", HostName(), getpid())) {}
+
+  Result<NodeOutcome> Run() {
+    if (!loop_.ok()) return Err(ErrorCode::kInternal, "uv_loop_init() failed");
+    signal(SIGPIPE, SIG_IGN);
+    if (options_.workers < 0) options_.workers = UsableCores();
+    auto t = UvHandle<uv_timer_t>::Create([&](uv_timer_t* h) { return uv_timer_init(loop_.get(), h); });
+    if (!t) return t.error();
+    tick_ = std::move(*t);
+    tick_.get()->data = this;
+    for (int signum : {SIGINT, SIGTERM, SIGCHLD}) {
+      auto h = UvHandle<uv_signal_t>::Create(
+          [&](uv_signal_t* s) { return uv_signal_init(loop_.get(), s); });
+      if (!h) return h.error();
+      h->get()->data = this;
+      uv_signal_start(h->get(), OnUvSignal, signum);
+      signals_.push_back(std::move(*h));
+    }
+    idle_since_ = MonoNow();
+    Schedule(0);
+    uv_run(loop_.get(), UV_RUN_DEFAULT);
+    session_.reset();
+    if (error_) return *error_;
+    return outcome_;
+  }
+
+ private:
+  // From inside the tick itself at least 1 ms: libuv runs a 0 ms timer
+  // armed in a timer callback again in the same pass, and the loop would
+  // never poll its workers' sockets.
+  void Schedule(uint64_t ms) {
+    if (tick_) uv_timer_start(tick_.get(), OnUvTick, in_tick_ ? std::max<uint64_t>(ms, 1) : ms, 0);
+  }
+
+  // The next tick at the loop's next turn (unless it is due sooner), so the
+  // answers of one turn go in one round trip.
+  void Kick() {
+    if (tick_ && uv_timer_get_due_in(tick_.get()) > 0) Schedule(0);
+  }
+
+  void Exit() {
+    tick_.Close();
+    signals_.clear();
+  }
+
+  void Unreachable(const Error& e) {
+    if (!unreachable_ && !options_.quiet) {
+      fmt::print(stderr, "forage: node {}: {}; waiting for Redis\n", name_, e.message);
+    }
+    unreachable_ = true;
+  }
+  void Reachable() {
+    if (unreachable_ && !options_.quiet) fmt::print(stderr, "forage: node {}: Redis is back\n", name_);
+    unreachable_ = false;
+  }
+
+  void Tick() {
+    if (session_ && session_->stopped) {
+      // The answers of its last pages go out before the session ends (a
+      // second interrupt gives them up: their leases are reclaimed).
+      bool again = false;
+      if (interrupts_ >= 2) session_->outbox.clear();
+      if (!session_->outbox.empty() && !Exchange(&again)) {
+        Schedule(100);
+        return;
+      }
+      if (!session_->outbox.empty()) {
+        Schedule(0);
+        return;
+      }
+      EndSession();
+    }
+    if (!session_) {
+      if (interrupts_ > 0 || done_) {
+        Exit();
+        return;
+      }
+      if (FindJob()) {
+        Schedule(0);
+        return;
+      }
+      if (options_.exit_when_idle_s >= 0 && MonoNow() - idle_since_ >= options_.exit_when_idle_s) {
+        Exit();
+        return;
+      }
+      Schedule(unreachable_ ? 200 : kSearchTickMs);
+      return;
+    }
+    SessionTick();
+  }
+
+  // A running job: the one asked for, else the first one in forage:jobs.
+  bool FindJob() {
+    std::vector<std::string> jobs;
+    if (!options_.job.empty()) {
+      jobs.push_back(options_.job);
+    } else {
+      auto r = redis_.Command({"SMEMBERS", keys::kJobs});
+      if (!r) {
+        Unreachable(r.error());
+        return false;
+      }
+      for (size_t i = 0; i < r->size(); ++i) jobs.emplace_back(r->at(i).str());
+      std::sort(jobs.begin(), jobs.end());
+    }
+    for (const std::string& job : jobs) {
+      auto rs = redis_.Pipeline({{"HMGET", keys::Meta(job), "run", "state", "spec"},
+                                 {"GET", keys::Alive(job)}});
+      if (!rs) {
+        Unreachable(rs.error());
+        return false;
+      }
+      Reachable();
+      const RedisReply& r = (*rs)[0];
+      std::string run(r.at(0).str()), state(r.at(1).str()), spec(r.at(2).str());
+      if ((*rs)[1].str() != run) continue;  // its collector is gone (or not yet started)
+      if (!options_.run.empty() && run != options_.run) continue;  // not yet submitted
+      if (state != "running") {
+        if (!options_.run.empty()) done_ = true;  // our run ended before we came
+        continue;
+      }
+      if (run == last_run_) continue;  // served, and left (it is ending)
+      if (auto st = StartSession(job, run, spec); !st) {
+        fmt::print(stderr, "forage: node {}: job {}: {}\n", name_, job, st.error().message);
+        last_run_ = run;
+        continue;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  Status StartSession(const std::string& job, const std::string& run, const std::string& spec) {
+    auto config = DecodeJobSpec(spec);
+    if (!config) return config.error();
+    auto s = std::make_unique<Session>();
+    s->job = job;
+    s->run = run;
+    s->pages_key = keys::Pages(job);
+    s->results_key = keys::Results(job);
+    s->meta_key = keys::Meta(job);
+    s->nodes_key = keys::Nodes(job);
+    s->config = std::move(*config);
+    rusage self{};
+    getrusage(RUSAGE_SELF, &self);
+    s->self_user0 = static_cast<double>(self.ru_utime.tv_sec) + self.ru_utime.tv_usec * 1e-6;
+    s->self_sys0 = static_cast<double>(self.ru_stime.tv_sec) + self.ru_stime.tv_usec * 1e-6;
+    s->config.workers = std::max(1, options_.workers);
+    s->config.quiet = options_.quiet;
+    auto rules = CompileJobRules(s->config);
+    if (!rules) return rules.error();
+    s->rules = std::move(*rules);
+    s->worker_config = MakeWorkerConfig(s->config, &s->rules->list);
+    if (s->rules->detail) s->worker_config.detail_rules = &*s->rules->detail;
+    if (s->rules->links) s->worker_config.link_rules = &*s->rules->links;
+    s->pool = std::make_unique<WorkerPool>(loop_.get(), s->config, s->worker_config,
+                                           s->config.workers);
+    Session* raw = s.get();
+    NodeRouter::Callbacks cb;
+    cb.done = [this, raw](const std::string& entry, uint64_t, std::string frames, uint64_t items) {
+      raw->outbox.push_back(Session::Out{entry, "done", std::move(frames), items});
+      Kick();  // sent with the next tick, which also reads a lease for the room it made
+    };
+    cb.lost = [this, raw](const std::string& entry, uint64_t, std::string frames) {
+      raw->outbox.push_back(Session::Out{entry, "lost", std::move(frames), 0});
+      Kick();
+    };
+    cb.stopped = [this, raw] {
+      raw->stopped = true;
+      Schedule(0);
+    };
+    s->router = std::make_unique<NodeRouter>(s->pool.get(), s->config.workers,
+                                             s->config.concurrency, std::move(cb));
+    s->pool->Bind(s->router.get(), [] {});
+    session_ = std::move(s);
+    if (auto st = session_->router->Start(); !st) return st;
+    if (auto st = session_->pool->InitHandles(); !st) return st;
+    if (!options_.quiet) {
+      fmt::print(stderr, "forage: node {}: serving job {} with {} workers\n", name_, job,
+                 session_->config.workers);
+    }
+    idle_ms_ = 1;
+    return OkStatus();
+  }
+
+  void EndSession() {
+    PostInfo();
+    outcome_.pages += session_->router->pages();
+    outcome_.items += session_->router->items();
+    last_run_ = session_->orphaned ? std::string() : session_->run;
+    if (!options_.quiet) {
+      fmt::print(stderr, "forage: node {}: job {}: {} pages, {} items\n", name_, session_->job,
+                 session_->router->pages(), session_->router->items());
+    }
+    session_.reset();
+    idle_since_ = MonoNow();
+    if (!options_.run.empty()) done_ = true;
+  }
+
+  void SessionTick() {
+    Session& s = *session_;
+    const double now = MonoNow();
+    bool again = false;
+    bool ok = Exchange(&again);
+    if (ok && now >= s.next_renew && s.router->held() > 0) {
+      s.next_renew = now + std::max(0.02, s.config.lease_timeout_s / 3);
+      std::vector<std::string> cmd = {"XCLAIM", s.pages_key, keys::kNodesGroup, name_, "0"};
+      for (auto& e : s.router->held_entries()) cmd.push_back(std::move(e));
+      cmd.push_back("JUSTID");
+      auto r = redis_.Command(cmd);
+      if (!r) {
+        Unreachable(r.error());
+        ok = false;
+      }
+    }
+    if (ok && now >= s.next_info) {
+      s.next_info = now + kInfoIntervalS;
+      ok = PostInfo();
+    }
+    if (ok) Reachable();
+    if (!ok) {
+      Schedule(100);
+      return;
+    }
+    if (again) {
+      idle_ms_ = 1;
+      Schedule(0);
+      return;
+    }
+    if (!s.ended && !read_failed_ && s.router->room() > 0) {
+      if (s.router->held() == 0) {
+        Schedule(0);  // the read blocked (waited) already
+        return;
+      }
+      // Holding pages, room for more: poll, backing off to kMaxBusyTickMs
+      // (a finished page kicks a read anyway).
+      idle_ms_ = std::min<uint64_t>(kMaxBusyTickMs, idle_ms_ * 2);
+      Schedule(idle_ms_);
+      return;
+    }
+    // Full (or ending): a finished page kicks the next tick.
+    Schedule(kMetaIntervalMs);
+  }
+
+  // One round trip: the answers waiting (each a result script), the job's
+  // state (when due), and new leases (when there is room). `again`: leases
+  // came and there is room for more.
+  bool Exchange(bool* again) {
+    Session& s = *session_;
+    const double now = MonoNow();
+    std::vector<std::vector<std::string>> cmds;
+    const size_t answers = s.outbox.size();
+    if (answers > 0) {
+      auto sha = redis_.ScriptSha(keys::kResultScript);
+      if (!sha) {
+        Unreachable(sha.error());
+        return false;
+      }
+      for (const Session::Out& o : s.outbox) {
+        cmds.push_back({"EVALSHA", *sha, "3", s.pages_key, s.results_key, s.nodes_key,
+                        keys::kNodesGroup, o.entry, o.kind, o.frames, name_,
+                        std::to_string(o.items)});
+      }
+    }
+    const bool meta = !s.ended && now >= s.next_meta;
+    if (meta) {
+      s.next_meta = now + kMetaIntervalMs / 1000.0;
+      cmds.push_back({"HMGET", s.meta_key, "run", "state"});
+      cmds.push_back({"GET", keys::Alive(s.job)});
+    }
+    const size_t room = s.ended ? 0 : s.router->room();
+    if (room > 0) {
+      std::vector<std::string> read = {"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
+                                       std::to_string(room)};
+      // Idle, it waits in Redis (a long poll) instead of polling it. Holding
+      // pages it never blocks: its loop must read its workers' sockets.
+      if (s.router->held() == 0) read.insert(read.end(), {"BLOCK", std::to_string(kMaxIdleTickMs)});
+      read.insert(read.end(), {"STREAMS", s.pages_key, ">"});
+      cmds.push_back(std::move(read));
+    }
+    if (cmds.empty()) return true;
+    auto r = redis_.Pipeline(cmds);
+    if (!r) {
+      Unreachable(r.error());
+      return false;
+    }
+    for (size_t i = 0; i < answers; ++i) {
+      const RedisReply& reply = (*r)[i];
+      if (reply.is_error() && reply.str().substr(0, 8) == "NOSCRIPT") {
+        redis_.ForgetScripts();  // loaded again with the next tick; the rest wait
+        break;
+      }
+      if (reply.is_error()) fmt::print(stderr, "forage: node {}: result script: {}\n", name_, reply.str());
+      s.outbox.pop_front();
+    }
+    size_t k = answers;
+    if (meta) {
+      HandleMeta((*r)[k].at(0), (*r)[k].at(1), (*r)[k + 1]);
+      k += 2;
+    }
+    if (room == 0 || s.ended) return true;
+    const RedisReply& reply = (*r)[k];
+    read_failed_ = reply.is_error();  // NOGROUP: the job's keys are gone (or being resubmitted)
+    if (reply.is_error() || reply.is_nil() || reply.size() == 0) return true;
+    RedisReply entries = reply.at(0).at(1);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      RedisReply e = entries.at(i);
+      RedisReply f = e.at(1);
+      uint64_t page = 0;
+      std::string url;
+      uint8_t rules = 0;
+      for (size_t j = 0; j + 1 < f.size(); j += 2) {
+        std::string_view name = f.at(j).str();
+        if (name == "p") page = ToU64(f.at(j + 1).str());
+        if (name == "u") url = f.at(j + 1).str();
+        if (name == "r") rules = static_cast<uint8_t>(ToU64(f.at(j + 1).str()));
+      }
+      s.router->Add(std::string(e.at(0).str()), page, std::move(url), rules);
+    }
+    s.router->Pump();
+    *again = entries.size() > 0 && s.router->room() > 0;
+    return true;
+  }
+
+  // Reads the job's state; a run that is over (done, stopped, replaced by a
+  // new run of the job) ends the session: what is held is dropped (a new
+  // run leases it again; a finished one needs nothing more).
+  bool HandleMeta(const RedisReply& run, const RedisReply& state, const RedisReply& alive) {
+    Session& s = *session_;
+    if (run.str() == s.run && state.str() == "running") {
+      // A run whose collector is gone (killed, never resumed) is left once
+      // nothing is held: its leases would only be fetched for nobody.
+      if (alive.str() == s.run || s.router->held() > 0) return true;
+      s.orphaned = true;
+    }
+    s.ended = true;
+    if (state.str() != "done" || run.str() != s.run) s.router->ForgetAll();
+    s.router->Drain();
+    return true;
+  }
+
+  bool PostInfo() {
+    if (!session_) return true;
+    Session& s = *session_;
+    // The node's CPU: its workers' and its own (the master loop) since the
+    // session began.
+    rusage self{};
+    getrusage(RUSAGE_SELF, &self);
+    const double own_user = static_cast<double>(self.ru_utime.tv_sec) + self.ru_utime.tv_usec * 1e-6 - s.self_user0;
+    const double own_sys = static_cast<double>(self.ru_stime.tv_sec) + self.ru_stime.tv_usec * 1e-6 - s.self_sys0;
+    nlohmann::json info = {{"host", HostName()},
+                           {"pid", static_cast<int64_t>(getpid())},
+                           {"workers", s.config.workers},
+                           {"requests", s.router->requests()},
+                           {"body_bytes", s.router->body_bytes()},
+                           {"user_s", s.router->user_s() + own_user},
+                           {"sys_s", s.router->sys_s() + own_sys},
+                           {"master_user_s", own_user},
+                           {"master_sys_s", own_sys},
+                           {"restarts", s.router->restarts()},
+                           {"held", s.router->held()},
+                           {"round_trips", redis_.round_trips()},
+                           {"alive_at", WallNow()}};
+    auto r = redis_.Command({"HSET", s.nodes_key, name_ + ":info", info.dump()});
+    if (!r) {
+      Unreachable(r.error());
+      return false;
+    }
+    return true;
+  }
+
+  void HandleSignal(int signum) {
+    if (signum == SIGCHLD) {
+      if (session_) {
+        session_->pool->ReapChildren();
+        session_->router->MaybeStop();
+      }
+      return;
+    }
+    ++interrupts_;
+    outcome_.interrupted = true;
+    if (!session_) {
+      Exit();
+      return;
+    }
+    if (interrupts_ == 1) {
+      if (!options_.quiet) {
+        fmt::print(stderr, "\nforage: node {}: interrupted; finishing its pages (again to abort)\n",
+                   name_);
+      }
+      session_->router->Drain();
+    } else {
+      session_->router->Abort();
+    }
+    Schedule(0);
+  }
+
+  static void OnUvTick(uv_timer_t* h) noexcept {
+    if (h->data == nullptr) return;
+    Node* node = static_cast<Node*>(h->data);
+    node->in_tick_ = true;
+    node->Tick();
+    node->in_tick_ = false;
+  }
+  static void OnUvSignal(uv_signal_t* h, int signum) noexcept {
+    if (h->data != nullptr) static_cast<Node*>(h->data)->HandleSignal(signum);
+  }
+
+  worker::UvLoop loop_;  // first: destroyed last
+  NodeOptions options_;
+  RedisClient redis_;
+  std::string name_;
+  UvHandle<uv_timer_t> tick_;
+  std::vector<UvHandle<uv_signal_t>> signals_;
+  std::unique_ptr<Session> session_;
+  std::string last_run_;
+  NodeOutcome outcome_;
+  std::optional<Error> error_;
+  double idle_since_ = 0;
+  uint64_t idle_ms_ = 1;
+  bool read_failed_ = false;  // the last read of leases was an error reply
+  bool in_tick_ = false;
+  int interrupts_ = 0;
+  bool done_ = false;
+  bool unreachable_ = false;
+};
+
+}  // namespace
+
+Result<NodeOutcome> RunNode(const NodeOptions& options) {
+  auto address = ParseRedisUrl(options.redis_url);
+  if (!address) return address.error();
+  Node node(options, *address);
+  return node.Run();
+}
+
+}  // namespace forage::engine

@@ -1,0 +1,128 @@
+// engine/redis_client against a real redis-server (tests/redis_server.h).
+
+#include <doctest/doctest.h>
+
+#include "engine/redis_client.h"
+#include "engine/redis_keys.h"
+#include "tests/redis_server.h"
+
+namespace forage::testing {
+namespace {
+
+using engine::ParseRedisUrl;
+using engine::RedisClient;
+
+RedisClient ClientFor(const RedisServer& server) {
+  return RedisClient(*ParseRedisUrl(server.url()), 2);
+}
+
+}  // namespace
+
+TEST_SUITE("redis.client") {
+
+TEST_CASE("redis URLs: host, port and database, and what is wrong with a bad one") {
+  auto a = ParseRedisUrl("redis://127.0.0.1:6380/2");
+  REQUIRE(a);
+  CHECK(a->host == "127.0.0.1");
+  CHECK(a->port == 6380);
+  CHECK(a->db == 2);
+  auto b = ParseRedisUrl("redis://10.0.0.5");
+  REQUIRE(b);
+  CHECK(b->port == 6379);
+  CHECK(b->db == 0);
+  CHECK(!ParseRedisUrl("http://127.0.0.1:6379"));
+  CHECK(ParseRedisUrl("redis://127.0.0.1:99999").error().message.find("port") != std::string::npos);
+  CHECK(!ParseRedisUrl("redis://:6379"));
+}
+
+TEST_CASE("commands and a pipeline against a real redis-server: one round trip for many") {
+  RedisServer server("client_basic");
+  RedisClient c = ClientFor(server);
+  auto set = c.Command({"SET", "k", std::string("a\0b", 3)});
+  REQUIRE(set);
+  CHECK(set->str() == "OK");
+  auto get = c.Command({"GET", "k"});
+  REQUIRE(get);
+  CHECK(get->str() == std::string("a\0b", 3));  // binary-safe
+  const uint64_t before = c.round_trips();
+  auto r = c.Pipeline({{"RPUSH", "l", "1", "2", "3"}, {"LRANGE", "l", "0", "-1"}, {"GET", "none"}});
+  REQUIRE(r);
+  CHECK(c.round_trips() == before + 1);
+  CHECK((*r)[0].integer() == 3);
+  REQUIRE((*r)[1].size() == 3);
+  CHECK((*r)[1].at(2).str() == "3");
+  CHECK((*r)[2].is_nil());
+  auto bad = c.Command({"INCR", "l"});
+  REQUIRE(bad);  // an error reply is a reply
+  CHECK(bad->is_error());
+}
+
+TEST_CASE("a Redis that stops is an error, and the next call after its restart reconnects") {
+  RedisServer server("client_restart");
+  RedisClient c = ClientFor(server);
+  REQUIRE(c.Command({"SET", "kept", "1"}));
+  server.Stop();
+  auto down = c.Command({"GET", "kept"});
+  REQUIRE(!down);
+  CHECK(down.error().code == ErrorCode::kNetwork);
+  CHECK(!c.connected());
+  server.Start();
+  auto up = c.Command({"GET", "kept"});
+  REQUIRE(up);
+  CHECK(up->str() == "1");  // the append-only file kept it
+}
+
+TEST_CASE("the result script acknowledges a lease once: a second answer for it adds nothing") {
+  RedisServer server("client_script");
+  RedisClient c = ClientFor(server);
+  const std::string pages = "forage:{t}:pages", results = "forage:{t}:results",
+                    nodes = "forage:{t}:nodes";
+  REQUIRE(c.Command({"XGROUP", "CREATE", pages, "nodes", "$", "MKSTREAM"}));
+  REQUIRE(c.Command({"XADD", pages, "*", "p", "0", "u", "http://x/", "r", "0"}));
+  auto read = c.Command({"XREADGROUP", "GROUP", "nodes", "n1", "COUNT", "10", "STREAMS", pages, ">"});
+  REQUIRE(read);
+  std::string id(read->at(0).at(1).at(0).at(0).str());
+  auto answer = [&] {
+    return c.Eval(engine::redis_keys::kResultScript,
+                  {pages, results, nodes, "nodes", id, "done", "frames", "n1", "7"});
+  };
+  auto first = answer();
+  REQUIRE(first);
+  CHECK(first->integer() == 1);
+  auto second = answer();
+  REQUIRE(second);
+  CHECK(second->integer() == 0);
+  CHECK(c.Command({"XLEN", results})->integer() == 1);
+  CHECK(c.Command({"XLEN", pages})->integer() == 0);  // acknowledged and deleted
+  CHECK(c.Command({"HGET", nodes, "n1:items"})->str() == "7");
+  // A restarted Redis forgets its scripts: EVALSHA's NOSCRIPT loads it again.
+  REQUIRE(c.Command({"SCRIPT", "FLUSH"}));
+  REQUIRE(c.Command({"XADD", pages, "*", "p", "1", "u", "http://x/1", "r", "0"}));
+  auto read2 = c.Command({"XREADGROUP", "GROUP", "nodes", "n1", "COUNT", "10", "STREAMS", pages, ">"});
+  id = read2->at(0).at(1).at(0).at(0).str();
+  auto third = answer();
+  REQUIRE(third);
+  CHECK(third->integer() == 1);
+}
+
+TEST_CASE("the reclaim script takes back pending leases with their page ids, once") {
+  RedisServer server("client_reclaim");
+  RedisClient c = ClientFor(server);
+  const std::string pages = "forage:{t}:pages";
+  REQUIRE(c.Command({"XGROUP", "CREATE", pages, "nodes", "$", "MKSTREAM"}));
+  REQUIRE(c.Command({"XADD", pages, "*", "p", "41", "u", "http://x/", "r", "0"}));
+  auto read = c.Command({"XREADGROUP", "GROUP", "nodes", "n1", "COUNT", "10", "STREAMS", pages, ">"});
+  std::string id(read->at(0).at(1).at(0).at(0).str());
+  auto taken = c.Eval(engine::redis_keys::kReclaimScript, {pages, "nodes", id});
+  REQUIRE(taken);
+  REQUIRE(taken->size() == 2);
+  CHECK(taken->at(0).str() == id);
+  CHECK(taken->at(1).str() == "41");
+  auto again = c.Eval(engine::redis_keys::kReclaimScript, {pages, "nodes", id});
+  REQUIRE(again);
+  CHECK(again->size() == 0);
+}
+
+}  // TEST_SUITE
+
+}  // namespace forage::testing

@@ -604,8 +604,10 @@ std::string SuggestFlag(const std::string& typo) {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kSubcommands = {"run",  "demo",   "bench",
-                                                          "tune", "select", "extract"};
+// `worker` and `status` are parsed apart (cmd/cluster_cmd.cc) but named,
+// suggested and listed in --help with the others.
+constexpr std::array<std::string_view, 8> kSubcommands = {
+    "run", "demo", "bench", "tune", "select", "extract", "worker", "status"};
 
 // `forage slect ...`: the closest subcommand, or empty.
 std::string SuggestSubcommand(const std::string& typo) {
@@ -654,7 +656,8 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     }
     if (hint.empty()) {
       return Err(ErrorCode::kInvalidArgument,
-                 "unknown command '{}' (commands: run, demo, bench, tune, select, extract)",
+                 "unknown command '{}' (commands: run, demo, bench, tune, select, extract, "
+                 "worker, status)",
                  argv[1]);
     }
     return Err(ErrorCode::kInvalidArgument, "unknown command '{}' (did you mean {}?)", argv[1],
@@ -710,6 +713,12 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
   select->add_option("--attr", inv.attr, "print this attribute's value instead of the text");
   CLI::App* extract = app.add_subcommand(
       "extract", "apply --items/--field rules (or a job file's) to pages, print JSON Lines");
+  // Listed for --help only: forage_main hands these to cmd/cluster_cmd.cc
+  // before this parser runs.
+  app.add_subcommand("worker", "serve distributed jobs from a Redis: forage worker --redis URL")
+      ->allow_extras();
+  app.add_subcommand("status", "pages and nodes of distributed jobs: forage status --redis URL")
+      ->allow_extras();
   extract->add_option("pages", inv.files,
                       "[JOB.toml] then files, http(s) URLs, or - (stdin)")
       ->required();

@@ -124,7 +124,16 @@ TEST_CASE("a mistyped subcommand suggests the right one, and the --format flags 
   auto far = Parse({"zzzzzz"});
   REQUIRE_FALSE(far.has_value());
   CHECK(far.error().message ==
-        "unknown command 'zzzzzz' (commands: run, demo, bench, tune, select, extract)");
+        "unknown command 'zzzzzz' (commands: run, demo, bench, tune, select, extract, worker, "
+        "status)");
+  // The distributed mode's commands are named and suggested too.
+  auto node = Parse({"wroker", "--redis", "redis://127.0.0.1:1"});
+  REQUIRE_FALSE(node.has_value());
+  CHECK(node.error().message == "unknown command 'wroker' (did you mean worker?)");
+  auto help = Parse({"--help"});
+  REQUIRE(help.has_value());
+  CHECK(help->text.find("\n  worker ") != std::string::npos);
+  CHECK(help->text.find("\n  status ") != std::string::npos);
   const char* const argv_run[] = {"forage", "run", "--url", "u"};
   CHECK(HelpPointer(4, argv_run, "job file 'a.toml' line 1: x") ==
         "'forage run --help' and docs/jobfile.md");

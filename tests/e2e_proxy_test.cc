@@ -23,18 +23,6 @@
 namespace forage::testing {
 namespace {
 
-bool CanConnect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
-}
-
 // tinyproxy in the foreground on a free loopback port, its config and log
 // in a temp dir; killed (SIGKILL) when it goes out of scope.
 class TinyProxy {
@@ -47,7 +35,7 @@ class TinyProxy {
                   "PidFile \"" + dir_ + "/tinyproxy.pid\"\n");
     proc_ = std::make_unique<Background>(
         std::vector<std::string>{"/usr/bin/tinyproxy", "-d", "-c", dir_ + "/tinyproxy.conf"});
-    REQUIRE(WaitUntil([&] { return CanConnect(port_); }));
+    REQUIRE(WaitUntil([&] { return PortAnswers(port_); }));
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // Requests it has taken, from its log ("Request (file descriptor N): GET ...").

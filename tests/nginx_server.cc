@@ -18,18 +18,6 @@ void Replace(std::string* text, const std::string& from, const std::string& to) 
   }
 }
 
-bool Answers(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
 }  // namespace
 
 std::string NginxConfig(const std::string& dir, int https_port, int http_port,
@@ -64,7 +52,7 @@ NginxServer::NginxServer(const std::string& upstream, NginxOptions options,
         std::vector<std::string>{"/usr/sbin/nginx", "-c", dir_ + "/nginx.conf", "-p", dir_ + "/"});
     const pid_t pid = proc_->pid();
     bool up = WaitUntil([&] {
-      return ProcessExited(pid) || (Answers(https_port_) && Answers(http_port_));
+      return ProcessExited(pid) || (PortAnswers(https_port_) && PortAnswers(http_port_));
     });
     if (up && !ProcessExited(pid)) return;
     auto r = proc_->Wait(5);

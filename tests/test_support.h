@@ -98,6 +98,8 @@ std::string GoldenShopCsv(const Fixture& fx);
 
 // A loopback port nothing listens on (bound, then closed).
 int ClosedPort();
+// Something accepts TCP connections on 127.0.0.1:`port`.
+bool PortAnswers(int port);
 
 // Splits RFC 4180 CSV text (CRLF lines) into rows of fields.
 std::vector<std::vector<std::string>> ParseCsv(const std::string& text);

@@ -21,5 +21,14 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 echo "forage: installing ${missing[*]}" >&2
+# redis-server, nginx-light and tinyproxy are for the tests, which start their
+# own on free loopback ports: keep the packages from starting system services
+# (ports 6379, 80, 8888) while they install, unless a policy already decides.
+POLICY=/usr/sbin/policy-rc.d
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" > /dev/null
+  $SUDO chmod 755 "$POLICY"
+  trap '$SUDO rm -f "$POLICY"' EXIT
+fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

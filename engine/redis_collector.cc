@@ -18,6 +18,8 @@ namespace forage::engine {
 namespace {
 
 namespace keys = redis_keys;
+using keys::ToU64;
+using keys::WallNow;
 using worker::UvHandle;
 
 // A Redis call may wait this long before the collector treats Redis as gone.
@@ -29,18 +31,6 @@ constexpr uint64_t kMaxIdleTickMs = 20;
 constexpr int kReadCount = 512;
 // The longest a collector's read of results waits for one (XREAD BLOCK).
 constexpr int kBlockMs = 20;
-
-double WallNow() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6;
-}
-
-uint64_t ToU64(std::string_view s) {
-  uint64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
 
 // The worker frames a node wrote for one page.
 Result<std::vector<worker::Message>> DecodeFrames(std::string_view bytes) {

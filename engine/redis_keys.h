@@ -3,11 +3,32 @@
 // Every key of job J carries the hash tag {J}, so a Redis Cluster keeps a
 // job on one slot.
 
+#include <sys/time.h>
+
+#include <charconv>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "engine/redis_client.h"
 
 namespace forage::engine::redis_keys {
+
+// The clock of the times a job's processes write to Redis (started_at,
+// alive_at, updated_at): seconds since the epoch, comparable across machines.
+inline double WallNow() {
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6;
+}
+
+// A count Redis holds as a string (a stream field, a hash value); 0 if it
+// is not one.
+inline uint64_t ToU64(std::string_view s) {
+  uint64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
 
 // The set of job ids a node may serve.
 inline const std::string kJobs = "forage:jobs";

@@ -27,6 +27,8 @@ namespace forage::engine {
 namespace {
 
 namespace keys = redis_keys;
+using keys::ToU64;
+using keys::WallNow;
 using worker::UvHandle;
 
 constexpr double kRedisTimeoutS = 2;
@@ -39,19 +41,7 @@ constexpr uint64_t kMetaIntervalMs = 50;
 constexpr uint64_t kSearchTickMs = 50;
 constexpr double kInfoIntervalS = 1;
 
-double WallNow() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6;
-}
-
 double MonoNow() { return static_cast<double>(uv_hrtime()) * 1e-9; }
-
-uint64_t ToU64(std::string_view s) {
-  uint64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
 
 std::string HostName() {
   char host[256] = {};

@@ -16,15 +16,10 @@ namespace forage::engine {
 namespace {
 
 namespace keys = redis_keys;
+using keys::WallNow;
 
 // A node that wrote nothing for this long is not counted alive.
 constexpr double kAliveS = 5;
-
-double WallNow() {
-  timeval tv{};
-  gettimeofday(&tv, nullptr);
-  return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6;
-}
 
 double ToDouble(std::string_view s) {
   try {

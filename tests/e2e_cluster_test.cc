@@ -59,23 +59,6 @@ uint64_t Sum(const nlohmann::json& nodes, const char* key) {
   return n;
 }
 
-// Pages the resume state at `path` records (0 while it does not exist).
-int StatePages(const std::string& path) {
-  if (!FileExists(path)) return 0;
-  sqlite3* db = nullptr;
-  int n = 0;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* q = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM pages", -1, &q, nullptr) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-      n = sqlite3_column_int(q, 0);
-    }
-    sqlite3_finalize(q);
-  }
-  sqlite3_close(db);
-  return n;
-}
-
 // The fixture's request log: requests per target, robots.txt left out.
 std::map<std::string, long> Paths(const Fixture& fx) {
   auto stats = nlohmann::json::parse(fx.Get("__stats"));

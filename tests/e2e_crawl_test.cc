@@ -241,21 +241,6 @@ TEST_CASE("bad input: exit 2 with the message, and not one request") {
   CHECK(fx.Stat("requests") == 0);
 }
 
-long StoredPages(const std::string& state) {
-  sqlite3* db = nullptr;
-  long n = -1;
-  if (sqlite3_open_v2(state.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* q = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pages", -1, &q, nullptr) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-      n = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_finalize(q);
-  }
-  sqlite3_close(db);
-  return n;
-}
-
 // The pages a crawl's state marks as stored, as request targets: the
 // state's marks are plan indexes, the journal says which URL each index is
 // (index 0: the start URL).
@@ -333,7 +318,7 @@ TEST_CASE("SIGINT mid-crawl, then --resume: every page fetched once across both 
 TEST_CASE("kill -9 mid-crawl, then --resume: only unstored pages again, every record once") {
   SlowCrawl c("crawl_resume_kill");
   Background first(c.Job(false));
-  REQUIRE(WaitUntil([&] { return StoredPages(c.out + ".state") >= 3; }, 60));
+  REQUIRE(WaitUntil([&] { return StatePages(c.out + ".state") >= 3; }, 60));
   first.Signal(SIGKILL);
   first.Wait();
   auto before = Paths(c.fx);
@@ -409,7 +394,7 @@ TEST_CASE("--next chains resume by start URL: a stored chain is not fetched agai
     return argv;
   };
   Background first(job(false));
-  REQUIRE(WaitUntil([&] { return StoredPages(out + ".state") >= 1; }, 60));
+  REQUIRE(WaitUntil([&] { return StatePages(out + ".state") >= 1; }, 60));
   first.Signal(SIGKILL);
   first.Wait();
   auto r = RunProcess(job(true));

@@ -22,6 +22,7 @@
 #include <stdexcept>
 
 #include <curl/curl.h>
+#include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
 extern char** environ;
@@ -378,6 +379,21 @@ int ClosedPort() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   close(fd);
   return ntohs(a.sin_port);
+}
+
+int64_t StatePages(const std::string& state) {
+  sqlite3* db = nullptr;
+  int64_t n = 0;
+  if (sqlite3_open_v2(state.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pages", -1, &q, nullptr) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+      n = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
+  return n;
 }
 
 bool PortAnswers(int port) {

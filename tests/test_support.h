@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -98,6 +99,9 @@ std::string GoldenShopCsv(const Fixture& fx);
 
 // A loopback port nothing listens on (bound, then closed).
 int ClosedPort();
+// Pages the resume state (a SQLite file: OUTPUT.state) records as stored;
+// 0 while it does not exist or cannot be read.
+int64_t StatePages(const std::string& state);
 // Something accepts TCP connections on 127.0.0.1:`port`.
 bool PortAnswers(int port);
 

@@ -139,7 +139,7 @@ void Dispatcher::Lease(int slot, uint64_t page, double now_s) {
   slots_[slot].leased.insert(page);
   ++host_fetching_[host];
   ++fetching_;
-  if (paced_) {
+  if (paced_ && !(no_request_ && book_.attempts(page) == 0 && no_request_(page))) {
     double gap = limits_.rate_per_host > 0 ? 1.0 / limits_.rate_per_host : host_gap_s_[host];
     if (limits_.delay_s > 0) {
       double jittered = limits_.delay_s * std::uniform_real_distribution<>(0.5, 1.5)(rng_);

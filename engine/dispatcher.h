@@ -62,6 +62,10 @@ struct GateVerdict {
 // engine/robots_gate). It may set `*host_gap_s` to the least gap between
 // leases to the page's host (Crawl-delay); it is left negative otherwise.
 using PageGate = std::function<GateVerdict(uint64_t page, double* host_gap_s)>;
+// Whether a page will be answered without a request to its site (served
+// from --cache in mode "always"): such a lease takes no --rate/--delay/
+// Crawl-delay slot of its host.
+using NoRequest = std::function<bool(uint64_t page)>;
 
 class Dispatcher {
  public:
@@ -90,6 +94,9 @@ class Dispatcher {
   // Pages are asked of `gate` before their first lease; blocked ones are
   // taken by TakeBlocked() (still leased: the caller settles them).
   void SetGate(PageGate gate) { gate_ = std::move(gate); }
+  // Pages `no_request` answers true for are leased without pacing their
+  // host (first attempts only: a retry follows a real request).
+  void SetNoRequest(NoRequest no_request) { no_request_ = std::move(no_request); }
   struct Blocked {
     uint64_t page;
     GateVerdict verdict;
@@ -189,6 +196,7 @@ class Dispatcher {
   std::mt19937_64 rng_{std::random_device{}()};
   int fetching_ = 0;
   PageGate gate_;
+  NoRequest no_request_;
   std::vector<Blocked> blocked_;
 };
 

@@ -187,6 +187,27 @@ TEST_CASE("--rate spaces the leases to one host strictly, other hosts are not he
   CHECK(Count(d.Assign(0, 103.0)) == 2);
 }
 
+TEST_CASE("pages served without a request (--cache-mode always) take no rate slot of their host") {
+  Plan plan = MakePlan(6);
+  DispatchLimits lim;
+  lim.rate_per_host = 1;  // one lease a second
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  // Pages 0-3 are in the cache, 4 and 5 are not.
+  d.SetNoRequest([](uint64_t page) { return page < 4; });
+  auto first = d.Assign(0, 100.0);
+  REQUIRE(Count(first) == 5);  // the four cached ones and the first real request
+  CHECK(first[0].second == std::vector<uint64_t>{0, 1, 2, 3, 4});
+  CHECK(Count(d.Assign(0, 100.5)) == 0);  // page 5 is a real request: paced
+  CHECK(d.NextWake() == doctest::Approx(101.0));
+  CHECK(Count(d.Assign(0, 101.0)) == 1);
+  // A retry follows a real request: paced whatever the cache says.
+  d.Retry(0, 101.0);
+  CHECK(Count(d.Assign(0, 101.5)) == 0);
+  CHECK(Count(d.Assign(0, 102.0)) == 1);
+}
+
 TEST_CASE("all_finished once every page is done or failed") {
   Plan plan = MakePlan(2);
   PageBook book(plan.size());

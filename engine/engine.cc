@@ -441,6 +441,16 @@ Result<Summary> Run(const Config& input) {
         return robots->Judge(plan->url(page), host_gap_s);
       });
     }
+    // --cache-mode always: a page whose entry is on disk makes no request,
+    // so it takes no --rate/--delay/Crawl-delay slot (as Scrapy's cache
+    // middleware answers before the download slot). A torn entry found
+    // then is fetched unpaced, once. Not in a distributed job: the nodes'
+    // caches are theirs.
+    if (cache && !cluster && config.cache_mode != "revalidate") {
+      master.SetNoRequest([&cache, &plan, &config](uint64_t page) {
+        return cache->Has(worker::HttpCache::Key(config.method, plan->url(page), config.body));
+      });
+    }
     if (journal) master.SetCrawlJournal(journal.get(), std::move(found));
     run = master.Run(resumed, &summary);
   }

@@ -57,6 +57,7 @@ Status Master::Run(const std::vector<PageMark>& resumed, Summary* summary) {
                                      follow_column_);
   if (collector != nullptr) collector->SetRouter(router_.get(), summary_);
   if (gate_) router_->SetGate(gate_);
+  if (no_request_) router_->SetNoRequest(no_request_);
   pool_->Bind(router_.get(), [this] { CloseLoopHandles(); });
   router_->SetJournal(journal_);
   if (auto st = router_->Resume(resumed, found_); !st) return st;

@@ -46,6 +46,8 @@ class Master {
   Status Run(const std::vector<PageMark>& resumed, Summary* summary);
   // Asked before each page's first lease (robots.txt); set before Run.
   void SetGate(PageGate gate) { gate_ = std::move(gate); }
+  // Pages served without a request (--cache-mode always): no pacing slot.
+  void SetNoRequest(NoRequest no_request) { no_request_ = std::move(no_request); }
   // --crawl to a file: where found pages are journaled, and (--resume) the
   // pages an earlier run found.
   void SetCrawlJournal(CrawlJournal* journal, std::vector<FoundPage> found) {
@@ -83,6 +85,7 @@ class Master {
   double start_s_ = 0;
   bool progress_line_ = false;
   PageGate gate_;
+  NoRequest no_request_;
   CrawlJournal* journal_ = nullptr;
   std::vector<FoundPage> found_;
   std::optional<ClusterJob> cluster_;

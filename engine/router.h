@@ -111,6 +111,7 @@ class Router : public WorkerEvents {
   // robots.txt (engine/robots_gate): pages the gate blocks are settled
   // without a request, counted in pages_blocked.
   void SetGate(PageGate gate) { dispatcher_.SetGate(std::move(gate)); }
+  void SetNoRequest(NoRequest no_request) { dispatcher_.SetNoRequest(std::move(no_request)); }
   void Checkpoint();
   void MaybeStop() override;
   void Abort(Error error);

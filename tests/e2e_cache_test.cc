@@ -81,6 +81,35 @@ TEST_CASE("a second run with --cache-mode always makes no request and writes the
   CHECK(r2.err.find("cache hits 48   revalidated 0   misses 0") != std::string::npos);
 }
 
+TEST_CASE("pages served from --cache-mode always are not paced by --rate, pages not in it are") {
+  Fixture fx;
+  const std::string dir = TempDir("cache_unpaced");
+  const std::string cache = dir + "/cache";
+  auto first = SeedJob(fx, "1-46");
+  first.insert(first.end(), {"--cache", cache, "-o", dir + "/first.csv", "--quiet"});
+  auto r1 = RunProcess(first);
+  INFO(r1.err);
+  REQUIRE(r1.exit_code == 0);
+
+  // 48 pages at one lease every 5 s would take 4 minutes: the 46 cached
+  // ones take no slot, so the run is the 2 real requests, 5 s apart (the
+  // safety net is the process timeout).
+  fx.Get("/__reset");
+  auto second = SeedJob(fx, "1-48");
+  second.insert(second.end(), {"--cache", cache, "--cache-mode", "always", "--rate", "0.2",
+                               "--ignore-robots", "-o", dir + "/second.csv", "--report",
+                               dir + "/second.json", "--quiet"});
+  auto r2 = RunProcess(second, {}, 90);
+  INFO(r2.err);
+  REQUIRE(r2.exit_code == 0);
+  CHECK(fx.Stat("requests") == 2);
+  CHECK(ReadFile(dir + "/second.csv") == GoldenShopCsv(fx));
+  auto rep2 = Report(dir + "/second.json");
+  CHECK(rep2["cache_hits"] == 46);
+  CHECK(rep2["cache_misses"] == 2);
+  CHECK(rep2["wall_s"].get<double>() >= 5.0);  // the two real requests were still spaced
+}
+
 TEST_CASE("--cache-mode revalidate sends the stored ETag and reuses the body on 304") {
   Fixture fx;
   const std::string dir = TempDir("cache_revalidate");

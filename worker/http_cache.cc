@@ -134,6 +134,12 @@ std::string HttpCache::Key(std::string_view method, std::string_view url, std::s
 
 std::string HttpCache::PathOf(const std::string& key) const { return dir_ + "/" + key; }
 
+bool HttpCache::Has(const std::string& key) const {
+  struct stat st {};
+  return ::stat(PathOf(key).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+         static_cast<size_t>(st.st_size) > kHeaderBytes;
+}
+
 std::optional<CacheEntry> HttpCache::Load(const std::string& key) {
   UniqueFd fd(::open(PathOf(key).c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return std::nullopt;

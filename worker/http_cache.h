@@ -67,6 +67,11 @@ class HttpCache {
   // corrupt()).
   std::optional<CacheEntry> Load(const std::string& key);
 
+  // Whether an entry file for `key` is there (one stat, no read: it may
+  // still turn out torn when loaded). The master asks it to lease pages
+  // that will be served from the cache without a pacing slot.
+  bool Has(const std::string& key) const;
+
   // Writes the entry atomically (temp file + rename). kIo on failure; the
   // cache is then unchanged.
   Status Store(const std::string& key, const CacheEntry& entry);

@@ -52,8 +52,10 @@ TEST_CASE("an entry stored is loaded back field for field") {
   const std::string key = HttpCache::Key("GET", "http://127.0.0.1:1/a", "");
   CHECK(key.size() == 64);
   CHECK_FALSE(cache->Load(key).has_value());
+  CHECK_FALSE(cache->Has(key));
   CacheEntry e = Sample(std::string("<p>\0binary\xff</p>", 15));
   REQUIRE(cache->Store(key, e).has_value());
+  CHECK(cache->Has(key));
   auto back = cache->Load(key);
   REQUIRE(back.has_value());
   CHECK(back->status == 200);

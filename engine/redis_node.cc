@@ -42,12 +42,13 @@ constexpr uint64_t kMetaIntervalMs = 50;
 // A finished page's answer waits at most this long for others, so that
 // several go in one script call and one round trip (docs/distributed.md).
 constexpr double kAnswerDelayS = 0.020;
-// Holding more than this many pages per worker, a node does not poll for
-// leases: it reads them with its answers, and a few times right after
-// (kFollowUps, the collector's leases in reply to them).
+// Holding more than this many pages per worker, a node reads leases with
+// its answers, a few times right after (kFollowUps: the collector's leases
+// in reply to them), and else only every kFedPollS (a lease the collector
+// makes later, under --rate, or for a slow site's pages).
 constexpr size_t kWellFedPerWorker = 2;
 constexpr int kFollowUps = 2;
-constexpr double kNever = 1e300;
+constexpr double kFedPollS = 0.025;
 // The most answers one script call carries (Lua's unpack has a limit).
 constexpr size_t kMaxAnswersPerCall = 64;
 constexpr uint64_t kSearchTickMs = 50;
@@ -422,14 +423,14 @@ class Node {
     // The next read. Right after its answers the collector's leases in
     // reply come within a round trip or two: it looks again soon
     // (kFollowUps times). Otherwise a node whose workers have enough pages
-    // waits for its next answers; one running short polls, backing off to
-    // kMaxBusyTickMs.
+    // reads with its next answers (or after kFedPollS); one running short
+    // polls, backing off to kMaxBusyTickMs.
     const bool fed = s.router->held() > kWellFedPerWorker * static_cast<size_t>(s.config.workers);
     if (flush) s.follow_ups = kFollowUps;
     if (got && fed) s.follow_ups = 0;
     if (!flush && !got && s.follow_ups > 0) --s.follow_ups;
     idle_ms_ = got || flush ? 1 : std::min<uint64_t>(kMaxBusyTickMs, idle_ms_ * 2);
-    s.next_read = fed && s.follow_ups == 0 ? kNever : now + static_cast<double>(idle_ms_) / 1000;
+    s.next_read = now + (fed && s.follow_ups == 0 ? kFedPollS : static_cast<double>(idle_ms_) / 1000);
     *again = got && !fed && s.router->room() > 0;
     return true;
   }

@@ -66,7 +66,8 @@ def commandstats():
     return out
 
 def fmt(label, ins, ms, rt=None):
-    s = f"   {label:<34} {ins / pages / 1e3:9.1f} k instr/page  {ms / pages:7.3f} ms cpu/page"
+    instr = f"{ins / pages / 1e3:9.1f} k" if ins > 0 else "      n/a"  # no PMU (a VM): CPU time only
+    s = f"   {label:<40} {instr} instr/page  {ms / pages:7.3f} ms cpu/page"
     if rt is not None:
         s += f"  {rt / pages:5.2f} round trips/page"
     return s

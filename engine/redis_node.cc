@@ -431,6 +431,7 @@ class Node {
     if (!flush && !got && s.follow_ups > 0) --s.follow_ups;
     idle_ms_ = got || flush ? 1 : std::min<uint64_t>(kMaxBusyTickMs, idle_ms_ * 2);
     s.next_read = now + (fed && s.follow_ups == 0 ? kFedPollS : static_cast<double>(idle_ms_) / 1000);
+    if (s.router->held() == 0) s.next_read = now;  // holding nothing, its reads wait in Redis
     *again = got && !fed && s.router->room() > 0;
     return true;
   }

@@ -181,6 +181,9 @@ void RedisCollectorPort::Tick() {
   bool ok = true;
   if (!stop_sent_) {
     ok = ReadResults();  // sends the outbox in the same round trip
+    // The results read made room: their pages' successors go out now, with
+    // the next read (not a tick later: nodes are waiting for them).
+    if (ok && !outbox_.empty() && !read_ids_.empty() && !stop_sent_) ok = ReadResults();
     busy = ok && !read_ids_.empty();
     if (ok && now >= next_reap_) {
       next_reap_ = now + std::clamp(config_.lease_timeout_s / 4, 0.05, 5.0);

@@ -52,20 +52,36 @@ inline std::string Dead(const std::string& job) { return "forage:{" + job + "}:d
 // NODE:info (JSON the node writes every second: host, pid, cpu, alive_at).
 inline std::string Nodes(const std::string& job) { return "forage:{" + job + "}:nodes"; }
 
-// A node's result for one lease, in one atomic step: the entry leaves the
-// pending list (XACK) only together with its result; an entry already
-// acknowledged (reclaimed by the collector, or answered before) adds
-// nothing, so a page's result is stored at most once per lease.
-// KEYS: pages, results, nodes. ARGV: group, entry id, kind, frames, node, items.
+// A node's results for a batch of leases, in one atomic step: each entry
+// leaves the pending list (XACK) only together with its result; an entry
+// already acknowledged (reclaimed by the collector, or answered before)
+// adds nothing, so a page's result is stored at most once per lease. The
+// frames of the pages done go in one `results` entry (they are
+// self-delimiting, each page's ending with its PageDone), a lost page's in
+// an entry of its own (kind `lost`). Returns how many were acknowledged.
+// KEYS: pages, results, nodes. ARGV: group, node, then per lease: entry id,
+// kind (done | lost), frames, items.
 inline const RedisScript kResultScript{R"lua(
-if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('XDEL', KEYS[1], ARGV[2])
-redis.call('XADD', KEYS[2], '*', 'k', ARGV[3], 'm', ARGV[4], 'n', ARGV[5])
-if ARGV[3] == 'done' then
-  redis.call('HINCRBY', KEYS[3], ARGV[5] .. ':pages', 1)
-  redis.call('HINCRBY', KEYS[3], ARGV[5] .. ':items', tonumber(ARGV[6]))
+local done, acked, pages, items = {}, {}, 0, 0
+for i = 3, #ARGV, 4 do
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    acked[#acked + 1] = ARGV[i]
+    if ARGV[i + 1] == 'done' then
+      done[#done + 1] = ARGV[i + 2]
+      pages = pages + 1
+      items = items + tonumber(ARGV[i + 3])
+    else
+      redis.call('XADD', KEYS[2], '*', 'k', ARGV[i + 1], 'm', ARGV[i + 2], 'n', ARGV[2])
+    end
+  end
 end
-return 1
+if #acked > 0 then redis.call('XDEL', KEYS[1], unpack(acked)) end
+if pages > 0 then
+  redis.call('XADD', KEYS[2], '*', 'k', 'done', 'm', table.concat(done), 'n', ARGV[2])
+  redis.call('HINCRBY', KEYS[3], ARGV[2] .. ':pages', pages)
+  redis.call('HINCRBY', KEYS[3], ARGV[2] .. ':items', items)
+end
+return #acked
 )lua", 3};
 
 // The collector takes back leases whose node stopped renewing them: each

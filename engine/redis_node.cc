@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <deque>
 #include <memory>
 #include <utility>
@@ -38,6 +39,18 @@ constexpr uint64_t kMaxIdleTickMs = 20;
 constexpr uint64_t kMaxBusyTickMs = 4;
 // How often a node reads its job's state (is the run still on?).
 constexpr uint64_t kMetaIntervalMs = 50;
+// A finished page's answer waits at most this long for others, so that
+// several go in one script call and one round trip (docs/distributed.md).
+constexpr double kAnswerDelayS = 0.020;
+// Holding more than this many pages per worker, a node reads leases with
+// its answers, a few times right after (kFollowUps: the collector's leases
+// in reply to them), and else only every kFedPollS (a lease the collector
+// makes later, under --rate, or for a slow site's pages).
+constexpr size_t kWellFedPerWorker = 2;
+constexpr int kFollowUps = 2;
+constexpr double kFedPollS = 0.025;
+// The most answers one script call carries (Lua's unpack has a limit).
+constexpr size_t kMaxAnswersPerCall = 64;
 constexpr uint64_t kSearchTickMs = 50;
 constexpr double kInfoIntervalS = 1;
 
@@ -61,10 +74,13 @@ struct Session {
   struct Out {
     std::string entry, kind, frames;
     uint64_t items = 0;
+    double at = 0;  // when the page finished
   };
   std::deque<Out> outbox;  // results not yet in Redis
   double next_renew = 0;
   double next_meta = 0;
+  double next_read = 0;  // when it next reads leases while holding pages
+  int follow_ups = 0;    // reads left to look for the replies to its last answers
   double self_user0 = 0, self_sys0 = 0;  // the node's own CPU when it began
   double next_info = 0;
   bool ended = false;     // its run is over in Redis (done, stopped or replaced)
@@ -237,11 +253,11 @@ class Node {
     Session* raw = s.get();
     NodeRouter::Callbacks cb;
     cb.done = [this, raw](const std::string& entry, uint64_t, std::string frames, uint64_t items) {
-      raw->outbox.push_back(Session::Out{entry, "done", std::move(frames), items});
-      Kick();  // sent with the next tick, which also reads a lease for the room it made
+      raw->outbox.push_back(Session::Out{entry, "done", std::move(frames), items, MonoNow()});
+      Kick();  // the next tick sends it, now or with others (AnswersDue)
     };
     cb.lost = [this, raw](const std::string& entry, uint64_t, std::string frames) {
-      raw->outbox.push_back(Session::Out{entry, "lost", std::move(frames), 0});
+      raw->outbox.push_back(Session::Out{entry, "lost", std::move(frames), 0, MonoNow()});
       Kick();
     };
     cb.stopped = [this, raw] {
@@ -306,56 +322,77 @@ class Node {
       Schedule(0);
       return;
     }
-    if (!s.ended && !read_failed_ && s.router->room() > 0) {
-      if (s.router->held() == 0) {
-        Schedule(0);  // the read blocked (waited) already
-        return;
-      }
-      // Holding pages, room for more: poll, backing off to kMaxBusyTickMs
-      // (a finished page kicks a read anyway).
-      idle_ms_ = std::min<uint64_t>(kMaxBusyTickMs, idle_ms_ * 2);
-      Schedule(idle_ms_);
-      return;
-    }
-    // Full (or ending): a finished page kicks the next tick.
-    Schedule(kMetaIntervalMs);
+    // The next tick: when an answer is due, a read of leases is due, or the
+    // job's state (a finished page kicks a tick anyway).
+    const double at = MonoNow();
+    double due = s.ended ? at + kMetaIntervalMs / 1000.0 : s.next_meta;
+    if (!s.outbox.empty()) due = std::min(due, s.outbox.front().at + kAnswerDelayS);
+    if (!s.ended && !read_failed_ && s.router->room() > 0) due = std::min(due, s.next_read);
+    Schedule(static_cast<uint64_t>(std::ceil(std::max(0.0, due - at) * 1000)));
   }
 
-  // One round trip: the answers waiting (each a result script), the job's
-  // state (when due), and new leases (when there is room). `again`: leases
-  // came and there is room for more.
+  // Whether the answers waiting go out now. While its workers have enough
+  // pages, a node lets them wait (kAnswerDelayS at most) to go together:
+  // one round trip and one script call for several pages instead of one
+  // each. They go at once when the node ends or drains, when its workers
+  // run short of pages (the collector leases more only once it has read
+  // answers), or when half of what it holds is answered.
+  bool AnswersDue(const Session& s, double now) const {
+    if (s.outbox.empty()) return false;
+    if (s.ended || s.stopped || s.router->draining()) return true;
+    const size_t held = s.router->held();
+    if (held <= static_cast<size_t>(s.config.workers) || s.outbox.size() >= held) return true;
+    return now - s.outbox.front().at >= kAnswerDelayS;
+  }
+
+  // One round trip: the answers waiting when due (AnswersDue; one result
+  // script per kMaxAnswersPerCall), the job's state (when due), and new
+  // leases (when there is room and a read is due). `again`: leases came and
+  // there is room for more.
   bool Exchange(bool* again) {
     Session& s = *session_;
     const double now = MonoNow();
     std::vector<std::vector<std::string>> cmds;
-    const size_t answers = s.outbox.size();
-    if (answers > 0) {
+    std::vector<size_t> call_sizes;  // answers per script call
+    const bool flush = AnswersDue(s, now);
+    if (flush) {
       auto sha = redis_.ScriptSha(keys::kResultScript);
       if (!sha) {
         Unreachable(sha.error());
         return false;
       }
-      for (const Session::Out& o : s.outbox) {
-        cmds.push_back({"EVALSHA", *sha, "3", s.pages_key, s.results_key, s.nodes_key,
-                        keys::kNodesGroup, o.entry, o.kind, o.frames, name_,
-                        std::to_string(o.items)});
+      for (size_t i = 0; i < s.outbox.size(); i += kMaxAnswersPerCall) {
+        const size_t n = std::min(kMaxAnswersPerCall, s.outbox.size() - i);
+        std::vector<std::string> cmd = {"EVALSHA", *sha, "3", s.pages_key, s.results_key,
+                                        s.nodes_key, keys::kNodesGroup, name_};
+        cmd.reserve(cmd.size() + 4 * n);
+        for (size_t j = i; j < i + n; ++j) {
+          const Session::Out& o = s.outbox[j];
+          cmd.insert(cmd.end(), {o.entry, o.kind, o.frames, std::to_string(o.items)});
+        }
+        cmds.push_back(std::move(cmd));
+        call_sizes.push_back(n);
       }
     }
+    const size_t answers = cmds.size();
     const bool meta = !s.ended && now >= s.next_meta;
     if (meta) {
       s.next_meta = now + kMetaIntervalMs / 1000.0;
       cmds.push_back({"HMGET", s.meta_key, "run", "state"});
       cmds.push_back({"GET", keys::Alive(s.job)});
     }
+    // Leases: with every answer sent, when it holds nothing (the read
+    // waits in Redis), or when a poll is due (next_read).
     const size_t room = s.ended ? 0 : s.router->room();
-    if (room > 0) {
-      std::vector<std::string> read = {"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
-                                       std::to_string(room)};
+    const bool read = room > 0 && (flush || s.router->held() == 0 || now >= s.next_read);
+    if (read) {
+      std::vector<std::string> cmd = {"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
+                                      std::to_string(room)};
       // Idle, it waits in Redis (a long poll) instead of polling it. Holding
       // pages it never blocks: its loop must read its workers' sockets.
-      if (s.router->held() == 0) read.insert(read.end(), {"BLOCK", std::to_string(kMaxIdleTickMs)});
-      read.insert(read.end(), {"STREAMS", s.pages_key, ">"});
-      cmds.push_back(std::move(read));
+      if (s.router->held() == 0) cmd.insert(cmd.end(), {"BLOCK", std::to_string(kMaxIdleTickMs)});
+      cmd.insert(cmd.end(), {"STREAMS", s.pages_key, ">"});
+      cmds.push_back(std::move(cmd));
     }
     if (cmds.empty()) return true;
     auto r = redis_.Pipeline(cmds);
@@ -370,18 +407,38 @@ class Node {
         break;
       }
       if (reply.is_error()) fmt::print(stderr, "forage: node {}: result script: {}\n", name_, reply.str());
-      s.outbox.pop_front();
+      s.outbox.erase(s.outbox.begin(), s.outbox.begin() + static_cast<std::ptrdiff_t>(call_sizes[i]));
     }
     size_t k = answers;
     if (meta) {
       HandleMeta((*r)[k].at(0), (*r)[k].at(1), (*r)[k + 1]);
       k += 2;
     }
-    if (room == 0 || s.ended) return true;
+    if (!read || s.ended) return true;
     const RedisReply& reply = (*r)[k];
     read_failed_ = reply.is_error();  // NOGROUP: the job's keys are gone (or being resubmitted)
-    if (reply.is_error() || reply.is_nil() || reply.size() == 0) return true;
-    RedisReply entries = reply.at(0).at(1);
+    const bool got = !reply.is_error() && !reply.is_nil() && reply.size() > 0 &&
+                     reply.at(0).at(1).size() > 0;
+    if (got) AddLeases(reply.at(0).at(1));
+    // The next read. Right after its answers the collector's leases in
+    // reply come within a round trip or two: it looks again soon
+    // (kFollowUps times). Otherwise a node whose workers have enough pages
+    // reads with its next answers (or after kFedPollS); one running short
+    // polls, backing off to kMaxBusyTickMs.
+    const bool fed = s.router->held() > kWellFedPerWorker * static_cast<size_t>(s.config.workers);
+    if (flush) s.follow_ups = kFollowUps;
+    if (got && fed) s.follow_ups = 0;
+    if (!flush && !got && s.follow_ups > 0) --s.follow_ups;
+    idle_ms_ = got || flush ? 1 : std::min<uint64_t>(kMaxBusyTickMs, idle_ms_ * 2);
+    s.next_read = now + (fed && s.follow_ups == 0 ? kFedPollS : static_cast<double>(idle_ms_) / 1000);
+    if (s.router->held() == 0) s.next_read = now;  // holding nothing, its reads wait in Redis
+    *again = got && !fed && s.router->room() > 0;
+    return true;
+  }
+
+  // Leases read from the stream (XREADGROUP's entries), to the workers.
+  void AddLeases(const RedisReply& entries) {
+    Session& s = *session_;
     for (size_t i = 0; i < entries.size(); ++i) {
       RedisReply e = entries.at(i);
       RedisReply f = e.at(1);
@@ -397,8 +454,6 @@ class Node {
       s.router->Add(std::string(e.at(0).str()), page, std::move(url), rules);
     }
     s.router->Pump();
-    *again = entries.size() > 0 && s.router->room() > 0;
-    return true;
   }
 
   // Reads the job's state; a run that is over (done, stopped, replaced by a

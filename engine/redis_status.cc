@@ -72,7 +72,8 @@ Result<std::string> JobStatus(RedisClient& redis, const std::string& job) {
                      total, done, failed, dead, std::max(0LL, total - settled), num(7));
   out += fmt::format("  pending    {} (lag: in the stream, no node has taken them)\n", pending);
   out += fmt::format("  in flight  {} (taken by a node, not answered yet)\n", in_flight);
-  out += fmt::format("  results    {} (answered, not yet stored by the collector)\n", results);
+  out += fmt::format("  results    {} (answers not yet stored by the collector: a batch of pages "
+                     "done, or one page lost, each)\n", results);
   out += fmt::format("  nodes      {} alive, {} seen\n", alive, nodes);
   out += fmt::format("  collector  {}, last update {:.1f} s ago\n", meta.at(5).str(),
                      updated > 0 ? now - updated : 0.0);

@@ -84,7 +84,7 @@ TEST_CASE("the result script acknowledges a lease once: a second answer for it a
   std::string id(read->at(0).at(1).at(0).at(0).str());
   auto answer = [&] {
     return c.Eval(engine::redis_keys::kResultScript,
-                  {pages, results, nodes, "nodes", id, "done", "frames", "n1", "7"});
+                  {pages, results, nodes, "nodes", "n1", id, "done", "frames", "7"});
   };
   auto first = answer();
   REQUIRE(first);
@@ -103,6 +103,48 @@ TEST_CASE("the result script acknowledges a lease once: a second answer for it a
   auto third = answer();
   REQUIRE(third);
   CHECK(third->integer() == 1);
+}
+
+TEST_CASE("the result script answers a batch in one call: one entry for the pages done, one per "
+          "page lost, nothing for an entry already answered") {
+  RedisServer server("client_script_batch");
+  RedisClient c = ClientFor(server);
+  const std::string pages = "forage:{t}:pages", results = "forage:{t}:results",
+                    nodes = "forage:{t}:nodes";
+  REQUIRE(c.Command({"XGROUP", "CREATE", pages, "nodes", "$", "MKSTREAM"}));
+  for (const char* p : {"0", "1", "2", "3"}) {
+    REQUIRE(c.Command({"XADD", pages, "*", "p", p, "u", "http://x/", "r", "0"}));
+  }
+  auto read = c.Command({"XREADGROUP", "GROUP", "nodes", "n1", "COUNT", "10", "STREAMS", pages, ">"});
+  REQUIRE(read);
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < 4; ++i) ids.emplace_back(read->at(0).at(1).at(i).at(0).str());
+  // The first page is answered alone, then all four together: the first
+  // adds nothing the second time.
+  auto one = c.Eval(engine::redis_keys::kResultScript,
+                    {pages, results, nodes, "nodes", "n1", ids[0], "done", "A", "2"});
+  REQUIRE(one);
+  CHECK(one->integer() == 1);
+  auto batch = c.Eval(engine::redis_keys::kResultScript,
+                      {pages, results, nodes, "nodes", "n1", ids[0], "done", "A", "2",  //
+                       ids[1], "done", "B", "3", ids[2], "lost", "L", "0", ids[3], "done", "C", "4"});
+  REQUIRE(batch);
+  CHECK(batch->integer() == 3);
+  auto all = c.Command({"XRANGE", results, "-", "+"});
+  REQUIRE(all);
+  REQUIRE(all->size() == 3);
+  auto fields = [&](size_t i) {
+    engine::RedisReply f = all->at(i).at(1);
+    return std::string(f.at(1).str()) + "|" + std::string(f.at(3).str()) + "|" +
+           std::string(f.at(5).str());
+  };
+  CHECK(fields(0) == "done|A|n1");
+  CHECK(fields(1) == "lost|L|n1");
+  CHECK(fields(2) == "done|BC|n1");  // the pages done, in order, in one entry
+  CHECK(c.Command({"XLEN", pages})->integer() == 0);  // each acknowledged and deleted
+  CHECK(c.Command({"XPENDING", pages, "nodes"})->at(0).integer() == 0);
+  CHECK(c.Command({"HGET", nodes, "n1:pages"})->str() == "3");
+  CHECK(c.Command({"HGET", nodes, "n1:items"})->str() == "9");
 }
 
 TEST_CASE("the reclaim script takes back pending leases with their page ids, once") {

@@ -111,6 +111,12 @@ class Router : public WorkerEvents {
   // robots.txt (engine/robots_gate): pages the gate blocks are settled
   // without a request, counted in pages_blocked.
   void SetGate(PageGate gate) { dispatcher_.SetGate(std::move(gate)); }
+  // The gate has an answer it had not (a robots.txt arrived): the hosts it
+  // held may take leases again.
+  void OnGateNews() {
+    dispatcher_.UnholdHosts();
+    Pump();
+  }
   void Checkpoint();
   void MaybeStop() override;
   void Abort(Error error);

@@ -23,6 +23,9 @@ struct BlockingFetchResult {
   bool truncated = false;     // the body was longer than the cap
   std::string effective_url;
   std::string content_type;
+  // The response's Retry-After in seconds (a number, or an HTTP date made
+  // relative to now, as libcurl reads it); -1 when it has none (or 0).
+  double retry_after_s = -1;
 };
 
 // Fetches `url` with `options` (user agent, headers, proxy, timeouts,

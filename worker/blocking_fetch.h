@@ -1,7 +1,8 @@
 #pragma once
-// BlockingFetch: one GET with a libcurl easy handle, start to end, for the
-// master's few control documents (robots.txt, sitemaps). It blocks the
-// caller for up to the options' timeout; pages go through the Fetcher.
+// BlockingFetch: one GET with a libcurl easy handle, start to end (`forage
+// select URL`). It blocks the caller for up to the options' timeout; pages
+// go through the Fetcher, the master's robots.txt and sitemaps through
+// AsyncGet (worker/async_get) on its loop.
 
 #include <cstdint>
 #include <string>

@@ -174,7 +174,7 @@ TEST_CASE("--insecure fetches from the untrusted server and warns once") {
   CHECK(ReadFile(dir + "/out.csv") == GoldenShopCsv(fx));
   CHECK(Count(r.err, "forage: warning: --insecure: TLS certificates and host names are not "
                      "verified") == 1);
-  CHECK(Report(dir + "/report.json")["http_versions"]["2"] == 48);
+  CHECK(Report(dir + "/report.json")["http_versions"]["2"] == 49);  // the master's robots.txt too
   // The warning comes with --quiet too, and not without the flag.
   auto q = RunShop(ng.https_url(), dir, {"-k", "--quiet", "--overwrite"});
   CHECK(q.exit_code == 0);

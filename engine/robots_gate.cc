@@ -53,7 +53,7 @@ RobotsGate::RobotsGate(RobotsFetcher* fetcher, std::string product_token, Robots
     : fetcher_(fetcher), token_(std::move(product_token)), retry_(retry) {}
 
 void RobotsGate::Start(const std::string& origin) {
-  if (!started_.emplace(origin, true).second) return;
+  if (!started_.insert(origin).second) return;
   ++pending_;
   Fetch(origin, 0, 0);
 }

@@ -45,6 +45,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/dispatcher.h"
@@ -138,7 +139,7 @@ class RobotsGate {
   RobotsRetry retry_;
   std::function<void(const std::string&)> on_answer_;
   std::unordered_map<std::string, RobotsAnswer> answers_;
-  std::unordered_map<std::string, bool> started_;
+  std::unordered_set<std::string> started_;  // asked for (answered or pending)
   int pending_ = 0;
   std::vector<RobotsOriginSummary> summaries_;
 };

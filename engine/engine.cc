@@ -245,7 +245,10 @@ Status AddSitemapPages(const Config& config, MasterFetch& fetch, RobotsGate* rob
   *out = ExpandSitemaps(
       sources,
       [&fetch](const std::string& url, uint64_t cap) { return fetch.GetAndWait(url, cap); },
-      SitemapUrlFilter(config));
+      SitemapUrlFilter(config),
+      [&fetch](const std::vector<std::pair<std::string, uint64_t>>& documents) {
+        fetch.Prefetch(documents);
+      });
   uint64_t number = 0;
   for (const std::string& url : out->urls) {
     auto origin = UrlOrigin(url);

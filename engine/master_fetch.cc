@@ -47,6 +47,9 @@ void MasterFetch::Detach() {
   deliver_timer_.Close();
   queued_.clear();
   timers_.clear();  // closes their handles
+  ahead_.clear();   // their callbacks were dropped with get_
+  ahead_queue_.clear();
+  ahead_wanted_.clear();
   loop_ = nullptr;
 }
 
@@ -125,18 +128,53 @@ void MasterFetch::RunUntil(const std::function<bool()>& done) {
 
 worker::BlockingFetchResult MasterFetch::GetAndWait(const std::string& url, uint64_t cap) {
   worker::BlockingFetchResult out;
-  bool finished = false;
   if (loop_ == nullptr) {
     out.error = "no loop to fetch on";
     return out;
   }
-  GetDocument(url, cap, [&](worker::BlockingFetchResult&& r) {
-    out = std::move(r);
-    finished = true;
-  });
-  RunUntil([&] { return finished; });
-  if (!finished) out.error = "the fetch did not finish";
-  return out;
+  std::shared_ptr<Ahead> a;
+  if (auto it = ahead_.find(url); it != ahead_.end() && it->second->cap == cap) {
+    a = it->second;
+  } else {
+    ahead_wanted_.erase(url);  // not started ahead: now, and not again from the queue
+    a = std::make_shared<Ahead>();
+    a->cap = cap;
+    GetDocument(url, cap, [a](worker::BlockingFetchResult&& r) {
+      a->result = std::move(r);
+      a->finished = true;
+    });
+  }
+  RunUntil([&] { return a->finished; });
+  if (auto it = ahead_.find(url); it != ahead_.end() && it->second == a) ahead_.erase(it);
+  StartAhead();
+  if (!a->finished) {
+    out.error = "the fetch did not finish";
+    return out;
+  }
+  return std::move(a->result);
+}
+
+void MasterFetch::Prefetch(const std::vector<std::pair<std::string, uint64_t>>& documents) {
+  for (const auto& d : documents) {
+    if (ahead_.count(d.first) > 0 || !ahead_wanted_.insert(d.first).second) continue;
+    ahead_queue_.push_back(d);
+  }
+  StartAhead();
+}
+
+void MasterFetch::StartAhead() {
+  while (loop_ != nullptr && ahead_.size() < kReadAhead && !ahead_queue_.empty()) {
+    auto [url, cap] = std::move(ahead_queue_.front());
+    ahead_queue_.pop_front();
+    if (ahead_wanted_.erase(url) == 0 || ahead_.count(url) > 0) continue;  // taken meanwhile
+    auto a = std::make_shared<Ahead>();
+    a->cap = cap;
+    ahead_.emplace(url, a);
+    GetDocument(url, cap, [a](worker::BlockingFetchResult&& r) {
+      a->result = std::move(r);
+      a->finished = true;
+    });
+  }
 }
 
 void MasterFetch::OnUvDeliver(uv_timer_t* h) noexcept {

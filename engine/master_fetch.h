@@ -20,6 +20,10 @@
 #include <list>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "engine/master.h"
@@ -50,13 +54,26 @@ class MasterFetch : public RobotsFetcher, public LoopClient {
   // loop is the engine's own): the sitemaps, and the robots.txt whose
   // Sitemap: lines --sitemap robots reads.
   void RunUntil(const std::function<bool()>& done);
-  // GetDocument, waited for with RunUntil.
+  // GetDocument, waited for with RunUntil; a document Prefetch started is
+  // taken from there.
   worker::BlockingFetchResult GetAndWait(const std::string& url, uint64_t cap);
+  // Documents GetAndWait will be asked for, in order (an index's sitemaps):
+  // fetched ahead, at most kReadAhead started and not yet taken at a time,
+  // so a long index costs about its slowest documents, not their sum, and
+  // memory holds a few of them at most.
+  void Prefetch(const std::vector<std::pair<std::string, uint64_t>>& documents);
+  static constexpr size_t kReadAhead = 4;
 
   worker::ConnectionStats connection_stats() const;
 
  private:
   struct Timer;
+  struct Ahead {
+    uint64_t cap = 0;
+    bool finished = false;
+    worker::BlockingFetchResult result;
+  };
+  void StartAhead();
   void Queue(std::function<void()> fn);
   void DeliverQueued();
   static void OnUvDeliver(uv_timer_t* h) noexcept;
@@ -69,6 +86,9 @@ class MasterFetch : public RobotsFetcher, public LoopClient {
   std::deque<std::function<void()>> queued_;
   std::list<std::unique_ptr<Timer>> timers_;
   worker::ConnectionStats past_;  // of earlier attachments
+  std::unordered_map<std::string, std::shared_ptr<Ahead>> ahead_;  // started, not taken
+  std::deque<std::pair<std::string, uint64_t>> ahead_queue_;      // not started yet
+  std::unordered_set<std::string> ahead_wanted_;  // in ahead_queue_ and still wanted
 };
 
 }  // namespace forage::engine

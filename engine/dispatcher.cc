@@ -42,6 +42,7 @@ void Dispatcher::GrowHosts() {
   host_next_s_.resize(h, 0);
   host_paced_.resize(h, 0);
   host_gap_s_.resize(h, 0);
+  host_held_.resize(h, 0);
 }
 
 Dispatcher::Queue& Dispatcher::QueueOf(uint64_t page) {
@@ -81,7 +82,7 @@ std::optional<Dispatcher::QueueKey> Dispatcher::Front(HostQueue& hq) {
 
 bool Dispatcher::HostMayGo(uint32_t host) const {
   if (host_cap_[host] > 0 && host_fetching_[host] >= host_cap_[host]) return false;
-  return host_paced_[host] == 0;
+  return host_paced_[host] == 0 && host_held_[host] == 0;
 }
 
 // Puts the host in the queue's ready set under its first page, or takes it
@@ -172,6 +173,15 @@ bool Dispatcher::LeaseOrBlock(int slot, uint64_t page, double now_s) {
     Lease(slot, page, now_s);
     return true;
   }
+  if (verdict.kind == GateVerdict::Kind::kWait) {
+    // Not leased: the host leaves the ready set until the gate has news.
+    if (host_held_[host] == 0) {
+      host_held_[host] = 1;
+      held_.push_back(host);
+      RefreshHost(host);
+    }
+    return false;
+  }
   // Leased without a request (so it takes no pacing slot): the caller
   // settles it at once.
   const bool paced = paced_;
@@ -180,6 +190,14 @@ bool Dispatcher::LeaseOrBlock(int slot, uint64_t page, double now_s) {
   paced_ = paced;
   blocked_.push_back(Blocked{page, std::move(verdict)});
   return false;
+}
+
+void Dispatcher::UnholdHosts() {
+  std::vector<uint32_t> held = std::exchange(held_, {});
+  for (uint32_t host : held) {
+    host_held_[host] = 0;
+    RefreshHost(host);
+  }
 }
 
 void Dispatcher::SetHostCap(uint32_t host, int cap) {

@@ -52,9 +52,11 @@ struct DispatchLimits {
 
 // The gate's answer about a page: fetch it; skip it (robots.txt disallows
 // it, or is unavailable: counted as blocked, not a failure); or fail it
-// unfetched. `reason` goes to the report.
+// unfetched. `reason` goes to the report. kWait: no answer yet (the
+// origin's robots.txt is being fetched): the page's host is held, nothing
+// of it is leased, until UnholdHosts(); the page is asked again then.
 struct GateVerdict {
-  enum class Kind { kFetch, kBlock, kFail };
+  enum class Kind { kFetch, kBlock, kFail, kWait };
   Kind kind = Kind::kFetch;
   std::string reason;
 };
@@ -102,6 +104,10 @@ class Dispatcher {
     GateVerdict verdict;
   };
   std::vector<Blocked> TakeBlocked() { return std::exchange(blocked_, {}); }
+  // The gate has news (a robots.txt answered): every host it held may go
+  // again; those still waiting are held again at their next question.
+  void UnholdHosts();
+  size_t held_hosts() const { return held_.size(); }
   // `host`'s cap on pages being fetched (--throttle auto), in place of
   // per_host; 0 = none. Pages already leased above a lowered cap finish.
   void SetHostCap(uint32_t host, int cap);
@@ -191,6 +197,8 @@ class Dispatcher {
   std::vector<double> host_next_s_;           // --rate/--delay: next lease allowed
   std::vector<double> host_gap_s_;            // the host's own least gap (Crawl-delay)
   std::vector<uint8_t> host_paced_;           // in paced_hosts_, so not ready
+  std::vector<uint8_t> host_held_;            // the gate said kWait: not ready
+  std::vector<uint32_t> held_;                // the hosts held
   std::set<std::pair<double, uint32_t>> paced_hosts_;  // (next lease allowed, host)
   std::set<std::pair<double, uint64_t>> waiting_;     // (not before, page): retries
   std::mt19937_64 rng_{std::random_device{}()};

@@ -277,6 +277,40 @@ TEST_CASE("PauseHost: no lease to the host until then, other hosts go on") {
   CHECK(later[0].second[0] == 0);  // the retry, at its time
 }
 
+TEST_CASE("the gate's kWait: the host is held, not leased, other hosts go on, UnholdHosts asks "
+          "again") {
+  Plan plan = MakePlan(6, 2);  // even pages on host 0, odd on host 1
+  DispatchLimits lim;
+  PageBook book(plan.size());
+  Dispatcher d(plan, book, lim, Chunking::kDynamic, 1);
+  d.SetAvailable(0, true);
+  bool host0_known = false;
+  std::vector<uint64_t> asked;
+  d.SetGate([&](uint64_t page, double*) {
+    asked.push_back(page);
+    if (page % 2 == 0 && !host0_known) return GateVerdict{GateVerdict::Kind::kWait, "pending"};
+    return GateVerdict{};
+  });
+  auto leases = d.Assign(0, 0);
+  REQUIRE(leases.size() == 1);
+  CHECK(leases[0].second == std::vector<uint64_t>{1, 3, 5});
+  CHECK(d.TakeBlocked().empty());
+  CHECK(asked == std::vector<uint64_t>{0, 1, 3, 5});  // host 0 asked once, then held
+  CHECK(d.held_hosts() == 1);
+  CHECK(d.state(0) == PageState::kPending);
+  CHECK_FALSE(d.NextWake().has_value());  // only the gate's news changes it
+  CHECK(Count(d.Assign(0, 1)) == 0);
+  d.UnholdHosts();  // news, but not about host 0: held again at once
+  CHECK(Count(d.Assign(0, 2)) == 0);
+  CHECK(d.held_hosts() == 1);
+  host0_known = true;
+  d.UnholdHosts();
+  auto later = d.Assign(0, 3);
+  REQUIRE(later.size() == 1);
+  CHECK(later[0].second == std::vector<uint64_t>{0, 2, 4});
+  CHECK(d.held_hosts() == 0);
+}
+
 }  // TEST_SUITE
 }  // namespace
 }  // namespace forage::engine

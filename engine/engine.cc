@@ -13,6 +13,7 @@
 #include "engine/crawl_journal.h"
 #include "engine/job_rules.h"
 #include "engine/master.h"
+#include "engine/master_fetch.h"
 #include "engine/plan.h"
 #include "engine/proxy_list.h"
 #include "engine/robots_gate.h"
@@ -21,7 +22,6 @@
 #include "engine/supervisor.h"
 #include "parser/extract.h"
 #include "parser/field_spec.h"
-#include "worker/cached_fetch.h"
 #include "worker/cpu_clock.h"
 #include "worker/http_cache.h"
 #include "worker/memory.h"
@@ -210,22 +210,12 @@ std::string Fingerprint(const Config& c, const Plan& plan) {
   return fmt::format("{:016x}-{}", h, plan.size());
 }
 
-// robots.txt is fetched as the pages are: same user agent, headers, proxy
-// and timeouts; at most 5 redirects (RFC 9309 2.3.1.2) and 500 KiB.
-RobotsGate::Fetch RobotsFetch(worker::FetchOptions options) {
-  options.max_redirects = 5;
-  options.method.clear();
-  options.body.clear();
-  return [options](const std::string& url) {
-    return worker::CachedBlockingFetch(url, options, parser::kRobotsMaxBytes);
-  };
-}
-
 // Expands --sitemap into pages after the plan's own ("robots": the
 // Sitemap: lines of the robots.txt of each host the plan has). Sitemaps that
-// fail are listed in `out`; the job goes on with the others.
-Status AddSitemapPages(const Config& config, worker::FetchOptions options, RobotsGate* robots,
-                       Plan& plan, SitemapPages* out) {
+// fail are listed in `out`; the job goes on with the others. The documents
+// are fetched by `fetch` on its loop (the engine's, before the run).
+Status AddSitemapPages(const Config& config, MasterFetch& fetch, RobotsGate* robots, Plan& plan,
+                       SitemapPages* out) {
   std::vector<std::string> sources;
   for (const std::string& s : config.sitemaps) {
     if (s != "robots") {
@@ -236,25 +226,29 @@ Status AddSitemapPages(const Config& config, worker::FetchOptions options, Robot
       return Err(ErrorCode::kInvalidArgument,
                  "--sitemap robots needs --url or --urls: whose robots.txt?");
     }
+    if (robots) {
+      // The gate's one fetch of each origin's robots.txt serves both: all of
+      // them at once, then their Sitemap: lines in the plan's order.
+      for (const std::string& origin : plan.hosts()) robots->AnswerFor(origin);
+      fetch.RunUntil([robots] { return !robots->pending(); });
+    }
     for (const std::string& origin : plan.hosts()) {
       if (!robots) {  // --ignore-robots: read it for its Sitemap: lines only
         sources.push_back(origin + "/robots.txt");
         continue;
       }
-      // The gate's one fetch of the origin's robots.txt serves both.
-      for (const std::string& sitemap : robots->RulesFor(origin).sitemaps()) {
-        sources.push_back(sitemap);
+      if (const RobotsAnswer* a = robots->AnswerFor(origin)) {
+        for (const std::string& sitemap : a->rules.sitemaps()) sources.push_back(sitemap);
       }
     }
   }
-  options.method.clear();
-  options.body.clear();
   *out = ExpandSitemaps(
       sources,
-      [&options](const std::string& url, uint64_t cap) {
-        return worker::CachedBlockingFetch(url, options, cap);
-      },
-      SitemapUrlFilter(config));
+      [&fetch](const std::string& url, uint64_t cap) { return fetch.GetAndWait(url, cap); },
+      SitemapUrlFilter(config),
+      [&fetch](const std::vector<std::pair<std::string, uint64_t>>& documents) {
+        fetch.Prefetch(documents);
+      });
   uint64_t number = 0;
   for (const std::string& url : out->urls) {
     auto origin = UrlOrigin(url);
@@ -335,17 +329,29 @@ Result<Summary> Run(const Config& input) {
     cache.emplace(std::move(*opened));
     cache->Evict(config.cache_max_bytes);
   }
+  // The master's own requests (robots.txt, sitemaps): asynchronous, on a
+  // loop (engine/master_fetch), with the pages' options.
+  std::optional<worker::NetworkScope> master_network;
+  if (!config.ignore_robots || !config.sitemaps.empty()) {
+    master_network.emplace();
+    if (!master_network->ok()) return Err(ErrorCode::kInternal, "curl_global_init() failed");
+  }
+  MasterFetch master_fetch(worker_config.fetch);
   std::optional<RobotsGate> robots;
   if (!config.ignore_robots) {
-    robots.emplace(RobotsFetch(worker_config.fetch), "forage",
+    robots.emplace(&master_fetch, "forage",
                    RobotsRetry{config.retries, config.backoff_base_s, config.max_retry_wait_s});
   }
-  // --sitemap: read before the workers start; their pages join the plan
-  // (and so the job's fingerprint for --resume).
+  // --sitemap: read before the workers start, on a loop of its own; their
+  // pages join the plan (and so the job's fingerprint for --resume).
   SitemapPages sitemap_pages;
   if (!config.sitemaps.empty()) {
-    auto st = AddSitemapPages(config, worker_config.fetch, robots ? &*robots : nullptr, *plan,
+    worker::UvLoop sitemap_loop;
+    if (!sitemap_loop.ok()) return Err(ErrorCode::kInternal, "uv_loop_init() failed");
+    if (auto st = master_fetch.Attach(sitemap_loop.get()); !st) return st.error();
+    auto st = AddSitemapPages(config, master_fetch, robots ? &*robots : nullptr, *plan,
                               &sitemap_pages);
+    master_fetch.Detach();
     if (!st) return st.error();
   }
   SinkOptions sink_options;
@@ -440,6 +446,8 @@ Result<Summary> Run(const Config& input) {
       master.SetGate([&robots, &plan](uint64_t page, double* host_gap_s) {
         return robots->Judge(plan->url(page), host_gap_s);
       });
+      master.SetLoopClient(&master_fetch);
+      robots->SetOnAnswer([&master](const std::string&) { master.OnGateNews(); });
     }
     // --cache-mode always: a page whose entry is on disk makes no request,
     // so it takes no --rate/--delay/Crawl-delay slot (as Scrapy's cache
@@ -453,6 +461,16 @@ Result<Summary> Run(const Config& input) {
     }
     if (journal) master.SetCrawlJournal(journal.get(), std::move(found));
     run = master.Run(resumed, &summary);
+    if (robots) robots->SetOnAnswer(nullptr);
+  }
+  {
+    // The master's robots.txt and sitemap transfers count with the pages'.
+    const worker::ConnectionStats m = master_fetch.connection_stats();
+    summary.transport.connections_opened += m.connections_opened;
+    summary.transport.tls_handshakes += m.tls_handshakes;
+    summary.transport.http1 += m.http1;
+    summary.transport.http2 += m.http2;
+    summary.transport.http3 += m.http3;
   }
   if (cache) {
     summary.cache_enabled = true;

@@ -67,6 +67,10 @@ Status Master::Run(const std::vector<PageMark>& resumed, Summary* summary) {
   if (auto st = router_->Start(); !st) return st;
   if (auto st = pool_->InitHandles(); !st) return st;
   if (auto st = StartSignals(); !st) return st;
+  if (loop_client_ != nullptr) {
+    if (auto st = loop_client_->Attach(loop_.get()); !st) return st;
+    loop_client_attached_ = true;
+  }
 
   auto cp = UvHandle<uv_timer_t>::Create(
       [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
@@ -137,6 +141,10 @@ void Master::HandleProgressTick() {
 }
 
 void Master::CloseLoopHandles() {
+  if (loop_client_attached_) {
+    loop_client_attached_ = false;
+    loop_client_->Detach();
+  }
   checkpoint_timer_.Close();
   if (!signals_.empty()) {
     // Closing the handles gives SIGINT/SIGTERM back their default action,

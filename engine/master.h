@@ -27,6 +27,16 @@
 
 namespace forage::engine {
 
+// Something else the master's loop drives: the robots.txt fetches
+// (engine/master_fetch). Attached before the loop runs; detached when the
+// run is over, dropping what it has in flight.
+class LoopClient {
+ public:
+  virtual ~LoopClient() = default;
+  virtual Status Attach(uv_loop_t* loop) = 0;
+  virtual void Detach() = 0;
+};
+
 class Master {
  public:
   // `plan`, `worker_config` (and the rules it points to) and `sink` must
@@ -48,6 +58,12 @@ class Master {
   void SetGate(PageGate gate) { gate_ = std::move(gate); }
   // Pages served without a request (--cache-mode always): no pacing slot.
   void SetNoRequest(NoRequest no_request) { no_request_ = std::move(no_request); }
+  // The gate's fetches, on this loop; set before Run, must outlive Run.
+  void SetLoopClient(LoopClient* client) { loop_client_ = client; }
+  // The gate has news (a robots.txt answered): held pages may be leased.
+  void OnGateNews() {
+    if (router_) router_->OnGateNews();
+  }
   // --crawl to a file: where found pages are journaled, and (--resume) the
   // pages an earlier run found.
   void SetCrawlJournal(CrawlJournal* journal, std::vector<FoundPage> found) {
@@ -86,6 +102,8 @@ class Master {
   bool progress_line_ = false;
   PageGate gate_;
   NoRequest no_request_;
+  LoopClient* loop_client_ = nullptr;
+  bool loop_client_attached_ = false;
   CrawlJournal* journal_ = nullptr;
   std::vector<FoundPage> found_;
   std::optional<ClusterJob> cluster_;

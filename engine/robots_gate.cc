@@ -3,9 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <thread>
 
 #include "engine/plan.h"
 
@@ -46,28 +44,42 @@ bool RobotsUnavailable(const worker::BlockingFetchResult& r) {
   return r.http_status >= 500 && r.http_status < 600;
 }
 
-RobotsGate::RobotsGate(Fetch fetch, std::string product_token, RobotsRetry retry, Sleep sleep)
-    : fetch_(std::move(fetch)),
-      token_(std::move(product_token)),
-      retry_(retry),
-      sleep_(std::move(sleep)) {
-  if (!sleep_) {
-    sleep_ = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
-  }
+double RobotsRetryDelay(const RobotsRetry& retry, int attempt, double retry_after_s) {
+  if (retry_after_s >= 0) return std::min(retry.max_wait_s, retry_after_s);
+  return std::min(retry.max_wait_s, retry.backoff_base_s * std::ldexp(1.0, attempt - 1));
 }
 
-const RobotsAnswer& RobotsGate::AnswerFor(const std::string& origin) {
-  auto it = answers_.find(origin);
-  if (it != answers_.end()) return it->second;
-  const std::string url = origin + "/robots.txt";
-  worker::BlockingFetchResult r = fetch_(url);
-  long requests = r.requests;
-  for (int attempt = 1; attempt <= retry_.retries && RobotsUnavailable(r); ++attempt) {
-    sleep_(std::min(retry_.max_wait_s, retry_.backoff_base_s * std::ldexp(1.0, attempt - 1)));
-    r = fetch_(url);
-    requests += r.requests;
+RobotsGate::RobotsGate(RobotsFetcher* fetcher, std::string product_token, RobotsRetry retry)
+    : fetcher_(fetcher), token_(std::move(product_token)), retry_(retry) {}
+
+void RobotsGate::Start(const std::string& origin) {
+  if (!started_.insert(origin).second) return;
+  ++pending_;
+  Fetch(origin, 0, 0);
+}
+
+void RobotsGate::Fetch(const std::string& origin, int attempt, long requests_before) {
+  fetcher_->Get(origin + "/robots.txt",
+                [this, origin, attempt, requests_before](worker::BlockingFetchResult&& r) {
+                  HandleResult(origin, attempt, requests_before, std::move(r));
+                });
+}
+
+void RobotsGate::HandleResult(const std::string& origin, int attempt, long requests_before,
+                              worker::BlockingFetchResult&& r) {
+  r.requests += requests_before;
+  if (attempt < retry_.retries && RobotsUnavailable(r)) {
+    const double wait = RobotsRetryDelay(retry_, attempt + 1, r.retry_after_s);
+    const long requests = r.requests;
+    fetcher_->After(wait, [this, origin, attempt, requests] {
+      Fetch(origin, attempt + 1, requests);
+    });
+    return;
   }
-  r.requests = requests;
+  Settle(origin, std::move(r));
+}
+
+void RobotsGate::Settle(const std::string& origin, worker::BlockingFetchResult&& r) {
   RobotsAnswer a = RobotsFromResponse(r, token_);
   RobotsOriginSummary s;
   s.origin = origin;
@@ -78,13 +90,24 @@ const RobotsAnswer& RobotsGate::AnswerFor(const std::string& origin) {
   s.truncated = r.truncated;
   if (a.rules.crawl_delay()) s.crawl_delay_s = *a.rules.crawl_delay();
   summaries_.push_back(std::move(s));
-  return answers_.emplace(origin, std::move(a)).first->second;
+  answers_.emplace(origin, std::move(a));
+  --pending_;
+  if (on_answer_) on_answer_(origin);
+}
+
+const RobotsAnswer* RobotsGate::AnswerFor(const std::string& origin) {
+  auto it = answers_.find(origin);
+  if (it != answers_.end()) return &it->second;
+  Start(origin);
+  return nullptr;
 }
 
 GateVerdict RobotsGate::Judge(const std::string& url, double* host_gap_s) {
   auto origin = UrlOrigin(url);
   if (!origin) return {};  // not http(s): the fetch itself will fail with a reason
-  const RobotsAnswer& a = AnswerFor(*origin);
+  const RobotsAnswer* answer = AnswerFor(*origin);
+  if (answer == nullptr) return {GateVerdict::Kind::kWait, "robots.txt pending"};
+  const RobotsAnswer& a = *answer;
   if (a.unavailable) {
     return {a.unreachable ? GateVerdict::Kind::kFail : GateVerdict::Kind::kBlock, *a.unavailable};
   }

@@ -4,23 +4,27 @@
 // /robots.txt, once, and every later page of the origin is judged by the
 // same answer, whichever worker it would go to.
 //
-// How it fetches: a blocking libcurl easy GET in the master (worker/
-// blocking_fetch), with the job's user agent, headers, proxy and timeouts,
-// at most 5 redirects and kRobotsMaxBytes read. Simple and exact (one
-// request per origin, nothing leased to the origin before its answer); the
-// cost is that the master's loop waits for it: for the plan's origins that
-// is before the first lease, when nothing is in flight; an origin first seen
-// mid-run (a crawl leaving its host) stalls the loop for that one request,
-// bounded by --timeout. Workers keep fetching meanwhile.
+// How it fetches: asynchronously, on the master's own libuv loop (a
+// RobotsFetcher: engine/master_fetch, a libcurl multi handle driven by that
+// loop, worker/async_get), with the job's user agent, headers, proxy, TLS
+// flags and timeouts, at most 5 redirects and kRobotsMaxBytes read. The
+// first page of an origin asks for its robots.txt and waits in the
+// dispatcher (the verdict kWait: not fetched, not failed) with every other
+// page of the origin until the answer comes; pages of other origins keep
+// flowing, results keep being read, signals are answered at once. One
+// request per origin (retries aside): nothing of it is leased before its
+// answer.
 //
 // Status rules (RFC 9309 2.3.1): 2xx: the file's rules; 4xx (and a chain of
 // more than 5 redirects): everything allowed; 5xx or unreachable:
 // everything disallowed. Pages a rule disallows are blocked (not failures).
 // A 5xx or unreachable robots.txt is first tried again with the run's retry
-// policy (--retries, backoff from 0.5 s doubling, capped by
-// --max-retry-wait; no jitter: it is one request), the loop waiting in
-// between (RFC 9309 2.3.1.4 lets a crawler retry; nothing of the origin can
-// be leased meanwhile anyway). If it is still unavailable, every page of the
+// policy (--retries; a timer of the loop, no sleep): after the response's
+// Retry-After when it has one (seconds or an HTTP date), capped by
+// --max-retry-wait (60 s by default), else a backoff from 0.5 s doubling,
+// capped by --max-retry-wait; no jitter: it is one request. RFC 9309
+// 2.3.1.4 lets a crawler retry; nothing of the origin is leased meanwhile.
+// If it is still unavailable, every page of the
 // origin is blocked with the reason "blocked: robots.txt unreachable (HTTP
 // 503)": not fetched, counted in pages_blocked, and the exit code stays 0,
 // as for a Disallow: /. With no answer at all (a refused or timed-out
@@ -29,7 +33,9 @@
 // "robots.txt unreachable (REASON): not fetched" (exit 1): a site that is
 // down must not pass for a run that went well. The origin stays disallowed
 // for the rest of the run: the RFC's later retries are the next run's (a job
-// is short against its 30-day horizon).
+// is short against its 30-day horizon). A run that ends (interrupted) while
+// a robots.txt is pending leaves that origin's pages pending: --resume asks
+// again.
 //
 // Single-threaded (the master).
 
@@ -39,6 +45,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/dispatcher.h"
@@ -47,6 +54,19 @@
 #include "worker/blocking_fetch.h"
 
 namespace forage::engine {
+
+// What the gate needs of the network and the clock: the master's loop in
+// forage (engine/master_fetch), a fake in tests.
+class RobotsFetcher {
+ public:
+  using Done = std::function<void(worker::BlockingFetchResult&&)>;
+  virtual ~RobotsFetcher() = default;
+  // GET `url` (a robots.txt: 5 redirects, kRobotsMaxBytes). `done` runs
+  // later, from the loop, never inside Get; never, if the run ends first.
+  virtual void Get(const std::string& url, Done done) = 0;
+  // Calls `fn` in `seconds`, from the loop (never, if the run ends first).
+  virtual void After(double seconds, std::function<void()> fn) = 0;
+};
 
 // What a robots.txt response means for its origin (the status rules above).
 struct RobotsAnswer {
@@ -73,38 +93,54 @@ bool RobotsUnavailable(const worker::BlockingFetchResult& r);
 struct RobotsRetry {
   int retries = 0;          // further attempts (--retries)
   double backoff_base_s = 0.5;  // first wait; doubles with each attempt
-  double max_wait_s = 60;   // --max-retry-wait
+  double max_wait_s = 60;   // --max-retry-wait (also caps a Retry-After)
 };
+
+// The wait before attempt `attempt` + 1 (attempt >= 1): the response's
+// Retry-After when it has one, else the backoff; capped by max_wait_s.
+double RobotsRetryDelay(const RobotsRetry& retry, int attempt, double retry_after_s);
 
 class RobotsGate {
  public:
-  using Fetch = std::function<worker::BlockingFetchResult(const std::string& url)>;
-  using Sleep = std::function<void(double seconds)>;
-  // `sleep` waits between attempts (a fake in tests; default: the thread sleeps).
-  explicit RobotsGate(Fetch fetch, std::string product_token = "forage", RobotsRetry retry = {},
-                      Sleep sleep = {});
+  // `fetcher` must outlive the gate.
+  explicit RobotsGate(RobotsFetcher* fetcher, std::string product_token = "forage",
+                      RobotsRetry retry = {});
 
-  // What to do with `url`. The first question about an origin fetches its
-  // robots.txt. If it sets a Crawl-delay, `*host_gap_s` is set to it.
+  // What to do with `url`. The first question about an origin starts the
+  // fetch of its robots.txt and, like every question until its answer,
+  // gets kWait. If the answer sets a Crawl-delay, `*host_gap_s` is set to it.
   GateVerdict Judge(const std::string& url, double* host_gap_s = nullptr);
   bool Allowed(const std::string& url, double* host_gap_s = nullptr) {
     return Judge(url, host_gap_s).kind == GateVerdict::Kind::kFetch;
   }
-  // The origin's ("http://h:port") answer, fetched on first use.
-  const RobotsAnswer& AnswerFor(const std::string& origin);
-  const parser::RobotsRules& RulesFor(const std::string& origin) {
-    return AnswerFor(origin).rules;
+  // The origin's ("http://h:port") answer; nullptr while pending (the fetch
+  // is started if it was not).
+  const RobotsAnswer* AnswerFor(const std::string& origin);
+  // Whether some origin's robots.txt is being fetched (or waits to be tried
+  // again).
+  bool pending() const { return pending_ > 0; }
+  // Called (from the loop) each time an origin's answer is settled.
+  void SetOnAnswer(std::function<void(const std::string& origin)> fn) {
+    on_answer_ = std::move(fn);
   }
 
-  // One line per origin asked about, for the report.
+  // One line per origin answered, for the report, in the order answered.
   const std::vector<RobotsOriginSummary>& origins() const { return summaries_; }
 
  private:
-  Fetch fetch_;
+  void Start(const std::string& origin);
+  void Fetch(const std::string& origin, int attempt, long requests_before);
+  void HandleResult(const std::string& origin, int attempt, long requests_before,
+                    worker::BlockingFetchResult&& r);
+  void Settle(const std::string& origin, worker::BlockingFetchResult&& r);
+
+  RobotsFetcher* fetcher_;
   std::string token_;
   RobotsRetry retry_;
-  Sleep sleep_;
+  std::function<void(const std::string&)> on_answer_;
   std::unordered_map<std::string, RobotsAnswer> answers_;
+  std::unordered_set<std::string> started_;  // asked for (answered or pending)
+  int pending_ = 0;
   std::vector<RobotsOriginSummary> summaries_;
 };
 

@@ -112,6 +112,12 @@ class Router : public WorkerEvents {
   // without a request, counted in pages_blocked.
   void SetGate(PageGate gate) { dispatcher_.SetGate(std::move(gate)); }
   void SetNoRequest(NoRequest no_request) { dispatcher_.SetNoRequest(std::move(no_request)); }
+  // The gate has an answer it had not (a robots.txt arrived): the hosts it
+  // held may take leases again.
+  void OnGateNews() {
+    dispatcher_.UnholdHosts();
+    Pump();
+  }
   void Checkpoint();
   void MaybeStop() override;
   void Abort(Error error);

@@ -14,7 +14,20 @@ namespace {
 
 class Expander {
  public:
-  Expander(const SitemapFetch& fetch, const UrlFilter& keep) : fetch_(fetch), keep_(keep) {}
+  Expander(const SitemapFetch& fetch, const UrlFilter& keep, const SitemapPrefetch& prefetch)
+      : fetch_(fetch), keep_(keep), prefetch_(prefetch) {}
+
+  // The documents of `urls` Document(url, depth) will fetch, for the prefetch.
+  void Ahead(const std::vector<std::string>& urls, int depth) {
+    if (!prefetch_ || depth > kMaxSitemapDepth) return;
+    std::vector<std::pair<std::string, uint64_t>> docs;
+    std::unordered_set<std::string> listed;
+    for (const std::string& url : urls) {
+      if (seen_docs_.count(url) > 0 || !listed.insert(url).second || !UrlOrigin(url)) continue;
+      docs.emplace_back(url, CapFor(url));
+    }
+    if (!docs.empty()) prefetch_(docs);
+  }
 
   void Document(const std::string& url, int depth) {
     if (!seen_docs_.insert(url).second) return;  // an index that lists itself
@@ -27,8 +40,7 @@ class Expander {
       return;
     }
     const bool robots = PathAndQuery(url) == "/robots.txt";
-    worker::BlockingFetchResult r =
-        fetch_(url, robots ? parser::kRobotsMaxBytes : parser::kSitemapMaxBytes + 1);
+    worker::BlockingFetchResult r = fetch_(url, CapFor(url));
     if (!r.transport_ok) {
       Fail(url, r.error);
       return;
@@ -40,6 +52,7 @@ class Expander {
     ++out_.documents;
     if (robots) {
       const parser::RobotsRules rules = parser::ParseRobots(r.body, "forage");
+      Ahead(rules.sitemaps(), depth + 1);
       for (const std::string& s : rules.sitemaps()) Document(s, depth + 1);
       return;
     }
@@ -62,6 +75,7 @@ class Expander {
       return;
     }
     if (map->kind == parser::SitemapKind::kIndex) {
+      Ahead(map->locs, depth + 1);
       for (const std::string& child : map->locs) Document(child, depth + 1);
       return;
     }
@@ -75,12 +89,18 @@ class Expander {
   SitemapPages Take() { return std::move(out_); }
 
  private:
+  static uint64_t CapFor(const std::string& url) {
+    return PathAndQuery(url) == "/robots.txt" ? parser::kRobotsMaxBytes
+                                              : parser::kSitemapMaxBytes + 1;
+  }
+
   void Fail(const std::string& url, std::string reason) {
     out_.failures.push_back(PageFailure{url, "sitemap: " + std::move(reason)});
   }
 
   const SitemapFetch& fetch_;
   const UrlFilter& keep_;
+  const SitemapPrefetch& prefetch_;
   SitemapPages out_;
   std::unordered_set<std::string> seen_docs_;
   std::unordered_set<std::string> seen_pages_;
@@ -89,8 +109,9 @@ class Expander {
 }  // namespace
 
 SitemapPages ExpandSitemaps(const std::vector<std::string>& sitemaps, const SitemapFetch& fetch,
-                            const UrlFilter& keep) {
-  Expander e(fetch, keep);
+                            const UrlFilter& keep, const SitemapPrefetch& prefetch) {
+  Expander e(fetch, keep, prefetch);
+  e.Ahead(sitemaps, 0);
   for (const std::string& s : sitemaps) e.Document(s, 0);
   return e.Take();
 }

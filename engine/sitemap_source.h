@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/summary.h"
@@ -33,8 +34,15 @@ using SitemapFetch =
     std::function<worker::BlockingFetchResult(const std::string& url, uint64_t cap)>;
 // Whether a page URL is kept (--allow/--deny); null keeps every URL.
 using UrlFilter = std::function<bool(const std::string& url)>;
+// Told, before they are read one by one in order, the documents a list (the
+// --sitemap values, an index's sitemaps) will have read, with their caps:
+// the fetch may start them ahead (engine/master_fetch: a few at a time).
+// Null: each is fetched when it is read.
+using SitemapPrefetch =
+    std::function<void(const std::vector<std::pair<std::string, uint64_t>>& documents)>;
 
 SitemapPages ExpandSitemaps(const std::vector<std::string>& sitemaps, const SitemapFetch& fetch,
-                            const UrlFilter& keep = nullptr);
+                            const UrlFilter& keep = nullptr,
+                            const SitemapPrefetch& prefetch = nullptr);
 
 }  // namespace forage::engine

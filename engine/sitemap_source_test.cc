@@ -1,5 +1,6 @@
 #include "engine/sitemap_source.h"
 
+#include "parser/robots.h"
 #include "parser/sitemap.h"
 
 #include <doctest/doctest.h>
@@ -55,6 +56,35 @@ TEST_CASE("nested indexes expand depth-first in document order - each page once"
   CHECK(p.urls == std::vector<std::string>{"http://h/1", "http://h/2", "http://h/3", "http://h/4"});
   CHECK(p.failures.empty());
   CHECK(p.documents == 5);
+}
+
+TEST_CASE("the prefetch is told each list before it is read: new documents only, with their caps") {
+  FakeSite site;
+  site.docs["http://h/index.xml"] =
+      Index({"http://h/a.xml", "http://h/sub.xml", "http://h/a.xml", "ftp://h/x.xml"});
+  site.docs["http://h/sub.xml"] = Index({"http://h/b.xml", "http://h/index.xml", "http://h/robots.txt"});
+  site.docs["http://h/a.xml"] = Urlset({"http://h/1"});
+  site.docs["http://h/b.xml"] = Urlset({"http://h/2"});
+  site.docs["http://h/robots.txt"] = "Sitemap: http://h/c.xml\n";
+  site.docs["http://h/c.xml"] = Urlset({"http://h/3"});
+  std::vector<std::vector<std::pair<std::string, uint64_t>>> told;
+  SitemapPages p = ExpandSitemaps(
+      {"http://h/index.xml"}, site.Fetch(), nullptr,
+      [&](const std::vector<std::pair<std::string, uint64_t>>& docs) { told.push_back(docs); });
+  CHECK(p.urls == std::vector<std::string>{"http://h/1", "http://h/2", "http://h/3"});
+  const uint64_t map_cap = parser::kSitemapMaxBytes + 1;
+  using Docs = std::vector<std::pair<std::string, uint64_t>>;
+  REQUIRE(told.size() == 4);
+  CHECK(told[0] == Docs{{"http://h/index.xml", map_cap}});
+  // Each once, an http(s) URL only; what was read already is not told again.
+  CHECK(told[1] == Docs{{"http://h/a.xml", map_cap}, {"http://h/sub.xml", map_cap}});
+  CHECK(told[2] ==
+        Docs{{"http://h/b.xml", map_cap}, {"http://h/robots.txt", parser::kRobotsMaxBytes}});
+  CHECK(told[3] == Docs{{"http://h/c.xml", map_cap}});
+  // What the fetch was asked, the same as without the prefetch.
+  CHECK(site.fetched == std::vector<std::string>{"http://h/index.xml", "http://h/a.xml",
+                                                 "http://h/sub.xml", "http://h/b.xml",
+                                                 "http://h/robots.txt", "http://h/c.xml"});
 }
 
 TEST_CASE("failures are per sitemap: missing, not XML, too big - the rest still count") {

@@ -62,8 +62,8 @@ struct RobotsOriginSummary {
   double crawl_delay_s = -1;  // -1: none
 };
 
-// What the page transfers did on the wire, summed over the workers (the
-// master's robots.txt and sitemap fetches are not in it).
+// What the transfers did on the wire, summed over the workers and the
+// master's own robots.txt and sitemap fetches (engine/master_fetch).
 struct TransportSummary {
   uint64_t connections_opened = 0;  // new TCP connections
   uint64_t tls_handshakes = 0;      // of those, TLS handshakes (full or resumed)

@@ -77,6 +77,44 @@ TEST_CASE("a sitemap index with a gzip child and a nested index yields every pag
   CHECK(ReadFile(dir + "/out.csv") == from_sitemap);
 }
 
+TEST_CASE("an index's sitemaps are read ahead, 4 at a time, and still give their pages in "
+          "sitemap order") {
+  std::string dir = TempDir("sitemap_ahead");
+  std::vector<std::string> args;
+  const std::vector<std::string> names = {"a", "b", "c", "d", "e", "f"};
+  args.insert(args.end(), {"--serve", "/sitemap.xml=file:" + dir + "/index.xml"});
+  for (const auto& n : names) {
+    args.insert(args.end(), {"--serve", "/sm/" + n + ".xml=file:" + dir + "/" + n + ".xml"});
+  }
+  Fixture fx(args);
+  // Each sitemap takes 300 ms to answer: read one after the other, no two
+  // are ever in service at once.
+  std::vector<std::string> children;
+  for (const auto& n : names) children.push_back("sm/" + n + ".xml?delay=300");
+  WriteFile(dir + "/index.xml", Index(fx, children));
+  const std::vector<int> pages = {5, 1, 3, 6, 2, 4};
+  for (size_t i = 0; i < names.size(); ++i) {
+    WriteFile(dir + "/" + names[i] + ".xml",
+              Urlset(fx, {"shop/page/" + std::to_string(pages[i]) + "/"}));
+  }
+  auto r = RunProcess(Job(dir, {"--sitemap", fx.url() + "sitemap.xml", "--workers", "1",
+                                "--concurrency", "1"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 6);
+  CHECK(fx.Stat("peak_inflight") == 4);  // MasterFetch::kReadAhead
+  for (const auto& c : children) CHECK(Paths(fx)["/" + c] == 1);
+  // In sitemap order: the CSV of the same pages through --urls.
+  std::string list;
+  for (int p : pages) list += fx.url() + "shop/page/" + std::to_string(p) + "/\n";
+  WriteFile(dir + "/urls.txt", list);
+  std::string from_sitemap = ReadFile(dir + "/out.csv");
+  CHECK(ParseCsv(from_sitemap).size() == 1 + 6 * 16);
+  REQUIRE(RunProcess(Job(dir, {"--urls", dir + "/urls.txt", "--overwrite"})).exit_code == 0);
+  CHECK(ReadFile(dir + "/out.csv") == from_sitemap);
+}
+
 TEST_CASE("--allow and --deny filter a sitemap's pages") {
   std::string dir = TempDir("sitemap_filter");
   Fixture fx({"--serve", "/sitemap.xml=file:" + dir + "/s.xml"});

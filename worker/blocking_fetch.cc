@@ -64,6 +64,11 @@ BlockingFetchResult BlockingFetch(const std::string& url, const FetchOptions& op
   if (char* ct = nullptr; curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
     out.content_type = ct;
   }
+  if (curl_off_t wait = -1;
+      curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &wait) == CURLE_OK && wait > 0 &&
+      out.http_status > 0) {
+    out.retry_after_s = static_cast<double>(wait);
+  }
   if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && sink.truncated)) {
     out.transport_ok = true;
   } else {

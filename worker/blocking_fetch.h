@@ -1,7 +1,8 @@
 #pragma once
-// BlockingFetch: one GET with a libcurl easy handle, start to end, for the
-// master's few control documents (robots.txt, sitemaps). It blocks the
-// caller for up to the options' timeout; pages go through the Fetcher.
+// BlockingFetch: one GET with a libcurl easy handle, start to end (`forage
+// select URL`). It blocks the caller for up to the options' timeout; pages
+// go through the Fetcher, the master's robots.txt and sitemaps through
+// AsyncGet (worker/async_get) on its loop.
 
 #include <cstdint>
 #include <string>
@@ -23,6 +24,9 @@ struct BlockingFetchResult {
   bool truncated = false;     // the body was longer than the cap
   std::string effective_url;
   std::string content_type;
+  // The response's Retry-After in seconds (a number, or an HTTP date made
+  // relative to now, as libcurl reads it); -1 when it has none (or 0).
+  double retry_after_s = -1;
 };
 
 // Fetches `url` with `options` (user agent, headers, proxy, timeouts,

@@ -4,6 +4,7 @@
 #include <array>
 #include <string_view>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <tuple>
 #include <filesystem>
@@ -493,6 +494,9 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
   if (!c->proxy_list.empty() && !c->proxy.empty()) {
     return Err(ErrorCode::kInvalidArgument, "--proxy and --proxy-list exclude each other");
   }
+  // --format CSV as --format csv: as forgiving as the extension it overrides.
+  std::transform(c->format.begin(), c->format.end(), c->format.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   if (raw.order == "page") {
     c->order = engine::Order::kPage;
   } else if (raw.order == "arrival") {

@@ -62,7 +62,7 @@ TEST_CASE("an unknown key, a wrong type or bad TOML names the key and its line")
   CHECK(msg("fieldtype", "[fields]\nname = 3\n").find("line 2: field 'name'") != std::string::npos);
   CHECK(msg("syntax", "url = \n").find("line 1") != std::string::npos);
   CHECK(msg("headers", "header = [\"a: b\", 3]\n")
-            .find("header must be an array of strings, e.g. header = [\"Accept: text/html\"]") !=
+            .find("header must be a string or an array of strings, e.g. header = [\"Accept: text/html\"]") !=
         std::string::npos);
   auto missing = JobFileArgs("/nonexistent/job.toml");
   REQUIRE_FALSE(missing.has_value());

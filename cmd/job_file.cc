@@ -91,6 +91,9 @@ constexpr std::array kKeys = {
     Key{"cert", "--cert", Kind::kString},
     Key{"cert_key", "--cert-key", Kind::kString},
     Key{"http1_1", "--http1.1", Kind::kBool},
+    Key{"redis", "--redis", Kind::kString},
+    Key{"lease_timeout", "--lease-timeout", Kind::kString},
+    Key{"max_deliveries", "--max-deliveries", Kind::kInteger},
 };
 
 std::string_view KindName(Kind k) {

@@ -151,6 +151,25 @@ TEST_CASE("--format takes its value in any case") {
   CHECK(r.out.rfind("name\r\nKromupod\r\n", 0) == 0);
 }
 
+// PRODUCT.md writes the node as `forage worker --queue redis://...`, issue
+// 14 as `forage worker --redis URL`: both spellings are one flag.
+TEST_CASE("forage worker takes --queue as another name of --redis") {
+  const std::string url = "redis://127.0.0.1:" + std::to_string(ClosedPort());
+  auto r = RunProcess({ForageBin(), "worker", "--queue", url, "--exit-when-idle", "1s"}, {}, 60);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("waiting for Redis") != std::string::npos);
+  // A usage error points at the command's own help.
+  auto bad = RunProcess({ForageBin(), "worker", "--redis", url, "--wrokers", "2"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("see 'forage worker --help' and docs/distributed.md") != std::string::npos);
+  auto status = RunProcess({ForageBin(), "status"});
+  CHECK(status.exit_code == 2);
+  CHECK(status.err.find("--redis is required") != std::string::npos);
+  CHECK(status.err.find("see 'forage status --help' and docs/distributed.md") !=
+        std::string::npos);
+}
+
 }  // TEST_SUITE
 
 }  // namespace

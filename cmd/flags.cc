@@ -746,6 +746,8 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     offline->add_option("--connect-timeout", offline_connect_timeout, "connect timeout (10s)");
     AddTlsFlags(offline, &inv.config);
     offline->add_option("--key", inv.config.client_key, "the --cert's private key (PEM)");
+    offline->add_flag("--ignore-robots", inv.config.ignore_robots,
+                      "fetch a URL page even if its robots.txt disallows it");
   }
 
   try {
@@ -846,6 +848,7 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
         inv.config.client_key = job->config.client_key;
       }
       inv.config.insecure = inv.config.insecure || job->config.insecure;
+      inv.config.ignore_robots = inv.config.ignore_robots || job->config.ignore_robots;
       inv.config.http1_1 = inv.config.http1_1 || job->config.http1_1;
       if (offline_connect_timeout.empty()) {
         inv.config.connect_timeout_ms = job->config.connect_timeout_ms;

@@ -170,6 +170,34 @@ TEST_CASE("forage worker takes --queue as another name of --redis") {
         std::string::npos);
 }
 
+// Issue 13: select and extract "take a URL (fetched with the run's fetcher
+// settings: headers, user agent, timeouts, robots)".
+TEST_CASE("select and extract on a URL obey robots.txt, and --ignore-robots fetches anyway") {
+  std::string dir = TempDir("acc_select_robots");
+  Fixture fx({"--serve", "/robots.txt=file:" + dir + "/robots.txt"});
+  WriteFile(dir + "/robots.txt", "User-agent: *\nDisallow: /shop/page/2/\n");
+  auto ok = RunProcess({ForageBin(), "select", fx.url() + "shop/page/1/", "li.product h2"});
+  INFO(ok.err);
+  REQUIRE(ok.exit_code == 0);
+  CHECK(ok.out.rfind("\"Kromupod\"\n", 0) == 0);
+  auto blocked = RunProcess({ForageBin(), "select", fx.url() + "shop/page/2/", "li.product h2"});
+  CHECK(blocked.exit_code == 3);
+  CHECK(blocked.out.empty());
+  CHECK(blocked.err.find("forage: error: GET " + fx.url() + "shop/page/2/: blocked by " +
+                         fx.url() + "robots.txt (--ignore-robots to fetch it anyway)") !=
+        std::string::npos);
+  auto extract = RunProcess({ForageBin(), "extract", fx.url() + "shop/page/2/", "--items",
+                             ".product", "--field", "name=h2"});
+  CHECK(extract.exit_code == 3);
+  CHECK(extract.err.find("blocked by " + fx.url() + "robots.txt") != std::string::npos);
+  nlohmann::json paths = Paths(fx);
+  CHECK(paths.value("/shop/page/2/", 0) == 0);
+  auto ignored = RunProcess(
+      {ForageBin(), "select", fx.url() + "shop/page/2/", "li.product h2", "--ignore-robots"});
+  CHECK(ignored.exit_code == 0);
+  CHECK(ignored.out.find('"') == 0);
+}
+
 }  // TEST_SUITE
 
 }  // namespace

@@ -79,7 +79,8 @@ struct RawRun {
   std::string cache_max;       // empty: no bound
   std::string throttle = "off";
   std::vector<std::string> urls;  // --url, repeatable
-  int depth = -1;                 // -1: not given
+  std::string depth;              // empty: not given
+  std::string max_pages;          // empty: not given (no limit)
   std::string lease_timeout;      // --redis: empty = the default (30s)
 };
 
@@ -200,7 +201,7 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--deny", c->deny, "--crawl/--next: never URLs matching this RE2 (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
-  run->add_option("--max-pages", c->max_pages, "--crawl/--next: fetch at most N pages in all");
+  run->add_option("--max-pages", raw->max_pages, "--crawl/--next: fetch at most N pages in all");
   run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
   run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
   run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)")
@@ -370,10 +371,31 @@ Status FinishUrls(const RawRun& raw, engine::Config* c) {
   } else if (!raw.urls.empty() || !c->pages.empty()) {
     return Err(ErrorCode::kInvalidArgument, "--urls cannot be combined with --url/--pages");
   }
-  if (raw.depth != -1) {
-    if (raw.depth < 0) return Err(ErrorCode::kInvalidArgument, "--depth {} must be 0 or more", raw.depth);
-    c->depth = raw.depth;
-    c->max_depth = raw.depth;
+  if (!raw.depth.empty()) {
+    int v = -1;
+    auto [end, ec] = std::from_chars(raw.depth.data(), raw.depth.data() + raw.depth.size(), v);
+    if (ec != std::errc() || end != raw.depth.data() + raw.depth.size() || v < 0) {
+      return Err(ErrorCode::kInvalidArgument, "--depth '{}': expected 0 or more levels",
+                 raw.depth);
+    }
+    c->depth = v;
+    c->max_depth = v;
+  }
+  if (!raw.max_pages.empty()) {
+    uint64_t v = 0;
+    const std::string& t = raw.max_pages;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || end != t.data() + t.size() || v == 0) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--max-pages '{}': expected 1 or more pages (for no limit, leave it out)", t);
+    }
+    c->max_pages = v;
+  }
+  for (const std::string& s : c->sitemaps) {
+    if (s != "robots" && s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0) {
+      return Err(ErrorCode::kInvalidArgument, "--sitemap '{}': expected an http(s) URL or robots",
+                 s);
+    }
   }
   const bool discover = c->crawl || !c->next.empty();
   if (c->crawl && !c->next.empty()) {

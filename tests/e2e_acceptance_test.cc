@@ -198,6 +198,40 @@ TEST_CASE("select and extract on a URL obey robots.txt, and --ignore-robots fetc
   CHECK(ignored.out.find('"') == 0);
 }
 
+// Bad input gets a clear message and exit 2 before any work (PRODUCT.md):
+// a negative --depth/--max-pages is not "no limit", and a --sitemap that is
+// no URL is a usage error, not a failed page.
+TEST_CASE("--depth -1, --max-pages -1 or 0 and a --sitemap that is no URL are exit 2") {
+  Fixture fx;
+  const std::string dir = TempDir("acc_bad_limits");
+  struct Case {
+    std::vector<std::string> flags;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--crawl", "--depth", "-1"}, "forage: error: --depth '-1': expected 0 or more levels"},
+      {{"--crawl", "--max-pages", "-1"},
+       "forage: error: --max-pages '-1': expected 1 or more pages (for no limit, leave it out)"},
+      {{"--crawl", "--max-pages", "0"},
+       "forage: error: --max-pages '0': expected 1 or more pages (for no limit, leave it out)"},
+      {{"--sitemap", ""}, "forage: error: --sitemap '': expected an http(s) URL or robots"},
+      {{"--sitemap", "sitemap.xml"},
+       "forage: error: --sitemap 'sitemap.xml': expected an http(s) URL or robots"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {ForageBin(), "run", "--url", fx.url() + "crawl/graph/",
+                                     "--items", "li.item", "--field", "name=::text", "-o",
+                                     dir + "/out.csv"};
+    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
+    auto r = RunProcess(argv);
+    CAPTURE(c.message);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(c.message) != std::string::npos);
+    CHECK_FALSE(FileExists(dir + "/out.csv"));
+  }
+  CHECK(fx.Stat("requests") == 0);
+}
+
 }  // TEST_SUITE
 
 }  // namespace

@@ -232,6 +232,24 @@ TEST_CASE("--depth -1, --max-pages -1 or 0 and a --sitemap that is no URL are ex
   CHECK(fx.Stat("requests") == 0);
 }
 
+// PRODUCT.md: a bad URL is exit 2 before any work, not a failed page.
+TEST_CASE("a malformed start URL is exit 2 naming it") {
+  const std::string dir = TempDir("acc_bad_url");
+  for (const std::string url : {"http://[::1/x", "http://127.0.0.1:99999/", "http://a b:80/"}) {
+    CAPTURE(url);
+    auto r = RunProcess({ForageBin(), "run", "--url", url, "--items", "li", "--field", "x=a",
+                         "-o", dir + "/out.csv"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("forage: error: url '" + url + "': not a valid URL") != std::string::npos);
+    CHECK_FALSE(FileExists(dir + "/out.csv"));
+  }
+  WriteFile(dir + "/urls.txt", "http://127.0.0.1:1/ok\nhttp://[::1/x\n");
+  auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", "li", "--field",
+                       "x=a", "-o", dir + "/out.csv"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("url 'http://[::1/x': not a valid URL") != std::string::npos);
+}
+
 }  // TEST_SUITE
 
 }  // namespace

@@ -509,6 +509,10 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
     if (*max == 0) return Err(ErrorCode::kInvalidArgument, "--cache-max must be > 0");
     c->cache_max_bytes = *max;
   }
+  if (c->cache_dir.empty() && (!raw.cache_max.empty() || c->cache_mode != "always")) {
+    return Err(ErrorCode::kInvalidArgument, "{} needs --cache DIR (the cache it applies to)",
+               raw.cache_max.empty() ? "--cache-mode" : "--cache-max");
+  }
   if (c->proxy_mode != "rotate" && c->proxy_mode != "sticky") {
     return Err(ErrorCode::kInvalidArgument, "--proxy-mode '{}': expected rotate or sticky",
                c->proxy_mode);

@@ -250,6 +250,21 @@ TEST_CASE("a malformed start URL is exit 2 naming it") {
   CHECK(r.err.find("url 'http://[::1/x': not a valid URL") != std::string::npos);
 }
 
+// A cache flag without --cache would do nothing: say so rather than run.
+TEST_CASE("--cache-max or --cache-mode revalidate without --cache is exit 2") {
+  for (const std::vector<std::string>& flags :
+       {std::vector<std::string>{"--cache-max", "10MB"},
+        std::vector<std::string>{"--cache-mode", "revalidate"}}) {
+    std::vector<std::string> argv = {ForageBin(), "run", "--url", "http://127.0.0.1:1/",
+                                     "--items", "li", "--field", "x=a", "-o", "-"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    auto r = RunProcess(argv);
+    CAPTURE(flags[0]);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("forage: error: " + flags[0] + " needs --cache DIR") != std::string::npos);
+  }
+}
+
 }  // TEST_SUITE
 
 }  // namespace

@@ -265,6 +265,39 @@ TEST_CASE("--cache-max or --cache-mode revalidate without --cache is exit 2") {
   }
 }
 
+// PRODUCT.md's --report keys, and every key the report has is explained in
+// docs/cli.md.
+TEST_CASE("--report has PRODUCT.md's keys and docs/cli.md explains every key") {
+  const std::string dir = TempDir("acc_report_keys");
+  Fixture fx;
+  auto r = RunProcess({ForageBin(), "run", "--url", fx.url() + "shop/page/{page}/", "--pages",
+                       "1,99999", "--items", ".product", "--field", "name=h2", "-o",
+                       dir + "/out.csv", "--report", dir + "/r.json", "--workers", "2"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 1);  // page 99999 does not exist
+  auto rep = Report(dir + "/r.json");
+  for (const char* key : {"wall_s", "user_s", "sys_s", "pages_ok", "pages_failed", "items",
+                          "requests", "retries", "workers", "per_worker", "failures",
+                          "pages_blocked", "pages_without_items", "fields", "throttle"}) {
+    CAPTURE(key);
+    CHECK(rep.contains(key));
+  }
+  REQUIRE(rep["per_worker"].size() == 2);
+  for (const char* key : {"pid", "pages", "items", "user_s", "sys_s"}) {
+    CHECK(rep["per_worker"][0].contains(key));
+  }
+  REQUIRE(rep["failures"].size() == 1);
+  CHECK(rep["failures"][0]["url"] == fx.url() + "shop/page/99999/");
+  CHECK(rep["failures"][0]["reason"] == "HTTP 404");
+  CHECK(rep["fields"]["name"]["filled"] == 16);
+  CHECK(rep["fields"]["name"]["empty"] == 0);
+  const std::string doc = ReadFile(SourcePath("docs/cli.md"));
+  for (const auto& [key, value] : rep.items()) {
+    CAPTURE(key);
+    CHECK(doc.find("`" + key + "`") != std::string::npos);
+  }
+}
+
 }  // TEST_SUITE
 
 }  // namespace

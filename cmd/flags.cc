@@ -849,6 +849,9 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     if (auto st = CheckTlsFiles(inv.config); !st) return st.error();
   }
   if (select->parsed()) {
+    if (select->count("--attr") > 0 && inv.attr.empty()) {
+      return Err(ErrorCode::kInvalidArgument, "--attr '': expected an attribute name");
+    }
     inv.files = {select_file};
     inv.action = Action::kSelect;
     return inv;

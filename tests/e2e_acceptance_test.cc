@@ -298,6 +298,26 @@ TEST_CASE("--report has PRODUCT.md's keys and docs/cli.md explains every key") {
   }
 }
 
+// `forage help [COMMAND]` is how git, cargo and go users ask; an empty
+// --attr is a usage error, not an attribute called "".
+TEST_CASE("forage help COMMAND prints that command's help, and --attr '' is exit 2") {
+  auto top = RunProcess({ForageBin(), "help"});
+  CHECK(top.exit_code == 0);
+  CHECK(top.out.find("\n  select ") != std::string::npos);
+  auto run = RunProcess({ForageBin(), "help", "run"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out == RunProcess({ForageBin(), "run", "--help"}).out);
+  auto worker = RunProcess({ForageBin(), "help", "worker"});
+  CHECK(worker.exit_code == 0);
+  CHECK(worker.out.find("--exit-when-idle") != std::string::npos);
+  const std::string dir = TempDir("acc_attr");
+  WriteFile(dir + "/p.html", "<a href=x>1</a>");
+  auto attr = RunProcess({ForageBin(), "select", dir + "/p.html", "a", "--attr", ""});
+  CHECK(attr.exit_code == 2);
+  CHECK(attr.err.find("forage: error: --attr '': expected an attribute name") !=
+        std::string::npos);
+}
+
 }  // TEST_SUITE
 
 }  // namespace

@@ -155,7 +155,7 @@ TEST_CASE("each --field takes one value, a stray word is an error, not a field")
 
 TEST_CASE("missing pieces are named") {
   CHECK(Parse({"run", "--pages", "1", "--items", "li", "--field", "a=b"}).error().message ==
-        "--url is required (or --urls FILE)");
+        "--url is required (or --urls FILE, or --sitemap URL)");
   CHECK(Parse({"run", "--url", "http://h/{page}", "--items", "li", "--field", "a=b"})
             .error()
             .message == "--pages is required with --url");

@@ -345,7 +345,8 @@ Status FinishUrls(const RawRun& raw, engine::Config* c) {
   const bool templated = raw.urls.size() == 1 && raw.urls[0].find("{page}") != std::string::npos;
   if (c->urls_file.empty()) {
     if (raw.urls.empty() && c->sitemaps.empty()) {
-      return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE, or --sitemap URL)");
+      return Err(ErrorCode::kInvalidArgument,
+                 "--url is required (or --urls FILE, or --sitemap URL)");
     }
     if (templated) {
       c->url_template = raw.urls[0];

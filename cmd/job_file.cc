@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -302,6 +303,14 @@ Status AppendFields(const std::string& path, std::string_view table, std::string
 }  // namespace
 
 Result<std::vector<std::string>> JobFileArgs(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) {
+    return Err(ErrorCode::kInvalidArgument, "job file '{}': no such file", path);
+  }
+  if (std::filesystem::is_directory(status)) {
+    return Err(ErrorCode::kInvalidArgument, "job file '{}': a directory, not a file", path);
+  }
   toml::table doc;
   try {
     doc = toml::parse_file(path);

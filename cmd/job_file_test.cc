@@ -205,6 +205,18 @@ TEST_CASE("overwrite = true and append = true set --overwrite and --append") {
   }
 }
 
+TEST_CASE("a job file that is missing or a directory is named as such") {
+  auto missing = JobFileArgs("/nonexistent/job.toml");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == ErrorCode::kInvalidArgument);
+  CHECK(missing.error().message == "job file '/nonexistent/job.toml': no such file");
+  const auto dir = std::filesystem::temp_directory_path() / "forage_job_test_dir.toml";
+  std::filesystem::create_directories(dir);
+  auto directory = JobFileArgs(dir.string());
+  REQUIRE_FALSE(directory.has_value());
+  CHECK(directory.error().message == "job file '" + dir.string() + "': a directory, not a file");
+}
+
 // PRODUCT.md: the flags of run are "each also a key in the job file";
 // docs/jobfile.md names the only exceptions (--resume, --force).
 TEST_CASE("every flag of forage run --help has a job-file key") {

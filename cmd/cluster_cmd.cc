@@ -15,9 +15,9 @@
 namespace forage::cmd {
 namespace {
 
-int Usage(const std::string& message) {
-  fmt::print(stderr, "forage: error: {}\nforage: see forage {} --help and docs/distributed.md\n",
-             message, "worker|status");
+int Usage(const std::string& command, const std::string& message) {
+  fmt::print(stderr, "forage: error: {}\nforage: see 'forage {} --help' and docs/distributed.md\n",
+             message, command);
   return kExitUsage;
 }
 
@@ -41,7 +41,8 @@ int RunClusterCommand(int argc, const char* const* argv) {
                    : "forage status: the distributed jobs in Redis"};
   std::string redis, workers = "auto", exit_when_idle, job;
   bool quiet = false;
-  app.add_option("--redis", redis, "redis://HOST[:PORT][/DB]")->required();
+  // --queue: PRODUCT.md's name for it (`forage worker --queue redis://...`).
+  app.add_option("--redis,--queue", redis, "redis://HOST[:PORT][/DB]")->required();
   if (command == "worker") {
     app.add_option("-w,--workers", workers, "worker processes: N or auto (cores)");
     app.add_option("--exit-when-idle", exit_when_idle,
@@ -56,7 +57,7 @@ int RunClusterCommand(int argc, const char* const* argv) {
     std::fputs(app.help().c_str(), stdout);
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    return Usage(e.what());
+    return Usage(command, e.what());
   }
   if (command == "status") {
     auto out = engine::ClusterStatus(redis, job);
@@ -73,13 +74,14 @@ int RunClusterCommand(int argc, const char* const* argv) {
       o.workers = std::stoi(workers, &end);
       if (end != workers.size() || o.workers < 1 || o.workers > 1024) throw std::out_of_range("");
     } catch (...) {
-      return Usage(fmt::format("--workers '{}': expected a number of processes (1-1024) or auto",
+      return Usage(command,
+                   fmt::format("--workers '{}': expected a number of processes (1-1024) or auto",
                                workers));
     }
   }
   if (!exit_when_idle.empty()) {
     auto d = ParseDuration(exit_when_idle);
-    if (!d) return Usage(fmt::format("--exit-when-idle: {}", d.error().message));
+    if (!d) return Usage(command, fmt::format("--exit-when-idle: {}", d.error().message));
     o.exit_when_idle_s = *d;
   }
   auto r = engine::RunNode(o);

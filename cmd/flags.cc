@@ -4,6 +4,7 @@
 #include <array>
 #include <string_view>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <tuple>
 #include <filesystem>
@@ -78,7 +79,8 @@ struct RawRun {
   std::string cache_max;       // empty: no bound
   std::string throttle = "off";
   std::vector<std::string> urls;  // --url, repeatable
-  int depth = -1;                 // -1: not given
+  std::string depth;              // empty: not given
+  std::string max_pages;          // empty: not given (no limit)
   std::string lease_timeout;      // --redis: empty = the default (30s)
 };
 
@@ -199,7 +201,7 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_option("--deny", c->deny, "--crawl/--next: never URLs matching this RE2 (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
-  run->add_option("--max-pages", c->max_pages, "--crawl/--next: fetch at most N pages in all");
+  run->add_option("--max-pages", raw->max_pages, "--crawl/--next: fetch at most N pages in all");
   run->add_option("-w,--workers", raw->workers, "worker processes: N, auto (cores), 0 (in-process)");
   run->add_option("-c,--concurrency", c->concurrency, "transfers in flight, whole job");
   run->add_option("--per-host", c->per_host, "transfers in flight per host, whole job (0 = no cap)")
@@ -343,7 +345,8 @@ Status FinishUrls(const RawRun& raw, engine::Config* c) {
   const bool templated = raw.urls.size() == 1 && raw.urls[0].find("{page}") != std::string::npos;
   if (c->urls_file.empty()) {
     if (raw.urls.empty() && c->sitemaps.empty()) {
-      return Err(ErrorCode::kInvalidArgument, "--url is required (or --urls FILE)");
+      return Err(ErrorCode::kInvalidArgument,
+                 "--url is required (or --urls FILE, or --sitemap URL)");
     }
     if (templated) {
       c->url_template = raw.urls[0];
@@ -369,10 +372,31 @@ Status FinishUrls(const RawRun& raw, engine::Config* c) {
   } else if (!raw.urls.empty() || !c->pages.empty()) {
     return Err(ErrorCode::kInvalidArgument, "--urls cannot be combined with --url/--pages");
   }
-  if (raw.depth != -1) {
-    if (raw.depth < 0) return Err(ErrorCode::kInvalidArgument, "--depth {} must be 0 or more", raw.depth);
-    c->depth = raw.depth;
-    c->max_depth = raw.depth;
+  if (!raw.depth.empty()) {
+    int v = -1;
+    auto [end, ec] = std::from_chars(raw.depth.data(), raw.depth.data() + raw.depth.size(), v);
+    if (ec != std::errc() || end != raw.depth.data() + raw.depth.size() || v < 0) {
+      return Err(ErrorCode::kInvalidArgument, "--depth '{}': expected 0 or more levels",
+                 raw.depth);
+    }
+    c->depth = v;
+    c->max_depth = v;
+  }
+  if (!raw.max_pages.empty()) {
+    uint64_t v = 0;
+    const std::string& t = raw.max_pages;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || end != t.data() + t.size() || v == 0) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--max-pages '{}': expected 1 or more pages (for no limit, leave it out)", t);
+    }
+    c->max_pages = v;
+  }
+  for (const std::string& s : c->sitemaps) {
+    if (s != "robots" && s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0) {
+      return Err(ErrorCode::kInvalidArgument, "--sitemap '{}': expected an http(s) URL or robots",
+                 s);
+    }
   }
   const bool discover = c->crawl || !c->next.empty();
   if (c->crawl && !c->next.empty()) {
@@ -486,6 +510,10 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
     if (*max == 0) return Err(ErrorCode::kInvalidArgument, "--cache-max must be > 0");
     c->cache_max_bytes = *max;
   }
+  if (c->cache_dir.empty() && (!raw.cache_max.empty() || c->cache_mode != "always")) {
+    return Err(ErrorCode::kInvalidArgument, "{} needs --cache DIR (the cache it applies to)",
+               raw.cache_max.empty() ? "--cache-mode" : "--cache-max");
+  }
   if (c->proxy_mode != "rotate" && c->proxy_mode != "sticky") {
     return Err(ErrorCode::kInvalidArgument, "--proxy-mode '{}': expected rotate or sticky",
                c->proxy_mode);
@@ -493,6 +521,9 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
   if (!c->proxy_list.empty() && !c->proxy.empty()) {
     return Err(ErrorCode::kInvalidArgument, "--proxy and --proxy-list exclude each other");
   }
+  // --format CSV as --format csv: as forgiving as the extension it overrides.
+  std::transform(c->format.begin(), c->format.end(), c->format.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   if (raw.order == "page") {
     c->order = engine::Order::kPage;
   } else if (raw.order == "arrival") {
@@ -742,6 +773,8 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     offline->add_option("--connect-timeout", offline_connect_timeout, "connect timeout (10s)");
     AddTlsFlags(offline, &inv.config);
     offline->add_option("--key", inv.config.client_key, "the --cert's private key (PEM)");
+    offline->add_flag("--ignore-robots", inv.config.ignore_robots,
+                      "fetch a URL page even if its robots.txt disallows it");
   }
 
   try {
@@ -817,6 +850,9 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
     if (auto st = CheckTlsFiles(inv.config); !st) return st.error();
   }
   if (select->parsed()) {
+    if (select->count("--attr") > 0 && inv.attr.empty()) {
+      return Err(ErrorCode::kInvalidArgument, "--attr '': expected an attribute name");
+    }
     inv.files = {select_file};
     inv.action = Action::kSelect;
     return inv;
@@ -842,6 +878,7 @@ Result<Invocation> ParseArgs(int argc, const char* const* argv) {
         inv.config.client_key = job->config.client_key;
       }
       inv.config.insecure = inv.config.insecure || job->config.insecure;
+      inv.config.ignore_robots = inv.config.ignore_robots || job->config.ignore_robots;
       inv.config.http1_1 = inv.config.http1_1 || job->config.http1_1;
       if (offline_connect_timeout.empty()) {
         inv.config.connect_timeout_ms = job->config.connect_timeout_ms;

@@ -155,7 +155,7 @@ TEST_CASE("each --field takes one value, a stray word is an error, not a field")
 
 TEST_CASE("missing pieces are named") {
   CHECK(Parse({"run", "--pages", "1", "--items", "li", "--field", "a=b"}).error().message ==
-        "--url is required (or --urls FILE)");
+        "--url is required (or --urls FILE, or --sitemap URL)");
   CHECK(Parse({"run", "--url", "http://h/{page}", "--items", "li", "--field", "a=b"})
             .error()
             .message == "--pages is required with --url");
@@ -210,7 +210,7 @@ TEST_CASE("cache and proxy flags fill the config, bad values are named") {
   CHECK(set->config.cache_max_bytes == 2ull << 30);
   CHECK(set->config.proxy_list == "p.txt");
   CHECK(set->config.proxy_mode == "sticky");
-  CHECK(with({"--cache-max", "300"})->config.cache_max_bytes == 300ull << 20);
+  CHECK(with({"--cache", "c", "--cache-max", "300"})->config.cache_max_bytes == 300ull << 20);
   CHECK(with({"--cache-mode", "never"}).error().message ==
         "--cache-mode 'never': expected always or revalidate");
   CHECK(with({"--cache-max", "0"}).error().message == "--cache-max must be > 0");

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -126,6 +128,14 @@ int PrintOrFail(const forage::Result<std::string>& out, int argc, char** argv) {
 namespace forage::cmd {
 
 int ForageMain(int argc, char** argv) {
+  // `forage help [COMMAND]`: `forage [COMMAND] --help`.
+  if (argc >= 2 && std::string_view(argv[1]) == "help") {
+    static char help_flag[] = "--help";
+    std::vector<char*> args = {argv[0]};
+    if (argc >= 3) args.push_back(argv[2]);
+    args.push_back(help_flag);
+    return ForageMain(static_cast<int>(args.size()), args.data());
+  }
   // forage worker / forage status (distributed jobs, cmd/cluster_cmd.cc).
   if (IsClusterCommand(argc, argv)) return RunClusterCommand(argc, argv);
   auto inv = forage::cmd::ParseArgs(argc, argv);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -34,7 +35,7 @@ constexpr std::array kKeys = {
     Key{"url", "--url", Kind::kStringOrStrings},
     Key{"pages", "--pages", Kind::kIntOrString},
     Key{"urls", "--urls", Kind::kString},
-    Key{"sitemap", "--sitemap", Kind::kStrings},
+    Key{"sitemap", "--sitemap", Kind::kStringOrStrings},
     Key{"items", "--items", Kind::kString},
     Key{"workers", "--workers", Kind::kIntOrString},
     Key{"concurrency", "--concurrency", Kind::kInteger},
@@ -56,7 +57,7 @@ constexpr std::array kKeys = {
     Key{"user_agent", "--user-agent", Kind::kString},
     Key{"contact", "--contact", Kind::kString},
     Key{"ignore_robots", "--ignore-robots", Kind::kBool},
-    Key{"header", "--header", Kind::kStrings},
+    Key{"header", "--header", Kind::kStringOrStrings},
     Key{"proxy", "--proxy", Kind::kString},
     Key{"proxy_list", "--proxy-list", Kind::kString},
     Key{"proxy_mode", "--proxy-mode", Kind::kString},
@@ -78,8 +79,8 @@ constexpr std::array kKeys = {
     Key{"next", "--next", Kind::kString},
     Key{"crawl", "--crawl", Kind::kBool},
     Key{"scope", "--scope", Kind::kString},
-    Key{"allow", "--allow", Kind::kStrings},
-    Key{"deny", "--deny", Kind::kStrings},
+    Key{"allow", "--allow", Kind::kStringOrStrings},
+    Key{"deny", "--deny", Kind::kStringOrStrings},
     Key{"max_pages", "--max-pages", Kind::kInteger},
     Key{"format", "--format", Kind::kString},
     Key{"with_source", "--with-source", Kind::kBool},
@@ -91,6 +92,9 @@ constexpr std::array kKeys = {
     Key{"cert", "--cert", Kind::kString},
     Key{"cert_key", "--cert-key", Kind::kString},
     Key{"http1_1", "--http1.1", Kind::kBool},
+    Key{"redis", "--redis", Kind::kString},
+    Key{"lease_timeout", "--lease-timeout", Kind::kString},
+    Key{"max_deliveries", "--max-deliveries", Kind::kInteger},
 };
 
 std::string_view KindName(Kind k) {
@@ -299,6 +303,14 @@ Status AppendFields(const std::string& path, std::string_view table, std::string
 }  // namespace
 
 Result<std::vector<std::string>> JobFileArgs(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) {
+    return Err(ErrorCode::kInvalidArgument, "job file '{}': no such file", path);
+  }
+  if (std::filesystem::is_directory(status)) {
+    return Err(ErrorCode::kInvalidArgument, "job file '{}': a directory, not a file", path);
+  }
   toml::table doc;
   try {
     doc = toml::parse_file(path);

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <tuple>
@@ -62,7 +64,7 @@ TEST_CASE("an unknown key, a wrong type or bad TOML names the key and its line")
   CHECK(msg("fieldtype", "[fields]\nname = 3\n").find("line 2: field 'name'") != std::string::npos);
   CHECK(msg("syntax", "url = \n").find("line 1") != std::string::npos);
   CHECK(msg("headers", "header = [\"a: b\", 3]\n")
-            .find("header must be an array of strings, e.g. header = [\"Accept: text/html\"]") !=
+            .find("header must be a string or an array of strings, e.g. header = [\"Accept: text/html\"]") !=
         std::string::npos);
   auto missing = JobFileArgs("/nonexistent/job.toml");
   REQUIRE_FALSE(missing.has_value());
@@ -200,6 +202,53 @@ TEST_CASE("overwrite = true and append = true set --overwrite and --append") {
     REQUIRE(inv.has_value());
     CHECK(inv->config.overwrite == (std::string(key) == "overwrite"));
     CHECK(inv->config.append == (std::string(key) == "append"));
+  }
+}
+
+TEST_CASE("a job file that is missing or a directory is named as such") {
+  auto missing = JobFileArgs("/nonexistent/job.toml");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == ErrorCode::kInvalidArgument);
+  CHECK(missing.error().message == "job file '/nonexistent/job.toml': no such file");
+  const auto dir = std::filesystem::temp_directory_path() / "forage_job_test_dir.toml";
+  std::filesystem::create_directories(dir);
+  auto directory = JobFileArgs(dir.string());
+  REQUIRE_FALSE(directory.has_value());
+  CHECK(directory.error().message == "job file '" + dir.string() + "': a directory, not a file");
+}
+
+// PRODUCT.md: the flags of run are "each also a key in the job file";
+// docs/jobfile.md names the only exceptions (--resume, --force).
+TEST_CASE("every flag of forage run --help has a job-file key") {
+  std::vector<const char*> help_argv = {"forage", "run", "--help"};
+  auto help = ParseArgs(static_cast<int>(help_argv.size()), help_argv.data());
+  REQUIRE(help.has_value());
+  std::vector<std::string> flags;
+  const std::string& text = help->text;
+  for (size_t at = text.find("--"); at != std::string::npos; at = text.find("--", at + 2)) {
+    if (at > 0 && text[at - 1] != ' ' && text[at - 1] != ',') continue;  // "--" inside a word
+    size_t end = at + 2;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                 text[end] == '-' || text[end] == '.')) {
+      ++end;
+    }
+    std::string flag = text.substr(at, end - at);
+    if (flag.size() > 2 && flag.back() != '.' &&
+        std::find(flags.begin(), flags.end(), flag) == flags.end()) {
+      flags.push_back(flag);
+    }
+  }
+  REQUIRE(flags.size() > 60);
+  for (const std::string& flag : flags) {
+    if (flag == "--help" || flag == "--resume" || flag == "--force") continue;
+    std::string key = flag.substr(2);
+    for (char& c : key) c = (c == '-' || c == '.') ? '_' : c;
+    if (key == "field") key = "fields";
+    if (key == "detail_field") key = "detail_fields";
+    CAPTURE(flag);
+    auto r = JobFileArgs(WriteJob("every_key", key + " = true\n"));
+    // A wrong type is fine here (the key is known); an unknown key is not.
+    if (!r) CHECK(r.error().message.find("unknown key") == std::string::npos);
   }
 }
 

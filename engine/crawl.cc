@@ -71,6 +71,11 @@ bool InScope(Scope scope, std::string_view start, std::string_view url) {
   return false;
 }
 
+bool IsJsonRule(std::string_view selector) {
+  const size_t start = selector.find_first_not_of(" \t\n\r\f");
+  return start != std::string_view::npos && selector.substr(start, 5) == "json:";
+}
+
 Status CheckDiscoveryFlags(const Config& config) {
   for (const auto* list : {&config.allow, &config.deny}) {
     for (const std::string& pattern : *list) {
@@ -89,12 +94,23 @@ Status CheckDiscoveryFlags(const Config& config) {
     auto field = parser::ParseFieldText("next", config.next);
     if (!field) return Err(ErrorCode::kInvalidArgument, "--next '{}': {}", config.next,
                            field.error().message);
+    // `json:PATH` on a JSON page (`--next 'json:$.next'`): its value is the link.
+    if (IsJsonRule(field->selector)) {
+      auto rules = parser::CompileRules(
+          "json:$", {parser::FieldSpec{"next", std::string(config.next)}});
+      if (!rules) {
+        return Err(ErrorCode::kInvalidArgument, "--next '{}': {}", config.next,
+                   rules.error().message);
+      }
+      return OkStatus();
+    }
     auto selector = parser::CompileFieldSelector(field->selector);
     if (!selector) {
       return Err(ErrorCode::kInvalidArgument, "--next '{}': {}", config.next,
                  selector.error().message);
     }
-    if (selector->pseudo != parser::PseudoElement::kAttr) {
+    // `SELECTOR | json:PATH` reads the link from JSON in the element's text.
+    if (selector->pseudo != parser::PseudoElement::kAttr && field->options.json_path.empty()) {
       return Err(ErrorCode::kInvalidArgument,
                  "--next '{}': the selector must give a URL: end it in ::attr(NAME), e.g. "
                  "'a.next::attr(href)'",

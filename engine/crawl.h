@@ -58,6 +58,10 @@ enum class Scope { kHost, kDomain, kAny };
 //   any     every http(s) URL.
 bool InScope(Scope scope, std::string_view start, std::string_view url);
 
+// A field's selector is `json:PATH` (leading whitespace allowed): a rule on
+// JSON pages, such as `--next 'json:$.next'`.
+bool IsJsonRule(std::string_view selector);
+
 // Checks --scope, --allow and --deny (RE2) and the --next selector; an error
 // names the bad flag.
 Status CheckDiscoveryFlags(const Config& config);

@@ -81,7 +81,9 @@ Result<JobRules> CompileJobRules(const Config& config) {
       link_fields.push_back(
           parser::FieldSpec{"next", next && next->options.url ? config.next : config.next + " | url"});
     }
-    auto links = parser::CompileRules(":root", link_fields);
+    // A JSON next link (`json:$.next`) is read from the JSON page's root.
+    const bool json_next = !config.crawl && IsJsonRule(config.next);
+    auto links = parser::CompileRules(json_next ? "json:$" : ":root", link_fields);
     if (!links) {
       return Err(ErrorCode::kInvalidArgument, "--next '{}': {}", config.next,
                  links.error().message);
@@ -294,8 +296,8 @@ Result<Summary> Run(const Config& input) {
   if (config.workers < 0) config.workers = cores;
 
   // Everything that can be wrong with the job is found before any work.
-  const bool sitemap_only =
-      config.url_template.empty() && config.urls_file.empty() && !config.sitemaps.empty();
+  const bool sitemap_only = config.url_template.empty() && config.urls_file.empty() &&
+                            config.start_urls.empty() && !config.sitemaps.empty();
   auto plan = sitemap_only ? Result<Plan>(Plan{}) : BuildPlan(config);
   if (!plan) return plan.error();
   auto rules = CompileJobRules(config);

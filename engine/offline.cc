@@ -5,11 +5,15 @@
 #include <cstring>
 #include <memory>
 
+#include "engine/plan.h"
+#include "engine/robots_gate.h"
 #include "engine/store.h"
 #include "parser/extract.h"
 #include "parser/field_spec.h"
 #include "parser/html_document.h"
 #include "parser/selector.h"
+#include "parser/robots.h"
+#include "worker/blocking_fetch.h"
 #include "worker/fetch_once.h"
 
 namespace forage::engine {
@@ -57,6 +61,24 @@ bool IsUrl(const std::string& page) {
   return page.rfind("http://", 0) == 0 || page.rfind("https://", 0) == 0;
 }
 
+// robots.txt, obeyed as `run` obeys it (RFC 9309, the status rules of
+// engine/robots_gate.h, one attempt): a page it disallows is not fetched.
+Status CheckRobots(const std::string& url, worker::FetchOptions options) {
+  auto origin = UrlOrigin(url);
+  if (!origin) return origin.error();
+  const std::string robots_url = *origin + "/robots.txt";
+  options.max_redirects = 5;
+  const RobotsAnswer answer = RobotsFromResponse(
+      worker::BlockingFetch(robots_url, options, parser::kRobotsMaxBytes), "forage");
+  if (answer.rules.Allowed(PathAndQuery(url))) return OkStatus();
+  if (answer.unavailable) {
+    return Err(ErrorCode::kIo, "GET {}: {} ({}; --ignore-robots to fetch it anyway)", url,
+               *answer.unavailable, robots_url);
+  }
+  return Err(ErrorCode::kIo, "GET {}: blocked by {} (--ignore-robots to fetch it anyway)", url,
+             robots_url);
+}
+
 // One GET with the run's fetcher settings.
 Result<Page> Fetch(const std::string& url, const Config& config) {
   worker::FetchOptions options;
@@ -72,6 +94,9 @@ Result<Page> Fetch(const std::string& url, const Config& config) {
   options.client_cert = config.client_cert;
   options.client_key = config.client_key;
   options.http1_1 = config.http1_1;
+  if (!config.ignore_robots) {
+    if (auto st = CheckRobots(url, options); !st) return st.error();
+  }
   auto fetched = worker::FetchOnce(url, options);
   if (!fetched) return fetched.error();
   return Page{std::move(fetched->body), std::move(fetched->content_type), std::move(fetched->url)};

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <utility>
 
+#include "parser/url.h"
+
 namespace forage::engine {
 namespace {
 
@@ -141,6 +143,11 @@ Result<Plan> BuildPlan(const Config& config) {
   auto add = [&](uint64_t number, std::string url) -> Status {
     auto origin = UrlOrigin(url);
     if (!origin) return origin.error();
+    // A URL no browser would parse (a bad port, an unclosed [IPv6]) is bad
+    // input, found before any work rather than failed as a page.
+    if (!parser::ResolveUrl("", url)) {
+      return Err(ErrorCode::kInvalidArgument, "url '{}': not a valid URL", url);
+    }
     plan.Add(PageTask{number, std::move(url), plan.InternHost(*origin)});
     return OkStatus();
   };
@@ -191,8 +198,12 @@ Result<Plan> BuildPlan(const Config& config) {
   }
   // The URL's origin (checked on the first page) is every page's, unless
   // {page} is part of it: then each page keeps its own URL.
-  auto origin = UrlOrigin(ExpandTemplate(config.url_template, pages->front()));
+  const std::string first = ExpandTemplate(config.url_template, pages->front());
+  auto origin = UrlOrigin(first);
   if (!origin) return origin.error();
+  if (!parser::ResolveUrl("", first)) {
+    return Err(ErrorCode::kInvalidArgument, "url '{}': not a valid URL", first);
+  }
   auto template_origin = UrlOrigin(config.url_template);
   if (template_origin && template_origin->find("{page}") == std::string::npos) {
     uint32_t host = plan.InternHost(*origin);

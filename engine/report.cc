@@ -115,8 +115,15 @@ std::string FormatReport(const Summary& s) {
                    s.deliveries_lost, s.pages_dead);
   }
   if (s.pages_blocked > 0) {
-    fmt::format_to(line, "  blocked by robots.txt: {} pages (not fetched; see --report)\n",
-                   s.pages_blocked);
+    // The report lists them all; without one, the first few are named here.
+    fmt::format_to(line, "  blocked by robots.txt: {} pages (not fetched{})\n", s.pages_blocked,
+                   s.report_path.empty() ? "" : fmt::format("; listed in {}", s.report_path));
+    for (size_t i = 0; s.report_path.empty() && i < s.blocked.size() && i < kFailuresShown; ++i) {
+      fmt::format_to(line, "    {}\n", s.blocked[i].url);
+    }
+    if (s.report_path.empty() && s.blocked.size() > kFailuresShown) {
+      fmt::format_to(line, "    ... and {} more\n", s.blocked.size() - kFailuresShown);
+    }
   }
   for (size_t i = 0; i < s.failures.size() && i < kFailuresShown; ++i) {
     fmt::format_to(line, "  failed {}: {}\n", s.failures[i].url, s.failures[i].reason);
@@ -207,7 +214,9 @@ std::string ReportJson(const Summary& s) {
                            {"bytes_read", r.bytes_read},
                            {"requests", r.requests},
                            {"truncated", r.truncated},
-                           {"crawl_delay_s", r.crawl_delay_s}});
+                           {"crawl_delay_s", r.crawl_delay_s >= 0  // null: none
+                                                 ? nlohmann::ordered_json(r.crawl_delay_s)
+                                                 : nlohmann::ordered_json()}});
   }
   j["connections_opened"] = s.transport.connections_opened;
   j["tls_handshakes"] = s.transport.tls_handshakes;

@@ -13,10 +13,8 @@ namespace {
 
 // Every value of every field of the link rules' records: a list (`all`)
 // gives its items, a plain value itself; missing values are skipped.
-std::vector<std::string> ExtractLinks(const parser::HtmlDocument& doc, const parser::Rules& rules,
-                                      const std::string& url) {
+std::vector<std::string> LinksOf(const parser::ExtractResult& found, const parser::Rules& rules) {
   std::vector<std::string> links;
-  parser::ExtractResult found = parser::Extract(doc, rules, url);
   for (const parser::Record& r : found.records) {
     for (size_t i = 0; i < r.values.size(); ++i) {
       if (!r.values[i]) continue;
@@ -30,6 +28,11 @@ std::vector<std::string> ExtractLinks(const parser::HtmlDocument& doc, const par
     }
   }
   return links;
+}
+
+std::vector<std::string> ExtractLinks(const parser::HtmlDocument& doc, const parser::Rules& rules,
+                                      const std::string& url) {
+  return LinksOf(parser::Extract(doc, rules, url), rules);
 }
 
 }  // namespace
@@ -97,6 +100,11 @@ bool ParseQueue::Advance(Job& job, double slice_end_s) {
       if (extracted) {
         job.out.records = std::move(extracted->records);
         job.out.dropped = extracted->dropped;
+        // JSON link rules (`--next 'json:$.next'`) read the same document.
+        if (link_rules_ != nullptr && link_rules_->json_items()) {
+          auto found = parser::ExtractJson(job.body, *link_rules_, job.url);
+          if (found) job.out.links = LinksOf(*found, *link_rules_);
+        }
       } else {
         job.out.failure = extracted.error().message;
         job.burn_left_s = 0;

@@ -251,7 +251,8 @@ std::string ReportJson(const Summary& s) {
                             {"requests", n.requests},
                             {"round_trips", n.round_trips},
                             {"user_s", n.user_s},
-                            {"sys_s", n.sys_s}});
+                            {"sys_s", n.sys_s},
+                            {"reread", n.reread}});
     }
   }
   // Failure reasons may carry bytes from the network; never throw on them.

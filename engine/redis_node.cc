@@ -181,17 +181,18 @@ class Node {
   bool RenewName() {
     const double now = MonoNow();
     if (now < next_name_renew_) return true;
+    next_name_renew_ = now + kInfoIntervalS;  // unreachable: tried again in a second
     auto r = RenewNodeName(redis_, name_, token_);
     if (!r) {
       Unreachable(r.error());
       return false;
     }
-    next_name_renew_ = now + kInfoIntervalS;
     if (!*r) {
       lost_name_ = true;
       Fatal(Err(ErrorCode::kNetwork,
-                "its name was taken by another node while Redis was unreachable; exiting (the "
-                "new owner re-reads its leases)"));
+                "its name is another node's now (its key {} expired, while Redis was "
+                "unreachable, and was taken); exiting: the new owner re-reads its leases",
+                keys::NodeName(name_)));
       return false;
     }
     return true;
@@ -224,10 +225,7 @@ class Node {
         return;
       }
     }
-    if (named_ && !error_ && !RenewName() && !error_) {
-      Schedule(100);
-      return;
-    }
+    if (named_ && !error_) RenewName();  // Redis unreachable: the rest of the tick waits too
     if (session_ && session_->stopped) {
       // The answers of its last pages go out before the session ends (a
       // second interrupt gives them up: their leases are reclaimed; a

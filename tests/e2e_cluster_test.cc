@@ -527,6 +527,26 @@ TEST_CASE("node names: live nodes never share one, defaults are HOSTNAME-1 and -
   named.Signal(SIGINT);
   CHECK(named.Wait(30).exit_code == 130);
   CHECK(redis.Cli({"EXISTS", "forage:node:alpha"}) == "0");
+  // A name held by a node of another machine: waited for until its key
+  // expires (that node may be dead), then taken.
+  const std::string elsewhere =
+      R"({"host":"elsewhere","pid":1,"start":"1","boot":"x","pidns":"pid:[1]"})";
+  REQUIRE(redis.Cli({"SET", "forage:node:beta", elsewhere, "PX", "1500"}) == "OK");
+  Background beta({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1",
+                   "--node-name", "beta"});
+  CHECK(beta.ReadErrUntil("waiting up to").find("node name 'beta' is in use by a node on host "
+                                                "elsewhere pid 1") != std::string::npos);
+  REQUIRE(WaitUntil([&] {
+    auto owner = nlohmann::json::parse(redis.Cli({"GET", "forage:node:beta"}), nullptr, false);
+    return owner.is_object() && owner.value("pid", 0) == beta.pid();
+  }));
+  // Its key overwritten by another owner (as after an outage that let it
+  // expire): the node gives up the name and exits 3.
+  REQUIRE(redis.Cli({"SET", "forage:node:beta", elsewhere}) == "OK");
+  auto lost = beta.Wait(30);
+  CHECK(lost.exit_code == 3);
+  CHECK(lost.err.find("its name is another node's now") != std::string::npos);
+  CHECK(redis.Cli({"GET", "forage:node:beta"}) == elsewhere);  // not deleted by the loser
   a.Signal(SIGINT);
   b.Signal(SIGINT);
   CHECK(a.Wait(30).exit_code == 130);

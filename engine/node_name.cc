@@ -62,6 +62,15 @@ std::string Describe(const nlohmann::json& owner) {
   return fmt::format("host {} pid {}", owner.value("host", "?"), owner.value("pid", int64_t{0}));
 }
 
+// The owner is a process of this machine: same host name, boot and pid
+// namespace (another machine's, container's or boot's pids mean nothing here).
+bool SameMachine(const nlohmann::json& owner) {
+  return owner.is_object() && owner.value("host", "") == HostName() &&
+         !owner.value("boot", "").empty() &&
+         owner.value("boot", "") == FirstLine("/proc/sys/kernel/random/boot_id") &&
+         owner.value("pidns", "") == PidNamespace();
+}
+
 }  // namespace
 
 Status CheckNodeName(std::string_view name) {
@@ -89,15 +98,6 @@ std::string NodeToken() {
                       {"boot", FirstLine("/proc/sys/kernel/random/boot_id")},
                       {"pidns", PidNamespace()}};
   return t.dump();
-}
-
-// The owner is a process of this machine: same host name, boot and pid
-// namespace (another machine's, container's or boot's pids mean nothing here).
-static bool SameMachine(const nlohmann::json& owner) {
-  return owner.is_object() && owner.value("host", "") == HostName() &&
-         !owner.value("boot", "").empty() &&
-         owner.value("boot", "") == FirstLine("/proc/sys/kernel/random/boot_id") &&
-         owner.value("pidns", "") == PidNamespace();
 }
 
 bool OwnerGone(std::string_view token) {

@@ -85,6 +85,10 @@ Status CheckNodeName(std::string_view name) {
                  "--node-name '{}': only letters, digits, '.', '_' and '-' are allowed", name);
     }
   }
+  if (name == "collector-withdraw") {
+    return Err(ErrorCode::kInvalidArgument, "--node-name '{}': the collector's own consumer name",
+               name);
+  }
   return OkStatus();
 }
 
@@ -114,7 +118,7 @@ bool OwnerGone(std::string_view token) {
 }
 
 Result<NameClaim> ClaimNodeName(RedisClient& redis, const std::string& requested,
-                                const std::string& token) {
+                                const std::string& token, bool take_over) {
   const std::string lease = std::to_string(keys::kNodeLeaseMs);
   const std::string host = HostName();
   for (int slot = 1; slot <= kMaxSlots; ++slot) {
@@ -136,7 +140,7 @@ Result<NameClaim> ClaimNodeName(RedisClient& redis, const std::string& requested
       return claim;
     }
     auto who = nlohmann::json::parse(owner, nullptr, false);
-    if (OwnerGone(owner)) {
+    if ((take_over || !requested.empty()) && OwnerGone(owner)) {
       auto took = redis.Eval(keys::kTakeNameScript, {key, owner, token, lease});
       if (!took) return took.error();
       if (took->integer() == 1) {

@@ -19,7 +19,8 @@
 
 namespace forage::engine {
 
-// A name is 1-64 of [A-Za-z0-9._-] (kInvalidArgument otherwise).
+// A name is 1-64 of [A-Za-z0-9._-], not the collector's own consumer
+// (kInvalidArgument otherwise).
 Status CheckNodeName(std::string_view name);
 
 // This process as an owner: JSON {host, pid, start, boot, pidns}.
@@ -36,9 +37,11 @@ struct NameClaim {
 };
 
 // Claims `requested`, or with an empty one the first free HOSTNAME-N (N
-// from 1). Errors are the connection's (kNetwork).
+// from 1). `take_over`: a default name of a dead owner counts as free (a
+// node that serves one run only, the collector's own, leaves those to
+// nodes that serve every job). Errors are the connection's (kNetwork).
 Result<NameClaim> ClaimNodeName(RedisClient& redis, const std::string& requested,
-                                const std::string& token);
+                                const std::string& token, bool take_over = true);
 // Renews the lease on `name`; false: the name is someone else's now.
 Result<bool> RenewNodeName(RedisClient& redis, const std::string& name, const std::string& token);
 // Gives the name back at once (only if it is still ours).

@@ -144,7 +144,7 @@ class Node {
   // free HOSTNAME-N. A name taken over from a dead node brings its pending
   // leases, which each session reads first.
   bool ClaimName() {
-    auto c = ClaimNodeName(redis_, options_.name, token_);
+    auto c = ClaimNodeName(redis_, options_.name, token_, options_.run.empty());
     if (!c) {
       Unreachable(c.error());
       return false;
@@ -166,6 +166,7 @@ class Node {
     }
     name_ = c->name;
     named_ = true;
+    pending_first_ = !c->previous.empty();
     next_name_renew_ = MonoNow() + kInfoIntervalS;
     if (!c->previous.empty() && !options_.quiet) {
       auto prev = nlohmann::json::parse(c->previous, nullptr, false);
@@ -274,6 +275,7 @@ class Node {
       }
       for (size_t i = 0; i < r->size(); ++i) jobs.emplace_back(r->at(i).str());
       std::sort(jobs.begin(), jobs.end());
+      if (pending_first_ && !PendingFirst(&jobs)) return false;
     }
     for (const std::string& job : jobs) {
       auto rs = redis_.Pipeline({{"HMGET", keys::Meta(job), "run", "state", "spec"},
@@ -297,9 +299,37 @@ class Node {
         last_run_ = run;
         continue;
       }
+      pending_first_ = false;
       return true;
     }
     return false;
+  }
+
+  // After taking a dead node's name: the jobs where leases are pending
+  // under it go first (in name order), until none is left.
+  bool PendingFirst(std::vector<std::string>* jobs) {
+    std::vector<std::vector<std::string>> cmds;
+    for (const std::string& job : *jobs) {
+      cmds.push_back({"XPENDING", keys::Pages(job), keys::kNodesGroup, "-", "+", "1", name_});
+    }
+    if (cmds.empty()) {
+      pending_first_ = false;
+      return true;
+    }
+    auto r = redis_.Pipeline(cmds);
+    if (!r) {
+      Unreachable(r.error());
+      return false;
+    }
+    std::vector<std::string> first, rest;
+    for (size_t i = 0; i < jobs->size(); ++i) {
+      const RedisReply& reply = (*r)[i];
+      (!reply.is_error() && reply.size() > 0 ? first : rest).push_back((*jobs)[i]);
+    }
+    pending_first_ = !first.empty();
+    first.insert(first.end(), rest.begin(), rest.end());
+    *jobs = std::move(first);
+    return true;
   }
 
   Status StartSession(const std::string& job, const std::string& run, const std::string& spec) {
@@ -607,6 +637,7 @@ class Node {
   std::string token_;  // this process as the owner of its name
   bool named_ = false;     // owns name_ in Redis
   bool lost_name_ = false;
+  bool pending_first_ = false;  // took a dead node's name: its jobs with pending leases first
   long long name_wait_ms_ = -1;  // the name asked for is held elsewhere: its last time to live
   double next_name_renew_ = 0;
   UvHandle<uv_timer_t> tick_;

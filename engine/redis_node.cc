@@ -134,8 +134,7 @@ class Node {
   // its name's next owner or the reaper, and it exits 3.
   void Fatal(Error e) {
     if (error_) return;
-    fmt::print(stderr, "forage: node {}: {}\n", name_, e.message);
-    error_ = std::move(e);
+    error_ = Err(e.code, "node {}: {}", name_, e.message);  // printed by the caller
     if (session_) session_->router->Abort();
     Schedule(0);
   }

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -157,9 +158,12 @@ Result<NameClaim> ClaimNodeName(RedisClient& redis, const std::string& requested
         claim.in_use = fmt::format("node name '{}' is in use by a live node ({})", name,
                                    Describe(who));
       } else {
-        claim.wait_ms = std::max<long long>(0, (*r)[1].integer());
-        claim.in_use = fmt::format("node name '{}' is in use by a node on {} (its key {} is "
-                                   "renewed)", name, who.is_object() ? Describe(who) : owner, key);
+        // A key without an expiry (set by hand) is never freed: not waited for.
+        const long long ttl = (*r)[1].integer();
+        if (ttl >= 0) claim.wait_ms = ttl;
+        claim.in_use = fmt::format("node name '{}' is in use by a node on {}{}", name,
+                                   who.is_object() ? Describe(who) : owner,
+                                   ttl >= 0 ? "" : fmt::format(" (its key {} never expires)", key));
       }
       return claim;
     }

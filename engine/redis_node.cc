@@ -160,7 +160,8 @@ class Node {
         name_wait_ms_ = c->wait_ms;
         return false;
       }
-      Fatal(Err(ErrorCode::kNetwork, "{}", c->in_use));
+      Fatal(Err(ErrorCode::kNetwork, "{}{}", c->in_use,
+                c->wait_ms >= 0 ? " (its key was renewed: that node is alive)" : ""));
       return false;
     }
     name_ = c->name;

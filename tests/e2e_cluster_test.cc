@@ -540,6 +540,17 @@ TEST_CASE("node names: live nodes never share one, defaults are HOSTNAME-1 and -
     auto owner = nlohmann::json::parse(redis.Cli({"GET", "forage:node:beta"}), nullptr, false);
     return owner.is_object() && owner.value("pid", 0) == beta.pid();
   }));
+  // Held by another machine's node that is alive: it renews its key, and
+  // the node that waited gives up (exit 3).
+  REQUIRE(redis.Cli({"SET", "forage:node:gamma", elsewhere, "PX", "3000"}) == "OK");
+  Background gamma({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1",
+                    "--node-name", "gamma"});
+  gamma.ReadErrUntil("waiting up to");
+  REQUIRE(redis.Cli({"SET", "forage:node:gamma", elsewhere, "PX", "20000"}) == "OK");
+  auto renewed = gamma.Wait(30);
+  CHECK(renewed.exit_code == 3);
+  CHECK(renewed.err.find("node name 'gamma' is in use by a node on host elsewhere pid 1 (its key "
+                         "was renewed: that node is alive)") != std::string::npos);
   // Its key overwritten by another owner (as after an outage that let it
   // expire): the node gives up the name and exits 3.
   REQUIRE(redis.Cli({"SET", "forage:node:beta", elsewhere}) == "OK");

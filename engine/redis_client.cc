@@ -55,13 +55,13 @@ bool PercentDecode(std::string_view in, std::string* out) {
 std::string RedactRedisUrl(std::string_view url) {
   size_t scheme = url.find("://");
   size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
-  size_t end = url.find('/', start);
-  if (end == std::string_view::npos) end = url.size();
-  size_t at = url.substr(0, end).rfind('@');
+  // The last '@': a password may hold an unescaped '/' or '@'.
+  size_t at = url.rfind('@');
   if (at == std::string_view::npos || at < start) return std::string(url);
   std::string_view userinfo = url.substr(start, at - start);
   size_t colon = userinfo.find(':');
-  std::string user(colon == std::string_view::npos ? std::string_view() : userinfo.substr(0, colon));
+  std::string_view user =
+      colon == std::string_view::npos ? std::string_view() : userinfo.substr(0, colon);
   return fmt::format("{}{}:***{}", url.substr(0, start), user, url.substr(at));
 }
 
@@ -87,21 +87,13 @@ Result<RedisAddress> ParseRedisUrl(std::string_view url) {
   }
   std::string_view rest = url.substr(kScheme.size());
   RedisAddress a;
-  if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
-    std::string_view db = rest.substr(slash + 1);
-    if (!db.empty() && (!ParseInt(db, &a.db) || a.db < 0)) {
-      return Err(ErrorCode::kInvalidArgument, "--redis '{}': database '{}' is not a number", shown,
-                 db);
-    }
-    rest = rest.substr(0, slash);
-  }
   if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
     std::string_view userinfo = rest.substr(0, at);
     size_t colon = userinfo.find(':');
     if (colon == std::string_view::npos) {
       return Err(ErrorCode::kInvalidArgument,
-                 "--redis '{}': a password is given as :PASSWORD@ (or USER:PASSWORD@): expected {}",
-                 shown, kUrlForm);
+                 "--redis '{}': a password is given as :PASSWORD@ (or USER:PASSWORD@): "
+                 "expected {}", shown, kUrlForm);
     }
     if (!PercentDecode(userinfo.substr(0, colon), &a.user) ||
         !PercentDecode(userinfo.substr(colon + 1), &a.password)) {
@@ -112,6 +104,14 @@ Result<RedisAddress> ParseRedisUrl(std::string_view url) {
       return Err(ErrorCode::kInvalidArgument, "--redis '{}': an empty password", shown);
     }
     rest = rest.substr(at + 1);
+  }
+  if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    std::string_view db = rest.substr(slash + 1);
+    if (!db.empty() && (!ParseInt(db, &a.db) || a.db < 0)) {
+      return Err(ErrorCode::kInvalidArgument, "--redis '{}': database '{}' is not a number", shown,
+                 db);
+    }
+    rest = rest.substr(0, slash);
   }
   if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
     if (!ParseInt(rest.substr(colon + 1), &a.port) || a.port < 1 || a.port > 65535) {

@@ -473,9 +473,11 @@ TEST_CASE("bad --redis input: exit 2 before any request, and an unreachable Redi
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("--redis 'http://127.0.0.1:1': expected "
                      "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]") != std::string::npos);
-  auto tls = RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", "rediss://127.0.0.1:1"}));
+  auto tls =
+      RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", "rediss://127.0.0.1:1"}));
   CHECK(tls.exit_code == 2);
-  CHECK(tls.err.find("TLS to Redis is not supported by this build: Debian 12's hiredis has no SSL") !=
+  CHECK(tls.err.find(
+            "TLS to Redis is not supported by this build: Debian 12's hiredis has no SSL") !=
         std::string::npos);
   // A bad URL's message never shows its password.
   auto port = RunProcess({ForageBin(), "worker", "--redis", "redis://u:topsecret@127.0.0.1:99999"});

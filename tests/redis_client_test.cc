@@ -53,7 +53,17 @@ TEST_CASE("redis URLs with a user and a password: percent-decoded, and never sho
   CHECK(engine::RedactRedisUrl("redis://u:secret@h:1/2") == "redis://u:***@h:1/2");
   CHECK(engine::RedactRedisUrl("redis://h:1") == "redis://h:1");
   CHECK(engine::RedactRedisUrl("redis://secret@h") == "redis://:***@h");
-  for (const char* bad : {"redis://u:%zz@h", "redis://u:%4@h", "redis://secret@h", "redis://u:@h"}) {
+  // Unescaped '/' and '@' in a password: the last '@' ends it.
+  CHECK(engine::RedactRedisUrl("redis://u:se/c@ret@h:1/2") == "redis://u:***@h:1/2");
+  auto slash = ParseRedisUrl("redis://u:se/c@ret@h:1/2");
+  REQUIRE(slash);
+  CHECK(slash->password == "se/c@ret");
+  CHECK(slash->db == 2);
+  auto bad_db = ParseRedisUrl("redis://u:secret@h:1/x");
+  REQUIRE(!bad_db);
+  CHECK(bad_db.error().message == "--redis 'redis://u:***@h:1/x': database 'x' is not a number");
+  for (const char* bad :
+       {"redis://u:%zz@h", "redis://u:%4@h", "redis://secret@h", "redis://u:@h"}) {
     CAPTURE(bad);
     auto r = ParseRedisUrl(bad);
     REQUIRE(!r);

@@ -173,18 +173,21 @@ TEST_CASE("kill -9 of a node mid-job: the same rows exactly once, its pages recl
   REQUIRE(WaitUntil([&] { return Submitted(redis, "out"); }));
   std::vector<std::unique_ptr<Background>> nodes;
   for (int i = 0; i < 3; ++i) nodes.push_back(StartNode(redis));
-  // The victim: a node that holds leases (pending entries under its name).
+  // The victim: a node that holds leases (pending entries under its name),
+  // stopped while it is looked at, so it cannot answer them meanwhile.
   pid_t victim = -1;
   REQUIRE(WaitUntil([&] {
     for (auto& n : nodes) {
       std::string consumer = NodeNameOf(redis, n->pid());
       if (consumer.empty()) continue;
+      kill(n->pid(), SIGSTOP);
       std::string pending = redis.Cli({"XPENDING", "forage:{out}:pages", "nodes", "-", "+", "10",
                                        consumer});
       if (!pending.empty()) {
         victim = n->pid();
         return true;
       }
+      kill(n->pid(), SIGCONT);
     }
     return false;
   }));
@@ -227,12 +230,19 @@ TEST_CASE("kill -9 of a node, then a new forage worker on the same machine: it t
                                           dir + "/report.json", "--quiet"}));
   REQUIRE(WaitUntil([&] { return Submitted(redis, "out"); }));
   auto first = StartNode(redis);
-  REQUIRE(WaitUntil([&] { return PendingLeases(redis) > 0; }));
+  // Killed while it holds leases: stopped while they are counted, so it
+  // cannot answer them meanwhile.
+  long held = 0;
+  REQUIRE(WaitUntil([&] {
+    kill(first->pid(), SIGSTOP);
+    held = PendingLeases(redis);
+    if (held == 0) kill(first->pid(), SIGCONT);
+    return held > 0;
+  }));
   REQUIRE(kill(first->pid(), SIGKILL) == 0);
   first->Wait();
-  // What the dead node held: nobody else can take it before its lease ends.
-  const long held = PendingLeases(redis);
-  REQUIRE(held > 0);
+  // Nobody else can take them before their lease ends (10 minutes).
+  REQUIRE(PendingLeases(redis) == held);
   auto second = StartNode(redis);
   // Bounded: without the re-read the job would wait 10 minutes for the reaper.
   auto r = collector.Wait(60);

@@ -270,6 +270,46 @@ TEST_CASE("kill -9 of a node, then a new forage worker on the same machine: it t
   CHECK(status.out.find("re-read " + std::to_string(held) + "\n") != std::string::npos);
 }
 
+TEST_CASE("a node that takes over a dead node's name serves first the job where leases are "
+          "pending under it") {
+  Fixture fx({"--delay", "100", "--max-inflight", "4"});
+  RedisServer redis("pending_first");
+  std::string dir = TempDir("cluster_pending_first");
+  // Job "b" first, served by the node that dies holding some of its pages.
+  Background b(With(SeedJob(fx), {"-o", dir + "/b.csv", "--redis", redis.url(), "--workers", "0",
+                                  "--lease-timeout", "10m", "--concurrency", "4", "--quiet"}));
+  REQUIRE(WaitUntil([&] { return Submitted(redis, "b"); }));
+  auto first = StartNode(redis);
+  const std::string pages = "forage:{b}:pages";
+  REQUIRE(WaitUntil([&] {
+    kill(first->pid(), SIGSTOP);
+    const bool held = redis.Cli({"XPENDING", pages, "nodes", "-", "+", "1"}) != "";
+    if (!held) kill(first->pid(), SIGCONT);
+    return held;
+  }));
+  const pid_t dead = first->pid();
+  REQUIRE(kill(dead, SIGKILL) == 0);
+  first->Wait();
+  // Job "a" comes before "b" by name: a new node would serve it first.
+  Background a(With(SeedJob(fx), {"-o", dir + "/a.csv", "--redis", redis.url(), "--workers", "0",
+                                  "--quiet"}));
+  REQUIRE(WaitUntil([&] { return Submitted(redis, "a"); }));
+  Background second({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1",
+                     "--exit-when-idle", "1s"});
+  const std::string seen = second.ReadErrUntil("serving job");
+  CHECK(seen.find("took over the name of a dead node (pid " + std::to_string(dead)) !=
+        std::string::npos);
+  CHECK(seen.find("serving job b ") != std::string::npos);
+  auto rb = b.Wait(60);
+  INFO(rb.err);
+  CHECK(rb.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/b.csv")) == GoldenRows(fx));
+  auto ra = a.Wait(60);
+  CHECK(ra.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/a.csv")) == GoldenRows(fx));
+  CHECK(second.Wait(30).exit_code == 0);
+}
+
 TEST_CASE("a page that crashes every worker that takes it is dead after 3 deliveries, reported, "
           "and every other row is stored") {
   Fixture fx;

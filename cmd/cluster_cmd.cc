@@ -9,6 +9,8 @@
 
 #include "cmd/duration.h"
 #include "cmd/exit_status.h"
+#include "engine/node_name.h"
+#include "engine/redis_client.h"
 #include "engine/redis_node.h"
 #include "engine/redis_status.h"
 
@@ -39,14 +41,17 @@ int RunClusterCommand(int argc, const char* const* argv) {
   CLI::App app{command == "worker"
                    ? "forage worker: a node of distributed jobs; takes their pages from Redis"
                    : "forage status: the distributed jobs in Redis"};
-  std::string redis, workers = "auto", exit_when_idle, job;
+  std::string redis, workers = "auto", exit_when_idle, job, node_name;
   bool quiet = false;
   // --queue: PRODUCT.md's name for it (`forage worker --queue redis://...`).
-  app.add_option("--redis,--queue", redis, "redis://HOST[:PORT][/DB]")->required();
+  app.add_option("--redis,--queue", redis, "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]")->required();
   if (command == "worker") {
     app.add_option("-w,--workers", workers, "worker processes: N or auto (cores)");
     app.add_option("--exit-when-idle", exit_when_idle,
                    "exit after this long without a running job (e.g. 5s); default: never");
+    app.add_option("--node-name", node_name,
+                   "its name in Redis (owned while it runs; a restart under the same name "
+                   "re-reads its pending pages first); default: HOSTNAME-N, the lowest free N");
     app.add_flag("-q,--quiet", quiet, "nothing on stderr but errors");
   } else {
     app.add_option("job", job, "only this job");
@@ -65,8 +70,13 @@ int RunClusterCommand(int argc, const char* const* argv) {
     std::fputs(out->c_str(), stdout);
     return kExitOk;
   }
+  if (auto st = engine::ParseRedisUrl(redis); !st) return Usage(st.error().message);
   engine::NodeOptions o;
   o.redis_url = redis;
+  if (!node_name.empty() || app.count("--node-name") > 0) {
+    if (auto st = engine::CheckNodeName(node_name); !st) return Usage(st.error().message);
+    o.name = node_name;
+  }
   o.quiet = quiet;
   if (workers != "auto") {
     try {

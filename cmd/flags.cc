@@ -267,7 +267,8 @@ void AddRunFlags(CLI::App* run, engine::Config* c, RawRun* raw) {
   run->add_flag("-q,--quiet", c->quiet, "no report and no progress on stderr");
   AddTlsFlags(run, c);
   run->add_option("--redis", c->redis_url,
-                  "run the job on the nodes of this Redis (redis://HOST[:PORT][/DB])");
+                  "run the job on the nodes of this Redis "
+                  "(redis://[[USER]:PASSWORD@]HOST[:PORT][/DB])");
   run->add_option("--lease-timeout", raw->lease_timeout,
                   "--redis: a node's page not renewed this long is leased again (30s)");
   run->add_option("--max-deliveries", c->max_deliveries,

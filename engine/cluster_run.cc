@@ -87,7 +87,7 @@ void FinishCluster(const Config& config, const ClusterJob& job, pid_t node, bool
   }
   auto address = ParseRedisUrl(config.redis_url);
   if (!address) return;
-  RedisClient redis(*address, 2);
+  RedisClient redis(*address, kRedisTimeoutS);
   auto nodes = ReadNodeSummaries(redis, job.job);
   if (!nodes) return;
   summary->nodes = std::move(*nodes);

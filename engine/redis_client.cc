@@ -2,6 +2,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include <fmt/format.h>
+
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <utility>
@@ -23,30 +26,101 @@ bool ParseInt(std::string_view text, int* out) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::string_view kUrlForm = "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]";
+
+// %XX escapes of a URL's user or password; false on a bad escape.
+bool PercentDecode(std::string_view in, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out->push_back(in[i]);
+      continue;
+    }
+    int v = 0;
+    if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+      return false;
+    }
+    std::from_chars(in.data() + i + 1, in.data() + i + 3, v, 16);
+    out->push_back(static_cast<char>(v));
+    i += 2;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string RedactRedisUrl(std::string_view url) {
+  size_t scheme = url.find("://");
+  size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  // The last '@': a password may hold an unescaped '/' or '@'.
+  size_t at = url.rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  std::string_view userinfo = url.substr(start, at - start);
+  size_t colon = userinfo.find(':');
+  std::string_view user =
+      colon == std::string_view::npos ? std::string_view() : userinfo.substr(0, colon);
+  return fmt::format("{}{}:***{}", url.substr(0, start), user, url.substr(at));
+}
+
+std::string RedisAddress::Display() const {
+  std::string out = "redis://";
+  if (!password.empty()) out += user + ":***@";
+  out += fmt::format("{}:{}", host, port);
+  if (db != 0) out += fmt::format("/{}", db);
+  return out;
+}
+
 Result<RedisAddress> ParseRedisUrl(std::string_view url) {
+  const std::string shown = RedactRedisUrl(url);
+  if (url.substr(0, 9) == "rediss://") {
+    return Err(ErrorCode::kInvalidArgument,
+               "--redis '{}': TLS to Redis is not supported by this build: Debian 12's hiredis "
+               "has no SSL (use redis:// on a trusted network, or a TLS tunnel such as stunnel)",
+               shown);
+  }
   constexpr std::string_view kScheme = "redis://";
   if (url.substr(0, kScheme.size()) != kScheme) {
-    return Err(ErrorCode::kInvalidArgument, "--redis '{}': expected redis://HOST[:PORT][/DB]",
-               url);
+    return Err(ErrorCode::kInvalidArgument, "--redis '{}': expected {}", shown, kUrlForm);
   }
   std::string_view rest = url.substr(kScheme.size());
   RedisAddress a;
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    size_t colon = userinfo.find(':');
+    if (colon == std::string_view::npos) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--redis '{}': a password is given as :PASSWORD@ (or USER:PASSWORD@): "
+                 "expected {}", shown, kUrlForm);
+    }
+    if (!PercentDecode(userinfo.substr(0, colon), &a.user) ||
+        !PercentDecode(userinfo.substr(colon + 1), &a.password)) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "--redis '{}': a bad %-escape in the user or the password", shown);
+    }
+    if (a.password.empty()) {
+      return Err(ErrorCode::kInvalidArgument, "--redis '{}': an empty password", shown);
+    }
+    rest = rest.substr(at + 1);
+  }
   if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
     std::string_view db = rest.substr(slash + 1);
     if (!db.empty() && (!ParseInt(db, &a.db) || a.db < 0)) {
-      return Err(ErrorCode::kInvalidArgument, "--redis '{}': database '{}' is not a number", url,
+      return Err(ErrorCode::kInvalidArgument, "--redis '{}': database '{}' is not a number", shown,
                  db);
     }
     rest = rest.substr(0, slash);
   }
   if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
     if (!ParseInt(rest.substr(colon + 1), &a.port) || a.port < 1 || a.port > 65535) {
-      return Err(ErrorCode::kInvalidArgument, "--redis '{}': port '{}' is not a port", url,
+      return Err(ErrorCode::kInvalidArgument, "--redis '{}': port '{}' is not a port", shown,
                  rest.substr(colon + 1));
     }
     rest = rest.substr(0, colon);
   }
-  if (rest.empty()) return Err(ErrorCode::kInvalidArgument, "--redis '{}': no host", url);
+  if (rest.empty()) return Err(ErrorCode::kInvalidArgument, "--redis '{}': no host", shown);
   a.host = std::string(rest);
   return a;
 }
@@ -116,13 +190,52 @@ Status RedisClient::Connect() {
   redisSetTimeout(c, TimevalOf(timeout_s_));
   redisEnableKeepAlive(c);
   ctx_ = c;
-  if (address_.db != 0) {
-    auto r = Command({"SELECT", std::to_string(address_.db)});
-    if (!r) return r.error();
-    if (r->is_error()) {
-      Disconnect();
-      return Err(ErrorCode::kNetwork, "redis: SELECT {}: {}", address_.db, r->str());
+  // One round trip per connection: AUTH (or a PING that tells whether the
+  // server wants one) and SELECT.
+  std::vector<std::vector<std::string>> hello;
+  if (!address_.password.empty()) {
+    hello.push_back(address_.user.empty()
+                        ? std::vector<std::string>{"AUTH", address_.password}
+                        : std::vector<std::string>{"AUTH", address_.user, address_.password});
+  } else {
+    hello.push_back({"PING"});
+  }
+  if (address_.db != 0) hello.push_back({"SELECT", std::to_string(address_.db)});
+  auto r = Pipeline(hello);
+  if (!r) return r.error();
+  const RedisReply& auth = r->front();
+  if (auth.is_error()) {
+    // WRONGPASS / NOAUTH / ERR ...: Redis's words never hold the password.
+    std::string why(auth.str());
+    Disconnect();
+    // A server still loading its data (a restart) or busy with a script is
+    // not a refusal: the caller waits and connects again.
+    const bool refused = address_.password.empty() ? why.rfind("NOAUTH", 0) == 0
+                                                   : why.rfind("LOADING", 0) != 0 &&
+                                                         why.rfind("BUSY", 0) != 0 &&
+                                                         why.rfind("TRYAGAIN", 0) != 0 &&
+                                                         why.rfind("MASTERDOWN", 0) != 0;
+    if (!refused) {
+      return Err(ErrorCode::kNetwork, "redis {}: {}", address_.Display(), why);
     }
+    auth_failed_ = true;
+    const std::string who =
+        address_.user.empty() ? std::string() : fmt::format(" as user '{}'", address_.user);
+    if (address_.password.empty()) {
+      return Err(ErrorCode::kNetwork,
+                 "redis {}: authentication failed: the server requires a password ({}); give it "
+                 "as redis://[USER]:PASSWORD@HOST",
+                 address_.Display(), why);
+    }
+    return Err(ErrorCode::kNetwork, "redis {}: authentication failed{}: {}", address_.Display(),
+               who, why);
+  }
+  auth_failed_ = false;
+  if (address_.db != 0 && (*r)[1].is_error()) {
+    std::string why((*r)[1].str());
+    Disconnect();
+    return Err(ErrorCode::kNetwork, "redis {}: SELECT {}: {}", address_.Display(), address_.db,
+               why);
   }
   return OkStatus();
 }

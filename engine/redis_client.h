@@ -23,14 +23,27 @@ struct redisReply;
 
 namespace forage::engine {
 
+// Every Redis call (connect, AUTH, each reply) of the collector, the nodes
+// and `forage status` may wait this long before Redis counts as gone.
+inline constexpr double kRedisTimeoutS = 2;
+
 struct RedisAddress {
   std::string host;
   int port = 6379;
   int db = 0;
+  std::string user;      // ACL user (AUTH USER PASSWORD); empty: the default user
+  std::string password;  // empty: no AUTH
+  // redis://[USER:***@]HOST:PORT[/DB]: the address for messages, reports and
+  // status, never with the password.
+  std::string Display() const;
 };
 
-// redis://HOST[:PORT][/DB] (HOST an IP address or a name).
+// redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (HOST an IP address or a name;
+// USER and PASSWORD percent-decoded). rediss:// is refused: Debian 12's
+// hiredis 0.14 has no SSL. Errors (kInvalidArgument) show the URL redacted.
 Result<RedisAddress> ParseRedisUrl(std::string_view url);
+// `url` with its password (if any) replaced by ***, for any message.
+std::string RedactRedisUrl(std::string_view url);
 
 // A reply, owned (freeReplyObject), or a view of one of its elements.
 class RedisReply {
@@ -69,8 +82,12 @@ class RedisClient {
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
-  // Connects unless connected. Errors are kNetwork.
+  // Connects unless connected, then AUTH (with a password) and SELECT (a
+  // database other than 0) on the new connection. Errors are kNetwork; an
+  // AUTH that Redis refused (or a server that needs one) also sets
+  // auth_failed() until the next connection that succeeds.
   Status Connect();
+  bool auth_failed() const { return auth_failed_; }
   bool connected() const { return ctx_ != nullptr; }
   void Disconnect();
 
@@ -97,6 +114,7 @@ class RedisClient {
   redisContext* ctx_ = nullptr;
   std::vector<std::pair<const RedisScript*, std::string>> shas_;  // this connection's
   uint64_t round_trips_ = 0;
+  bool auth_failed_ = false;
 };
 
 }  // namespace forage::engine

@@ -22,8 +22,6 @@ using keys::ToU64;
 using keys::WallNow;
 using worker::UvHandle;
 
-// A Redis call may wait this long before the collector treats Redis as gone.
-constexpr double kRedisTimeoutS = 2;
 // Redis unreachable this long at the end: the job's final state is not
 // written (nodes then wait for a new run, or --exit-when-idle).
 constexpr double kGiveUpFinalS = 30;
@@ -102,13 +100,13 @@ Status RedisCollectorPort::InitHandles() {
   };
   auto r = redis_.Pipeline(submit);
   if (!r) {
-    return Err(ErrorCode::kNetwork, "--redis {}: cannot submit the job: {}", config_.redis_url,
-               r.error().message);
+    return Err(ErrorCode::kNetwork, "--redis {}: cannot submit the job: {}",
+               redis_.address().Display(), r.error().message);
   }
   for (const RedisReply& reply : *r) {
     if (reply.is_error() || (&reply == &r->back() && reply.is_nil())) {
-      return Err(ErrorCode::kNetwork, "--redis {}: cannot submit the job: {}", config_.redis_url,
-                 reply.str());
+      return Err(ErrorCode::kNetwork, "--redis {}: cannot submit the job: {}",
+                 redis_.address().Display(), reply.str());
     }
   }
   ScheduleTick(0);
@@ -467,6 +465,7 @@ Result<std::vector<NodeSummary>> ReadNodeSummaries(RedisClient& redis, const std
       n.body_bytes = j.value("body_bytes", uint64_t{0});
       n.user_s = j.value("user_s", 0.0);
       n.sys_s = j.value("sys_s", 0.0);
+      n.reread = j.value("reread", uint64_t{0});
     }
   }
   std::vector<NodeSummary> out;

@@ -52,6 +52,35 @@ inline std::string Dead(const std::string& job) { return "forage:{" + job + "}:d
 // NODE:info (JSON the node writes every second: host, pid, cpu, alive_at).
 inline std::string Nodes(const std::string& job) { return "forage:{" + job + "}:nodes"; }
 
+// A node's name (docs/distributed.md, engine/node_name.h): the owner's
+// token, set NX with this lease, renewed every second by the node.
+inline std::string NodeName(const std::string& name) { return "forage:node:" + name; }
+inline constexpr long long kNodeLeaseMs = 10000;
+
+// Renews a node's name. KEYS: its key. ARGV: token, lease ms. 1: still (or
+// again, after an outage that let it expire) the caller's; 0: another's.
+inline const RedisScript kRenewNameScript{R"lua(
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0
+)lua", 1};
+
+// Takes a node's name over from a dead owner, only if it is still that
+// owner's. KEYS: its key. ARGV: the dead owner's token, the new one, lease ms.
+inline const RedisScript kTakeNameScript{R"lua(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+)lua", 1};
+
+// Gives a node's name back, only if it is still the caller's.
+// KEYS: its key. ARGV: token.
+inline const RedisScript kReleaseNameScript{R"lua(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+)lua", 1};
+
 // A node's results for a batch of leases, in one atomic step: each entry
 // leaves the pending list (XACK) only together with its result; an entry
 // already acknowledged (reclaimed by the collector, or answered before)

@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/job_rules.h"
 #include "engine/job_spec.h"
+#include "engine/node_name.h"
 #include "engine/node_router.h"
 #include "engine/redis_client.h"
 #include "engine/redis_keys.h"
@@ -32,7 +33,6 @@ using keys::ToU64;
 using keys::WallNow;
 using worker::UvHandle;
 
-constexpr double kRedisTimeoutS = 2;
 constexpr uint64_t kMaxIdleTickMs = 20;
 // While it holds pages a node polls at least this often: a finished page
 // makes room, and the next lease should not wait long.
@@ -83,6 +83,11 @@ struct Session {
   int follow_ups = 0;    // reads left to look for the replies to its last answers
   double self_user0 = 0, self_sys0 = 0;  // the node's own CPU when it began
   double next_info = 0;
+  // Its own leases pending from before (a dead node whose name it took, or
+  // a reconnect): read from this id of its pending history until none is
+  // left, then new ones (">").
+  std::string history = "0";
+  uint64_t reread = 0;  // leases it read again from its pending history
   bool ended = false;     // its run is over in Redis (done, stopped or replaced)
   bool orphaned = false;  // ...or its collector is gone (it may come back: --resume)
   bool stopped = false;   // every worker is gone
@@ -93,7 +98,8 @@ class Node {
   explicit Node(NodeOptions options, RedisAddress address)
       : options_(std::move(options)),
         redis_(std::move(address), kRedisTimeoutS),
-        name_(fmt::format("{}:{}", HostName(), getpid())) {}
+        name_(options_.name.empty() ? HostName() : options_.name),
+        token_(NodeToken()) {}
 
   Result<NodeOutcome> Run() {
     if (!loop_.ok()) return Err(ErrorCode::kInternal, "uv_loop_init() failed");
@@ -134,11 +140,86 @@ class Node {
   }
 
   void Exit() {
+    if (named_ && !lost_name_) ReleaseNodeName(redis_, name_, token_);  // free at once
     tick_.Close();
     signals_.clear();
   }
 
+  // A failure waiting cannot mend (Redis refused our password, our name is
+  // another node's now): its workers are stopped, what it holds is left to
+  // its name's next owner or the reaper, and it exits 3.
+  void Fatal(Error e) {
+    if (error_) return;
+    error_ = Err(e.code, "node {}: {}", name_, e.message);  // printed by the caller
+    if (session_) session_->router->Abort();
+    Schedule(0);
+  }
+
+  // Owns its name (engine/node_name.h): the one asked for, else the first
+  // free HOSTNAME-N. A name taken over from a dead node brings its pending
+  // leases, which each session reads first.
+  bool ClaimName() {
+    auto c = ClaimNodeName(redis_, options_.name, token_, options_.run.empty());
+    if (!c) {
+      Unreachable(c.error());
+      return false;
+    }
+    Reachable();
+    if (c->name.empty()) {
+      // Held by a node of another machine: free when its key expires,
+      // unless that node is alive and renews it.
+      if (c->wait_ms >= 0 && (name_wait_ms_ < 0 || c->wait_ms <= name_wait_ms_)) {
+        if (name_wait_ms_ < 0 && !options_.quiet) {
+          fmt::print(stderr, "forage: node {}: {}; waiting up to {} ms for it to expire\n", name_,
+                     c->in_use, c->wait_ms);
+        }
+        name_wait_ms_ = c->wait_ms;
+        return false;
+      }
+      Fatal(Err(ErrorCode::kNetwork, "{}{}", c->in_use,
+                c->wait_ms >= 0 ? " (its key was renewed: that node is alive)" : ""));
+      return false;
+    }
+    name_ = c->name;
+    named_ = true;
+    pending_first_ = !c->previous.empty();
+    next_name_renew_ = MonoNow() + kInfoIntervalS;
+    if (!c->previous.empty() && !options_.quiet) {
+      auto prev = nlohmann::json::parse(c->previous, nullptr, false);
+      fmt::print(stderr, "forage: node {}: took over the name of a dead node (pid {}); its "
+                 "pending leases are read first\n", name_,
+                 prev.is_object() ? prev.value("pid", int64_t{0}) : 0);
+    }
+    return true;
+  }
+
+  // The name's lease, renewed every second; a name lost to another node
+  // (ours expired in a long outage and was taken) ends this node.
+  bool RenewName() {
+    const double now = MonoNow();
+    if (now < next_name_renew_) return true;
+    next_name_renew_ = now + kInfoIntervalS;  // unreachable: tried again in a second
+    auto r = RenewNodeName(redis_, name_, token_);
+    if (!r) {
+      Unreachable(r.error());
+      return false;
+    }
+    if (!*r) {
+      lost_name_ = true;
+      Fatal(Err(ErrorCode::kNetwork,
+                "its name is another node's now (its key {} expired, while Redis was "
+                "unreachable, and was taken); exiting: the new owner re-reads its leases",
+                keys::NodeName(name_)));
+      return false;
+    }
+    return true;
+  }
+
   void Unreachable(const Error& e) {
+    if (redis_.auth_failed()) {
+      Fatal(e);
+      return;
+    }
     if (!unreachable_ && !options_.quiet) {
       fmt::print(stderr, "forage: node {}: {}; waiting for Redis\n", name_, e.message);
     }
@@ -150,11 +231,24 @@ class Node {
   }
 
   void Tick() {
+    if (!named_ && !error_ && interrupts_ == 0 && !ClaimName()) {
+      if (!error_ && options_.exit_when_idle_s >= 0 &&
+          MonoNow() - idle_since_ >= options_.exit_when_idle_s) {
+        Exit();
+        return;
+      }
+      if (!error_) {
+        Schedule(200);
+        return;
+      }
+    }
+    if (named_ && !error_) RenewName();  // Redis unreachable: the rest of the tick waits too
     if (session_ && session_->stopped) {
       // The answers of its last pages go out before the session ends (a
-      // second interrupt gives them up: their leases are reclaimed).
+      // second interrupt gives them up: their leases are reclaimed; a
+      // fatal error leaves them to its name's next owner).
       bool again = false;
-      if (interrupts_ >= 2) session_->outbox.clear();
+      if (interrupts_ >= 2 || error_) session_->outbox.clear();
       if (!session_->outbox.empty() && !Exchange(&again)) {
         Schedule(100);
         return;
@@ -166,7 +260,7 @@ class Node {
       EndSession();
     }
     if (!session_) {
-      if (interrupts_ > 0 || done_) {
+      if (interrupts_ > 0 || done_ || error_) {
         Exit();
         return;
       }
@@ -197,6 +291,7 @@ class Node {
       }
       for (size_t i = 0; i < r->size(); ++i) jobs.emplace_back(r->at(i).str());
       std::sort(jobs.begin(), jobs.end());
+      if (pending_first_ && !PendingFirst(&jobs)) return false;
     }
     for (const std::string& job : jobs) {
       auto rs = redis_.Pipeline({{"HMGET", keys::Meta(job), "run", "state", "spec"},
@@ -220,9 +315,37 @@ class Node {
         last_run_ = run;
         continue;
       }
+      pending_first_ = false;
       return true;
     }
     return false;
+  }
+
+  // After taking a dead node's name: the jobs where leases are pending
+  // under it go first (in name order), until none is left.
+  bool PendingFirst(std::vector<std::string>* jobs) {
+    std::vector<std::vector<std::string>> cmds;
+    for (const std::string& job : *jobs) {
+      cmds.push_back({"XPENDING", keys::Pages(job), keys::kNodesGroup, "-", "+", "1", name_});
+    }
+    if (cmds.empty()) {
+      pending_first_ = false;
+      return true;
+    }
+    auto r = redis_.Pipeline(cmds);
+    if (!r) {
+      Unreachable(r.error());
+      return false;
+    }
+    std::vector<std::string> first, rest;
+    for (size_t i = 0; i < jobs->size(); ++i) {
+      const RedisReply& reply = (*r)[i];
+      (!reply.is_error() && reply.size() > 0 ? first : rest).push_back((*jobs)[i]);
+    }
+    pending_first_ = !first.empty();
+    first.insert(first.end(), rest.begin(), rest.end());
+    *jobs = std::move(first);
+    return true;
   }
 
   Status StartSession(const std::string& job, const std::string& run, const std::string& spec) {
@@ -384,14 +507,17 @@ class Node {
     // Leases: with every answer sent, when it holds nothing (the read
     // waits in Redis), or when a poll is due (next_read).
     const size_t room = s.ended ? 0 : s.router->room();
-    const bool read = room > 0 && (flush || s.router->held() == 0 || now >= s.next_read);
+    const bool history = !s.history.empty();
+    const bool read =
+        room > 0 && (history || flush || s.router->held() == 0 || now >= s.next_read);
     if (read) {
       std::vector<std::string> cmd = {"XREADGROUP", "GROUP", keys::kNodesGroup, name_, "COUNT",
                                       std::to_string(room)};
       // Idle, it waits in Redis (a long poll) instead of polling it. Holding
-      // pages it never blocks: its loop must read its workers' sockets.
+      // pages it never blocks: its loop must read its workers' sockets. (A
+      // read of its own history, from an ID, never blocks.)
       if (s.router->held() == 0) cmd.insert(cmd.end(), {"BLOCK", std::to_string(kMaxIdleTickMs)});
-      cmd.insert(cmd.end(), {"STREAMS", s.pages_key, ">"});
+      cmd.insert(cmd.end(), {"STREAMS", s.pages_key, history ? s.history : ">"});
       cmds.push_back(std::move(cmd));
     }
     if (cmds.empty()) return true;
@@ -417,9 +543,21 @@ class Node {
     if (!read || s.ended) return true;
     const RedisReply& reply = (*r)[k];
     read_failed_ = reply.is_error();  // NOGROUP: the job's keys are gone (or being resubmitted)
+    if (history) {
+      // Its own pending entries first (a name taken over from a dead node),
+      // until a read returns none.
+      if (reply.is_error()) return true;
+      if (reply.is_nil() || reply.size() == 0 || reply.at(0).at(1).size() == 0) {
+        EndHistory(again);
+        return true;
+      }
+      AddLeases(reply.at(0).at(1), true);
+      *again = *again || s.router->room() > 0;
+      return true;
+    }
     const bool got = !reply.is_error() && !reply.is_nil() && reply.size() > 0 &&
                      reply.at(0).at(1).size() > 0;
-    if (got) AddLeases(reply.at(0).at(1));
+    if (got) AddLeases(reply.at(0).at(1), false);
     // The next read. Right after its answers the collector's leases in
     // reply come within a round trip or two: it looks again soon
     // (kFollowUps times). Otherwise a node whose workers have enough pages
@@ -436,12 +574,18 @@ class Node {
     return true;
   }
 
-  // Leases read from the stream (XREADGROUP's entries), to the workers.
-  void AddLeases(const RedisReply& entries) {
+  // Leases read from the stream (XREADGROUP's entries), to the workers;
+  // `history`: re-read from its own pending entries (counted in reread).
+  void AddLeases(const RedisReply& entries, bool history) {
     Session& s = *session_;
     for (size_t i = 0; i < entries.size(); ++i) {
       RedisReply e = entries.at(i);
       RedisReply f = e.at(1);
+      if (history) {
+        s.history = e.at(0).str();
+        if (f.size() == 0) continue;  // an entry deleted meanwhile: nothing to do
+        ++s.reread;
+      }
       uint64_t page = 0;
       std::string url;
       uint8_t rules = 0;
@@ -454,6 +598,17 @@ class Node {
       s.router->Add(std::string(e.at(0).str()), page, std::move(url), rules);
     }
     s.router->Pump();
+  }
+
+  // Its pending history is read: from now on new leases.
+  void EndHistory(bool* again) {
+    Session& s = *session_;
+    s.history.clear();
+    *again = true;  // the first read of new leases at once
+    if (s.reread > 0 && !options_.quiet) {
+      fmt::print(stderr, "forage: node {}: job {}: re-read {} leases pending under its name\n",
+                 name_, s.job, s.reread);
+    }
   }
 
   // Reads the job's state; a run that is over (done, stopped, replaced by a
@@ -493,6 +648,7 @@ class Node {
                            {"master_sys_s", own_sys},
                            {"restarts", s.router->restarts()},
                            {"held", s.router->held()},
+                           {"reread", s.reread},
                            {"round_trips", redis_.round_trips()},
                            {"alive_at", WallNow()}};
     auto r = redis_.Command({"HSET", s.nodes_key, name_ + ":info", info.dump()});
@@ -544,6 +700,12 @@ class Node {
   NodeOptions options_;
   RedisClient redis_;
   std::string name_;
+  std::string token_;  // this process as the owner of its name
+  bool named_ = false;     // owns name_ in Redis
+  bool lost_name_ = false;
+  bool pending_first_ = false;  // took a dead node's name: its jobs with pending leases first
+  long long name_wait_ms_ = -1;  // the name asked for is held elsewhere: its last time to live
+  double next_name_renew_ = 0;
   UvHandle<uv_timer_t> tick_;
   std::vector<UvHandle<uv_signal_t>> signals_;
   std::unique_ptr<Session> session_;

@@ -17,6 +17,7 @@ struct NodeOptions {
   double exit_when_idle_s = -1;   // exit after this long without a running job; -1: never
   std::string job;                // serve only this job...
   std::string run;                // ...and only this run of it; exit when it ends
+  std::string name;               // its consumer name (engine/node_name.h); empty: HOSTNAME-N
   bool quiet = false;
 };
 

@@ -58,13 +58,37 @@ Result<std::string> JobStatus(RedisClient& redis, const std::string& job) {
   const long long total = num(1), settled = num(2), done = num(3), failed = num(4);
   const double now = WallNow();
   int alive = 0, nodes = 0;
+  // Per node, by name: NAME:pages, NAME:items, NAME:info; what it holds
+  // (XPENDING's consumers).
+  struct Row {
+    std::string pages = "0", items = "0";
+    nlohmann::json info;
+    long long held = 0;
+    bool alive = false;
+  };
+  std::map<std::string, Row> rows;
   const RedisReply& n = (*r)[5];
   for (size_t i = 0; i + 1 < n.size(); i += 2) {
     std::string_view field = n.at(i).str();
-    if (field.size() < 5 || field.substr(field.size() - 5) != ":info") continue;
+    size_t colon = field.rfind(':');
+    if (colon == std::string_view::npos) continue;
+    Row& row = rows[std::string(field.substr(0, colon))];
+    std::string_view what = field.substr(colon + 1);
+    if (what == "pages") row.pages = n.at(i + 1).str();
+    if (what == "items") row.items = n.at(i + 1).str();
+    if (what != "info") continue;
     ++nodes;
     auto j = nlohmann::json::parse(n.at(i + 1).str(), nullptr, false);
-    if (!j.is_discarded() && now - j.value("alive_at", 0.0) < kAliveS) ++alive;
+    if (j.is_discarded()) continue;
+    row.info = std::move(j);
+    row.alive = now - row.info.value("alive_at", 0.0) < kAliveS;
+    if (row.alive) ++alive;
+  }
+  if ((*r)[2].is_array()) {
+    const RedisReply consumers = (*r)[2].at(3);
+    for (size_t i = 0; i < consumers.size(); ++i) {
+      rows[std::string(consumers.at(i).at(0).str())].held = consumers.at(i).at(1).integer();
+    }
   }
   const double updated = ToDouble(meta.at(6).str());
   std::string out = fmt::format("job {}: {}\n", job, meta.at(0).str());
@@ -75,6 +99,15 @@ Result<std::string> JobStatus(RedisClient& redis, const std::string& job) {
   out += fmt::format("  results    {} (answers not yet stored by the collector: a batch of pages "
                      "done, or one page lost, each)\n", results);
   out += fmt::format("  nodes      {} alive, {} seen\n", alive, nodes);
+  for (const auto& [name, row] : rows) {
+    if (name == "collector-withdraw") continue;  // the collector's own consumer (SIGINT)
+    const bool info = row.info.is_object();
+    out += fmt::format("    node {:<20} {:<5}  host {} pid {}  pages {}  items {}  holds {}  "
+                       "re-read {}\n",
+                       name, row.alive ? "alive" : "gone", info ? row.info.value("host", "?") : "?",
+                       info ? row.info.value("pid", int64_t{0}) : 0, row.pages, row.items, row.held,
+                       info ? row.info.value("reread", uint64_t{0}) : 0);
+  }
   out += fmt::format("  collector  {}, last update {:.1f} s ago\n", meta.at(5).str(),
                      updated > 0 ? now - updated : 0.0);
   return out;
@@ -85,9 +118,9 @@ Result<std::string> JobStatus(RedisClient& redis, const std::string& job) {
 Result<std::string> ClusterStatus(const std::string& redis_url, const std::string& job) {
   auto address = ParseRedisUrl(redis_url);
   if (!address) return address.error();
-  RedisClient redis(*address, 2);
+  RedisClient redis(*address, kRedisTimeoutS);
   if (auto st = redis.Connect(); !st) {
-    return Err(ErrorCode::kNetwork, "--redis {}: {}", redis_url, st.error().message);
+    return Err(ErrorCode::kNetwork, "--redis {}: {}", address->Display(), st.error().message);
   }
   std::vector<std::string> jobs;
   if (!job.empty()) {

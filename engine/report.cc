@@ -107,8 +107,9 @@ std::string FormatReport(const Summary& s) {
                    t.responses_429, t.timeouts);
   }
   for (const auto& n : s.nodes) {
-    fmt::format_to(line, "  node {:<24} pages {:<6} items {:<7} requests {:<6} user {:.3f} s  sys {:.3f} s\n",
-                   n.node, n.pages, n.items, n.requests, n.user_s, n.sys_s);
+    fmt::format_to(line, "  node {:<24} pages {:<6} items {:<7} requests {:<6} user {:.3f} s  sys {:.3f} s{}\n",
+                   n.node, n.pages, n.items, n.requests, n.user_s, n.sys_s,
+                   n.reread > 0 ? fmt::format("  re-read {}", n.reread) : "");
   }
   if (s.distributed && (s.pages_dead > 0 || s.deliveries_lost > 0)) {
     fmt::format_to(line, "  deliveries lost {} (nodes or workers died holding them)   dead {}\n",
@@ -260,7 +261,8 @@ std::string ReportJson(const Summary& s) {
                             {"requests", n.requests},
                             {"round_trips", n.round_trips},
                             {"user_s", n.user_s},
-                            {"sys_s", n.sys_s}});
+                            {"sys_s", n.sys_s},
+                            {"reread", n.reread}});
     }
   }
   // Failure reasons may carry bytes from the network; never throw on them.

@@ -26,7 +26,7 @@ struct WorkerSummary {
 
 // One node of a distributed job (--redis), as it reported itself.
 struct NodeSummary {
-  std::string node;  // HOST:PID
+  std::string node;  // its name (HOSTNAME-N or --node-name)
   std::string host;
   int64_t pid = 0;
   uint64_t pages = 0;
@@ -36,6 +36,7 @@ struct NodeSummary {
   uint64_t body_bytes = 0;
   double user_s = 0;
   double sys_s = 0;
+  uint64_t reread = 0;  // leases pending under its name it read again (a restart)
 };
 
 struct PageFailure {

@@ -49,6 +49,17 @@ std::unique_ptr<Background> StartNode(const RedisServer& redis,
       env);
 }
 
+// The name a node process owns (its liveness key forage:node:NAME holds its
+// pid): one of HOSTNAME-1..8, the default names; empty if none yet.
+std::string NodeNameOf(const RedisServer& redis, pid_t pid) {
+  for (int n = 1; n <= 8; ++n) {
+    const std::string name = Hostname() + "-" + std::to_string(n);
+    auto owner = nlohmann::json::parse(redis.Cli({"GET", "forage:node:" + name}), nullptr, false);
+    if (owner.is_object() && owner.value("pid", 0) == pid) return name;
+  }
+  return "";
+}
+
 bool Submitted(const RedisServer& redis, const std::string& job) {
   return redis.Cli({"HGET", "forage:{" + job + "}:meta", "state"}) == "running";
 }
@@ -162,17 +173,21 @@ TEST_CASE("kill -9 of a node mid-job: the same rows exactly once, its pages recl
   REQUIRE(WaitUntil([&] { return Submitted(redis, "out"); }));
   std::vector<std::unique_ptr<Background>> nodes;
   for (int i = 0; i < 3; ++i) nodes.push_back(StartNode(redis));
-  // The victim: a node that holds leases (pending entries under its name).
+  // The victim: a node that holds leases (pending entries under its name),
+  // stopped while it is looked at, so it cannot answer them meanwhile.
   pid_t victim = -1;
   REQUIRE(WaitUntil([&] {
     for (auto& n : nodes) {
-      std::string consumer = Hostname() + ":" + std::to_string(n->pid());
+      std::string consumer = NodeNameOf(redis, n->pid());
+      if (consumer.empty()) continue;
+      kill(n->pid(), SIGSTOP);
       std::string pending = redis.Cli({"XPENDING", "forage:{out}:pages", "nodes", "-", "+", "10",
                                        consumer});
       if (!pending.empty()) {
         victim = n->pid();
         return true;
       }
+      kill(n->pid(), SIGCONT);
     }
     return false;
   }));
@@ -193,6 +208,106 @@ TEST_CASE("kill -9 of a node mid-job: the same rows exactly once, its pages recl
     auto e = n->Wait(30);
     CHECK(e.exit_code == 0);
   }
+}
+
+// The nodes group's pending entries (leases delivered, not answered), by
+// XPENDING's summary form.
+long PendingLeases(const RedisServer& redis) {
+  std::string out = redis.Cli({"XPENDING", "forage:{out}:pages", "nodes"});
+  return std::stol(out.substr(0, out.find('\n')));
+}
+
+TEST_CASE("kill -9 of a node, then a new forage worker on the same machine: it takes over the "
+          "dead node's name and re-reads its pending leases first, every row exactly once") {
+  // 4 at a time, 100 ms each: the job takes over a second. --lease-timeout
+  // 10m: the collector's reaper cannot be the one that rescues the pages.
+  Fixture fx({"--delay", "100", "--max-inflight", "4"});
+  RedisServer redis("restart_node");
+  std::string dir = TempDir("cluster_restart_node");
+  Background collector(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", redis.url(),
+                                          "--workers", "0", "--lease-timeout", "10m",
+                                          "--concurrency", "4", "--report",
+                                          dir + "/report.json", "--quiet"}));
+  REQUIRE(WaitUntil([&] { return Submitted(redis, "out"); }));
+  auto first = StartNode(redis);
+  // Killed while it holds leases: stopped while they are counted, so it
+  // cannot answer them meanwhile.
+  long held = 0;
+  REQUIRE(WaitUntil([&] {
+    kill(first->pid(), SIGSTOP);
+    held = PendingLeases(redis);
+    if (held == 0) kill(first->pid(), SIGCONT);
+    return held > 0;
+  }));
+  REQUIRE(kill(first->pid(), SIGKILL) == 0);
+  first->Wait();
+  // Nobody else can take them before their lease ends (10 minutes).
+  REQUIRE(PendingLeases(redis) == held);
+  auto second = StartNode(redis);
+  // Bounded: without the re-read the job would wait 10 minutes for the reaper.
+  auto r = collector.Wait(60);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  auto rep = Report(dir + "/report.json");
+  CHECK(rep["pages_ok"] == 48);
+  CHECK(rep["items"] == 755);
+  CHECK(rep["deliveries_lost"] == 0);  // no lease expired: the new node answered them
+  // One name across both lives: the default name, HOSTNAME-1.
+  REQUIRE(rep["nodes"].size() == 1);
+  CHECK(rep["nodes"][0]["node"] == Hostname() + "-1");
+  CHECK(rep["nodes"][0]["pages"] == 48);
+  CHECK(rep["nodes"][0]["items"] == 755);
+  CHECK(rep["nodes"][0]["reread"] == held);
+  CHECK(rep["nodes"][0]["pid"] == second->pid());
+  auto e = second->Wait(30);
+  INFO(e.err);
+  CHECK(e.exit_code == 0);
+  auto status = RunProcess({ForageBin(), "status", "--redis", redis.url(), "out"});
+  INFO(status.out);
+  CHECK(status.exit_code == 0);
+  CHECK(status.out.find("node " + Hostname() + "-1 ") != std::string::npos);
+  CHECK(status.out.find("re-read " + std::to_string(held) + "\n") != std::string::npos);
+}
+
+TEST_CASE("a node that takes over a dead node's name serves first the job where leases are "
+          "pending under it") {
+  Fixture fx({"--delay", "100", "--max-inflight", "4"});
+  RedisServer redis("pending_first");
+  std::string dir = TempDir("cluster_pending_first");
+  // Job "b" first, served by the node that dies holding some of its pages.
+  Background b(With(SeedJob(fx), {"-o", dir + "/b.csv", "--redis", redis.url(), "--workers", "0",
+                                  "--lease-timeout", "10m", "--concurrency", "4", "--quiet"}));
+  REQUIRE(WaitUntil([&] { return Submitted(redis, "b"); }));
+  auto first = StartNode(redis);
+  const std::string pages = "forage:{b}:pages";
+  REQUIRE(WaitUntil([&] {
+    kill(first->pid(), SIGSTOP);
+    const bool held = redis.Cli({"XPENDING", pages, "nodes", "-", "+", "1"}) != "";
+    if (!held) kill(first->pid(), SIGCONT);
+    return held;
+  }));
+  const pid_t dead = first->pid();
+  REQUIRE(kill(dead, SIGKILL) == 0);
+  first->Wait();
+  // Job "a" comes before "b" by name: a new node would serve it first.
+  Background a(With(SeedJob(fx), {"-o", dir + "/a.csv", "--redis", redis.url(), "--workers", "0",
+                                  "--quiet"}));
+  REQUIRE(WaitUntil([&] { return Submitted(redis, "a"); }));
+  Background second({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1",
+                     "--exit-when-idle", "1s"});
+  const std::string seen = second.ReadErrUntil("serving job");
+  CHECK(seen.find("took over the name of a dead node (pid " + std::to_string(dead)) !=
+        std::string::npos);
+  CHECK(seen.find("serving job b ") != std::string::npos);
+  auto rb = b.Wait(60);
+  INFO(rb.err);
+  CHECK(rb.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/b.csv")) == GoldenRows(fx));
+  auto ra = a.Wait(60);
+  CHECK(ra.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/a.csv")) == GoldenRows(fx));
+  CHECK(second.Wait(30).exit_code == 0);
 }
 
 TEST_CASE("a page that crashes every worker that takes it is dead after 3 deliveries, reported, "
@@ -334,7 +449,8 @@ TEST_CASE("SIGINT to a node drains it: it finishes and acknowledges what it hold
                                       dir + "/report.json", "--quiet"}),
             2);
   Background& victim = *c.nodes[0];
-  const std::string consumer = Hostname() + ":" + std::to_string(victim.pid());
+  std::string consumer;
+  REQUIRE(WaitUntil([&] { return !(consumer = NodeNameOf(redis, victim.pid())).empty(); }));
   REQUIRE(WaitUntil([&] {
     return !redis.Cli({"XPENDING", "forage:{out}:pages", "nodes", "-", "+", "10", consumer})
                 .empty();
@@ -372,7 +488,11 @@ TEST_CASE("Redis stopped for 3 s mid-job and restarted: the job completes with t
   auto rep = Report(dir + "/report.json");
   CHECK(rep["pages_ok"] == 48);
   CHECK(rep["items"] == 755);
-  for (auto& n : c.nodes) CHECK(n->Wait(30).exit_code == 0);
+  for (auto& n : c.nodes) {
+    auto e = n->Wait(30);
+    INFO(e.err);
+    CHECK(e.exit_code == 0);
+  }
 }
 
 TEST_CASE("SIGINT to a collector whose leases no node took: it takes them back, exits 130, "
@@ -401,8 +521,24 @@ TEST_CASE("bad --redis input: exit 2 before any request, and an unreachable Redi
   std::string dir = TempDir("cluster_bad_input");
   auto bad = RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", "http://127.0.0.1:1"}));
   CHECK(bad.exit_code == 2);
-  CHECK(bad.err.find("--redis 'http://127.0.0.1:1': expected redis://HOST[:PORT][/DB]") !=
+  CHECK(bad.err.find("--redis 'http://127.0.0.1:1': expected "
+                     "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]") != std::string::npos);
+  auto tls =
+      RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", "rediss://127.0.0.1:1"}));
+  CHECK(tls.exit_code == 2);
+  CHECK(tls.err.find(
+            "TLS to Redis is not supported by this build: Debian 12's hiredis has no SSL") !=
         std::string::npos);
+  // A bad URL's message never shows its password.
+  auto port = RunProcess({ForageBin(), "worker", "--redis", "redis://u:topsecret@127.0.0.1:99999"});
+  CHECK(port.exit_code == 2);
+  CHECK(port.err.find("'redis://u:***@127.0.0.1:99999': port '99999' is not a port") !=
+        std::string::npos);
+  CHECK(port.err.find("topsecret") == std::string::npos);
+  auto name = RunProcess({ForageBin(), "worker", "--redis", "redis://127.0.0.1:1", "--node-name",
+                          "a b"});
+  CHECK(name.exit_code == 2);
+  CHECK(name.err.find("--node-name 'a b': only letters, digits") != std::string::npos);
   auto deliveries = RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis",
                                                   "redis://127.0.0.1:6379", "--max-deliveries",
                                                   "0"}));
@@ -420,6 +556,157 @@ TEST_CASE("bad --redis input: exit 2 before any request, and an unreachable Redi
                           "--exit-when-idle", "200ms"});
   CHECK(idle.exit_code == 0);
   CHECK(idle.err.find("waiting for Redis") != std::string::npos);
+}
+
+TEST_CASE("node names: live nodes never share one, defaults are HOSTNAME-1 and -2, a name in "
+          "use exits 3, and a node that exits gives its name back") {
+  RedisServer redis("node_names");
+  Background a({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1"});
+  Background b({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1"});
+  REQUIRE(WaitUntil([&] { return !NodeNameOf(redis, a.pid()).empty(); }));
+  REQUIRE(WaitUntil([&] { return !NodeNameOf(redis, b.pid()).empty(); }));
+  CHECK(std::set<std::string>{NodeNameOf(redis, a.pid()), NodeNameOf(redis, b.pid())} ==
+        std::set<std::string>{Hostname() + "-1", Hostname() + "-2"});
+  Background named({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1",
+                    "--node-name", "alpha"});
+  REQUIRE(WaitUntil([&] { return !redis.Cli({"GET", "forage:node:alpha"}).empty(); }));
+  auto twin = RunProcess({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1",
+                          "--node-name", "alpha"});
+  CHECK(twin.exit_code == 3);
+  CHECK(twin.err.find("node name 'alpha' is in use by a live node (host " + Hostname() + " pid " +
+                      std::to_string(named.pid()) + ")") != std::string::npos);
+  // A clean exit frees the name at once (no wait for the key to expire).
+  named.Signal(SIGINT);
+  CHECK(named.Wait(30).exit_code == 130);
+  CHECK(redis.Cli({"EXISTS", "forage:node:alpha"}) == "0");
+  // A name held by a node of another machine: waited for until its key
+  // expires (that node may be dead), then taken.
+  const std::string elsewhere =
+      R"({"host":"elsewhere","pid":1,"start":"1","boot":"x","pidns":"pid:[1]"})";
+  REQUIRE(redis.Cli({"SET", "forage:node:beta", elsewhere, "PX", "1500"}) == "OK");
+  Background beta({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1",
+                   "--node-name", "beta"});
+  CHECK(beta.ReadErrUntil("waiting up to").find("node name 'beta' is in use by a node on host "
+                                                "elsewhere pid 1") != std::string::npos);
+  REQUIRE(WaitUntil([&] {
+    auto owner = nlohmann::json::parse(redis.Cli({"GET", "forage:node:beta"}), nullptr, false);
+    return owner.is_object() && owner.value("pid", 0) == beta.pid();
+  }));
+  // Held by another machine's node that is alive: it renews its key, and
+  // the node that waited gives up (exit 3).
+  REQUIRE(redis.Cli({"SET", "forage:node:gamma", elsewhere, "PX", "3000"}) == "OK");
+  Background gamma({ForageBin(), "worker", "--redis", redis.url(), "--workers", "1",
+                    "--node-name", "gamma"});
+  gamma.ReadErrUntil("waiting up to");
+  REQUIRE(redis.Cli({"SET", "forage:node:gamma", elsewhere, "PX", "20000"}) == "OK");
+  auto renewed = gamma.Wait(30);
+  CHECK(renewed.exit_code == 3);
+  CHECK(renewed.err.find("node name 'gamma' is in use by a node on host elsewhere pid 1 (its key "
+                         "was renewed: that node is alive)") != std::string::npos);
+  // Its key overwritten by another owner (as after an outage that let it
+  // expire): the node gives up the name and exits 3.
+  REQUIRE(redis.Cli({"SET", "forage:node:beta", elsewhere}) == "OK");
+  auto lost = beta.Wait(30);
+  CHECK(lost.exit_code == 3);
+  CHECK(lost.err.find("its name is another node's now") != std::string::npos);
+  CHECK(redis.Cli({"GET", "forage:node:beta"}) == elsewhere);  // not deleted by the loser
+  a.Signal(SIGINT);
+  b.Signal(SIGINT);
+  CHECK(a.Wait(30).exit_code == 130);
+  CHECK(b.Wait(30).exit_code == 130);
+}
+
+TEST_CASE("Redis AUTH with a password: a job completes through it, percent-encoded in the URL, "
+          "and neither the report nor status nor stderr shows it") {
+  Fixture fx;
+  const std::string password = "s3cr@t:pw/x";
+  RedisServer redis("auth_password", {"", password});
+  const std::string url =
+      "redis://:s3cr%40t%3Apw%2Fx@127.0.0.1:" + std::to_string(redis.port());
+  std::string dir = TempDir("cluster_auth_password");
+  auto r = RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", url, "--workers", "1",
+                                         "--report", dir + "/report.json"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  CHECK(Report(dir + "/report.json")["items"] == 755);
+  auto status = RunProcess({ForageBin(), "status", "--redis", url, "out"});
+  INFO(status.err);
+  CHECK(status.exit_code == 0);
+  CHECK(status.out.find("job out: done") != std::string::npos);
+  for (const std::string& secret : {std::string("s3cr"), std::string("%40t")}) {
+    CHECK(r.err.find(secret) == std::string::npos);
+    CHECK(r.out.find(secret) == std::string::npos);
+    CHECK(ReadFile(dir + "/report.json").find(secret) == std::string::npos);
+    CHECK(status.out.find(secret) == std::string::npos);
+  }
+  // A wrong password, and none at all: exit 3, "authentication failed", and
+  // the password given is never echoed.
+  const std::string wrong = "redis://:wr0ng-pw@127.0.0.1:" + std::to_string(redis.port());
+  auto bad = RunProcess(With(SeedJob(fx), {"-o", dir + "/bad.csv", "--redis", wrong}));
+  CHECK(bad.exit_code == 3);
+  CHECK(bad.err.find("authentication failed") != std::string::npos);
+  CHECK(bad.err.find("redis://:***@127.0.0.1:" + std::to_string(redis.port())) !=
+        std::string::npos);
+  CHECK(bad.err.find("wr0ng") == std::string::npos);
+  auto node = RunProcess({ForageBin(), "worker", "--redis", wrong, "--workers", "1"}, {}, 30);
+  CHECK(node.exit_code == 3);
+  CHECK(node.err.find("authentication failed") != std::string::npos);
+  CHECK(node.err.find("wr0ng") == std::string::npos);
+  auto st = RunProcess({ForageBin(), "status", "--redis", wrong});
+  CHECK(st.exit_code == 3);
+  CHECK(st.err.find("authentication failed") != std::string::npos);
+  CHECK(st.err.find("wr0ng") == std::string::npos);
+  auto none = RunProcess({ForageBin(), "status", "--redis", redis.url()});
+  CHECK(none.exit_code == 3);
+  CHECK(none.err.find("authentication failed: the server requires a password") !=
+        std::string::npos);
+}
+
+TEST_CASE("Redis AUTH as an ACL user: a collector and a node complete the job through it, and a "
+          "wrong password for the user exits 3") {
+  Fixture fx;
+  RedisServer redis("auth_acl", {"forager", "acl-pw"});
+  const std::string url = "redis://forager:acl-pw@127.0.0.1:" + std::to_string(redis.port());
+  std::string dir = TempDir("cluster_auth_acl");
+  Background collector(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", url, "--workers",
+                                          "0", "--quiet"}));
+  REQUIRE(WaitUntil([&] { return Submitted(redis, "out"); }));
+  Background node({ForageBin(), "worker", "--redis", url, "--workers", "1", "--exit-when-idle",
+                   "1s", "--quiet"});
+  auto r = collector.Wait(60);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  CHECK(node.Wait(30).exit_code == 0);
+  auto status = RunProcess({ForageBin(), "status", "--redis", url});
+  CHECK(status.out.find("node " + Hostname() + "-1 ") != std::string::npos);
+  // The default user is off: the user's name is needed, and its password.
+  auto bad = RunProcess({ForageBin(), "status", "--redis",
+                         "redis://forager:nope-pw@127.0.0.1:" + std::to_string(redis.port())});
+  CHECK(bad.exit_code == 3);
+  CHECK(bad.err.find("authentication failed as user 'forager'") != std::string::npos);
+  CHECK(bad.err.find("nope-pw") == std::string::npos);
+  CHECK(bad.err.find("redis://forager:***@127.0.0.1:") != std::string::npos);
+}
+
+TEST_CASE("--redis URL/DB: the job's keys are in that database only") {
+  Fixture fx;
+  RedisServer redis("select_db");
+  const std::string url = redis.url() + "/3";
+  std::string dir = TempDir("cluster_select_db");
+  auto r = RunProcess(With(SeedJob(fx), {"-o", dir + "/out.csv", "--redis", url, "--workers", "1",
+                                         "--quiet"}));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == GoldenRows(fx));
+  CHECK(redis.Cli({"-n", "3", "HGET", "forage:{out}:meta", "state"}) == "done");
+  CHECK(redis.Cli({"-n", "3", "SISMEMBER", "forage:jobs", "out"}) == "1");
+  CHECK(redis.Cli({"DBSIZE"}) == "0");  // database 0 has nothing
+  auto status = RunProcess({ForageBin(), "status", "--redis", url});
+  CHECK(status.out.find("job out: done") != std::string::npos);
+  auto db0 = RunProcess({ForageBin(), "status", "--redis", redis.url()});
+  CHECK(db0.out == "no jobs\n");
 }
 
 }  // TEST_SUITE

@@ -35,6 +35,49 @@ TEST_CASE("redis URLs: host, port and database, and what is wrong with a bad one
   CHECK(!ParseRedisUrl("redis://:6379"));
 }
 
+TEST_CASE("redis URLs with a user and a password: percent-decoded, and never shown") {
+  auto a = ParseRedisUrl("redis://forager:p%40ss%3Aw%2Fd@10.0.0.5:6380/2");
+  REQUIRE(a);
+  CHECK(a->user == "forager");
+  CHECK(a->password == "p@ss:w/d");
+  CHECK(a->host == "10.0.0.5");
+  CHECK(a->port == 6380);
+  CHECK(a->db == 2);
+  CHECK(a->Display() == "redis://forager:***@10.0.0.5:6380/2");
+  auto b = ParseRedisUrl("redis://:pw@127.0.0.1");
+  REQUIRE(b);
+  CHECK(b->user == "");
+  CHECK(b->password == "pw");
+  CHECK(b->Display() == "redis://:***@127.0.0.1:6379");
+  CHECK(ParseRedisUrl("redis://127.0.0.1")->Display() == "redis://127.0.0.1:6379");
+  CHECK(engine::RedactRedisUrl("redis://u:secret@h:1/2") == "redis://u:***@h:1/2");
+  CHECK(engine::RedactRedisUrl("redis://h:1") == "redis://h:1");
+  CHECK(engine::RedactRedisUrl("redis://secret@h") == "redis://:***@h");
+  // Unescaped '/' and '@' in a password: the last '@' ends it.
+  CHECK(engine::RedactRedisUrl("redis://u:se/c@ret@h:1/2") == "redis://u:***@h:1/2");
+  auto slash = ParseRedisUrl("redis://u:se/c@ret@h:1/2");
+  REQUIRE(slash);
+  CHECK(slash->password == "se/c@ret");
+  CHECK(slash->db == 2);
+  auto bad_db = ParseRedisUrl("redis://u:secret@h:1/x");
+  REQUIRE(!bad_db);
+  CHECK(bad_db.error().message == "--redis 'redis://u:***@h:1/x': database 'x' is not a number");
+  for (const char* bad :
+       {"redis://u:%zz@h", "redis://u:%4@h", "redis://secret@h", "redis://u:@h"}) {
+    CAPTURE(bad);
+    auto r = ParseRedisUrl(bad);
+    REQUIRE(!r);
+    CHECK(r.error().code == ErrorCode::kInvalidArgument);
+    CHECK(r.error().message.find("secret") == std::string::npos);
+    CHECK(r.error().message.find("%zz") == std::string::npos);
+  }
+  auto tls = ParseRedisUrl("rediss://u:secret@h:6380");
+  REQUIRE(!tls);
+  CHECK(tls.error().message.find("TLS to Redis is not supported by this build") !=
+        std::string::npos);
+  CHECK(tls.error().message.find("secret") == std::string::npos);
+}
+
 TEST_CASE("commands and a pipeline against a real redis-server: one round trip for many") {
   RedisServer server("client_basic");
   RedisClient c = ClientFor(server);

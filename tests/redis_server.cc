@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <utility>
 
 #include <stdexcept>
 
@@ -28,7 +29,8 @@ std::string Which(const std::string& name) {
 
 }  // namespace
 
-RedisServer::RedisServer(const std::string& name) : dir_(TempDir("redis_" + name)) {
+RedisServer::RedisServer(const std::string& name, RedisAuth auth)
+    : dir_(TempDir("redis_" + name)), auth_(std::move(auth)) {
   port_ = ClosedPort();
   Start();
 }
@@ -40,6 +42,10 @@ std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_str
 std::string RedisServer::Cli(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {Which("redis-cli"), "-h", "127.0.0.1", "-p", std::to_string(port_),
                                    "--raw"};
+  if (!auth_.password.empty()) {
+    if (!auth_.user.empty()) argv.insert(argv.end(), {"--user", auth_.user});
+    argv.insert(argv.end(), {"--pass", auth_.password, "--no-auth-warning"});
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   std::string out = RunProcess(argv, {}, 10).out;
   while (!out.empty() && out.back() == '\n') out.pop_back();
@@ -47,9 +53,17 @@ std::string RedisServer::Cli(const std::vector<std::string>& args) const {
 }
 
 void RedisServer::Start() {
-  proc_ = std::make_unique<Background>(std::vector<std::string>{
+  std::vector<std::string> argv = {
       Which("redis-server"), "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_,
-      "--appendonly", "yes", "--save", "", "--daemonize", "no", "--logfile", dir_ + "/redis.log"});
+      "--appendonly", "yes", "--save", "", "--daemonize", "no", "--logfile", dir_ + "/redis.log"};
+  if (!auth_.password.empty() && auth_.user.empty()) {
+    argv.insert(argv.end(), {"--requirepass", auth_.password});
+  } else if (!auth_.password.empty()) {
+    // redis-server joins the words after an option up to the next --option.
+    argv.insert(argv.end(), {"--user", auth_.user, "on", ">" + auth_.password, "~*", "&*", "+@all",
+                             "--user", "default", "off"});
+  }
+  proc_ = std::make_unique<Background>(argv);
   if (!WaitUntil([&] { return Cli({"PING"}) == "PONG"; }, 20)) {
     throw std::runtime_error("redis-server did not answer PING on port " + std::to_string(port_));
   }

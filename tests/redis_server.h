@@ -12,15 +12,23 @@
 
 namespace forage::testing {
 
+// Who may connect: with a password and no user, the default user's
+// (requirepass); with a user, that ACL user (all keys and commands) and the
+// default user off.
+struct RedisAuth {
+  std::string user;
+  std::string password;
+};
+
 class RedisServer {
  public:
-  explicit RedisServer(const std::string& name);
+  explicit RedisServer(const std::string& name, RedisAuth auth = {});
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
 
   int port() const { return port_; }
-  std::string url() const;  // redis://127.0.0.1:PORT
+  std::string url() const;  // redis://127.0.0.1:PORT (no user or password)
   // redis-cli's --raw output of one command (trailing newline removed).
   std::string Cli(const std::vector<std::string>& args) const;
   // A clean stop (SHUTDOWN: the AOF is complete), and a start again on the
@@ -32,6 +40,7 @@ class RedisServer {
 
  private:
   std::string dir_;
+  RedisAuth auth_;
   int port_ = 0;
   std::unique_ptr<Background> proc_;
 };

@@ -70,11 +70,11 @@ int RunClusterCommand(int argc, const char* const* argv) {
     std::fputs(out->c_str(), stdout);
     return kExitOk;
   }
-  if (auto st = engine::ParseRedisUrl(redis); !st) return Usage(st.error().message);
+  if (auto st = engine::ParseRedisUrl(redis); !st) return Usage(command, st.error().message);
   engine::NodeOptions o;
   o.redis_url = redis;
   if (!node_name.empty() || app.count("--node-name") > 0) {
-    if (auto st = engine::CheckNodeName(node_name); !st) return Usage(st.error().message);
+    if (auto st = engine::CheckNodeName(node_name); !st) return Usage(command, st.error().message);
     o.name = node_name;
   }
   o.quiet = quiet;

@@ -18,6 +18,10 @@ namespace {
 // The collector's node sees the job's end within a tick; this is a safety
 // net for a Redis that went away for good at the very end.
 constexpr double kNodeExitWaitS = 30;
+// How long the collector waits for the nodes' last figures, and how old a
+// node's heartbeat is when it is taken for dead (it posts every second).
+constexpr double kNodeFinalWaitS = 5;
+constexpr double kNodeSilentS = 3;
 
 }  // namespace
 
@@ -88,13 +92,34 @@ void FinishCluster(const Config& config, const ClusterJob& job, pid_t node, bool
   auto address = ParseRedisUrl(config.redis_url);
   if (!address) return;
   RedisClient redis(*address, kRedisTimeoutS);
+  // The nodes post their last figures once their workers have stopped,
+  // after they saw the job done: wait for those of every node alive, a
+  // little (a node that died posts none; its last heartbeat is old).
   auto nodes = ReadNodeSummaries(redis, job.job);
+  const double give_up = kill_node ? 0 : redis_keys::WallNow() + kNodeFinalWaitS;
+  while (nodes && redis_keys::WallNow() < give_up) {
+    bool waiting = false;
+    for (const NodeSummary& n : *nodes) {
+      waiting = waiting || (n.final_run != job.run && redis_keys::WallNow() - n.alive_at < kNodeSilentS);
+    }
+    if (!waiting) break;
+    usleep(20'000);  // polling Redis for the nodes' last post, bounded above
+    nodes = ReadNodeSummaries(redis, job.job);
+  }
   if (!nodes) return;
   summary->nodes = std::move(*nodes);
   for (const NodeSummary& n : summary->nodes) {
     summary->requests += n.requests;
     summary->redis_round_trips += n.round_trips;
     summary->body_bytes += n.body_bytes;
+    summary->transport.connections_opened += n.connections_opened;
+    summary->transport.tls_handshakes += n.tls_handshakes;
+    summary->transport.http1 += n.http1;
+    summary->transport.http2 += n.http2;
+    summary->transport.http3 += n.http3;
+    summary->cache_hits += n.cache_hits;
+    summary->cache_revalidated += n.cache_revalidated;
+    summary->cache_misses += n.cache_misses;
   }
   if (auto r = redis.Command({"HGET", redis_keys::Meta(job.job), "round_trips"}); r) {  // the collector's
     summary->redis_round_trips += static_cast<uint64_t>(r->integer());

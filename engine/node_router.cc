@@ -15,6 +15,21 @@ constexpr size_t kMaxBacklog = 8;
 // respawning (a worker that cannot start) and drains.
 constexpr int kMaxDeathsWithoutProgress = 10;
 
+// Adds the counters the node reports of `from` to `to` (not the times, the
+// pages or the proxies).
+void AddCounters(const worker::StatsMsg& from, worker::StatsMsg* to) {
+  to->requests += from.requests;
+  to->body_bytes += from.body_bytes;
+  to->connections_opened += from.connections_opened;
+  to->tls_handshakes += from.tls_handshakes;
+  to->http1 += from.http1;
+  to->http2 += from.http2;
+  to->http3 += from.http3;
+  to->cache_hits += from.cache_hits;
+  to->cache_revalidated += from.cache_revalidated;
+  to->cache_misses += from.cache_misses;
+}
+
 }  // namespace
 
 NodeRouter::NodeRouter(WorkerPort* port, int slots, int concurrency, Callbacks callbacks)
@@ -170,8 +185,10 @@ void NodeRouter::OnWorkerGone(int index, bool hung) {
   Slot& s = slots_[index];
   s.alive = false;
   s.available = false;
-  s.requests += std::max<uint64_t>(s.stats.requests, s.stopping ? 0 : s.leased.size());
-  s.body_bytes += s.stats.body_bytes;
+  // Its last snapshot; a crash before any said at least one request per
+  // page it held.
+  s.stats.requests = std::max<uint64_t>(s.stats.requests, s.stopping ? 0 : s.leased.size());
+  AddCounters(s.stats, &s.done);
   s.stats = worker::StatsMsg{};
   if (!s.stopping || !s.leased.empty()) {
     // Died holding pages: the one it was processing is lost (the
@@ -262,15 +279,12 @@ void NodeRouter::MaybeStop() {
   }
 }
 
-uint64_t NodeRouter::requests() const {
-  uint64_t n = 0;
-  for (const Slot& s : slots_) n += s.requests + s.stats.requests;
-  return n;
-}
-
-uint64_t NodeRouter::body_bytes() const {
-  uint64_t n = 0;
-  for (const Slot& s : slots_) n += s.body_bytes + s.stats.body_bytes;
+worker::StatsMsg NodeRouter::counters() const {
+  worker::StatsMsg n;
+  for (const Slot& s : slots_) {
+    AddCounters(s.done, &n);
+    AddCounters(s.stats, &n);
+  }
   return n;
 }
 

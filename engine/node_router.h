@@ -63,8 +63,9 @@ class NodeRouter : public WorkerEvents {
   // Figures of the node's workers.
   uint64_t pages() const { return pages_done_; }
   uint64_t items() const { return items_; }
-  uint64_t requests() const;
-  uint64_t body_bytes() const;
+  // The workers' counters (requests, bytes, connections, TLS handshakes,
+  // HTTP versions, cache), finished processes' and running ones' latest.
+  worker::StatsMsg counters() const;
   double user_s() const;
   double sys_s() const;
   int restarts() const { return restarts_; }
@@ -97,8 +98,7 @@ class NodeRouter : public WorkerEvents {
     std::vector<uint64_t> leased;      // local ids
     std::deque<uint64_t> processing;   // fetched, unfinished, in arrival order
     worker::StatsMsg stats;            // the current process's latest snapshot
-    uint64_t requests = 0;             // finished processes'
-    uint64_t body_bytes = 0;           // finished processes'
+    worker::StatsMsg done;             // finished processes' counters
     double user_s = 0, sys_s = 0;      // reaped processes'
   };
 

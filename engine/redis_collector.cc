@@ -466,6 +466,16 @@ Result<std::vector<NodeSummary>> ReadNodeSummaries(RedisClient& redis, const std
       n.user_s = j.value("user_s", 0.0);
       n.sys_s = j.value("sys_s", 0.0);
       n.reread = j.value("reread", uint64_t{0});
+      n.final_run = j.value("final", "");
+      n.alive_at = j.value("alive_at", 0.0);
+      n.connections_opened = j.value("connections_opened", uint64_t{0});
+      n.tls_handshakes = j.value("tls_handshakes", uint64_t{0});
+      n.http1 = j.value("http1", uint64_t{0});
+      n.http2 = j.value("http2", uint64_t{0});
+      n.http3 = j.value("http3", uint64_t{0});
+      n.cache_hits = j.value("cache_hits", uint64_t{0});
+      n.cache_revalidated = j.value("cache_revalidated", uint64_t{0});
+      n.cache_misses = j.value("cache_misses", uint64_t{0});
     }
   }
   std::vector<NodeSummary> out;

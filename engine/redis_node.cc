@@ -402,7 +402,7 @@ class Node {
   }
 
   void EndSession() {
-    PostInfo();
+    PostInfo(true);
     outcome_.pages += session_->router->pages();
     outcome_.items += session_->router->items();
     last_run_ = session_->orphaned ? std::string() : session_->run;
@@ -628,7 +628,9 @@ class Node {
     return true;
   }
 
-  bool PostInfo() {
+  // `final`: the session is over, its workers stopped (their last Stats
+  // in): the collector waits for these figures (engine/cluster_run).
+  bool PostInfo(bool final = false) {
     if (!session_) return true;
     Session& s = *session_;
     // The node's CPU: its workers' and its own (the master loop) since the
@@ -637,11 +639,20 @@ class Node {
     getrusage(RUSAGE_SELF, &self);
     const double own_user = static_cast<double>(self.ru_utime.tv_sec) + self.ru_utime.tv_usec * 1e-6 - s.self_user0;
     const double own_sys = static_cast<double>(self.ru_stime.tv_sec) + self.ru_stime.tv_usec * 1e-6 - s.self_sys0;
+    const worker::StatsMsg counters = s.router->counters();
     nlohmann::json info = {{"host", HostName()},
                            {"pid", static_cast<int64_t>(getpid())},
                            {"workers", s.config.workers},
-                           {"requests", s.router->requests()},
-                           {"body_bytes", s.router->body_bytes()},
+                           {"requests", counters.requests},
+                           {"body_bytes", counters.body_bytes},
+                           {"connections_opened", counters.connections_opened},
+                           {"tls_handshakes", counters.tls_handshakes},
+                           {"http1", counters.http1},
+                           {"http2", counters.http2},
+                           {"http3", counters.http3},
+                           {"cache_hits", counters.cache_hits},
+                           {"cache_revalidated", counters.cache_revalidated},
+                           {"cache_misses", counters.cache_misses},
                            {"user_s", s.router->user_s() + own_user},
                            {"sys_s", s.router->sys_s() + own_sys},
                            {"master_user_s", own_user},
@@ -650,7 +661,8 @@ class Node {
                            {"held", s.router->held()},
                            {"reread", s.reread},
                            {"round_trips", redis_.round_trips()},
-                           {"alive_at", WallNow()}};
+                           {"alive_at", WallNow()},
+                           {"final", final ? s.run : std::string()}};
     auto r = redis_.Command({"HSET", s.nodes_key, name_ + ":info", info.dump()});
     if (!r) {
       Unreachable(r.error());

@@ -37,6 +37,13 @@ struct NodeSummary {
   double user_s = 0;
   double sys_s = 0;
   uint64_t reread = 0;  // leases pending under its name it read again (a restart)
+  // Its workers' transport and cache counters (added to the run's).
+  uint64_t connections_opened = 0, tls_handshakes = 0, http1 = 0, http2 = 0, http3 = 0;
+  uint64_t cache_hits = 0, cache_revalidated = 0, cache_misses = 0;
+  // For the collector's last read: the run whose end the node posted its
+  // final figures for (empty while it serves one), and its last heartbeat.
+  std::string final_run;
+  double alive_at = 0;  // Unix seconds
 };
 
 struct PageFailure {

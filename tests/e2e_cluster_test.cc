@@ -123,6 +123,10 @@ TEST_CASE("a collector and 3 nodes store the 755 rows byte-identical to local mo
   CHECK(rep["nodes"].size() <= 3);
   CHECK(Sum(rep["nodes"], "pages") == 48);
   CHECK(Sum(rep["nodes"], "items") == 755);
+  // Each node's last figures (posted once its workers stopped) are in.
+  CHECK(Sum(rep["nodes"], "requests") == 48);
+  CHECK(rep["requests"] == 48 + 1);  // and robots.txt, by the collector
+  CHECK(rep["http_versions"]["1.1"] == 48 + 1);
   for (const auto& n : rep["nodes"]) CHECK(n["host"] == Hostname());
   // --exit-when-idle 1s: every node ends by itself once the job is complete.
   for (auto& n : nodes) {
@@ -159,6 +163,9 @@ TEST_CASE("the collector's own node: forage run --redis --workers 1 alone does t
   CHECK(rep["nodes"][0]["requests"] == 48);
   CHECK(rep["requests"] == 48 + 1);  // and robots.txt, by the collector
   CHECK(rep["bytes"].get<long>() > 0);  // the node's workers' bytes
+  // The node's workers' transport counters join the collector's own.
+  CHECK(rep["http_versions"]["1.1"] == 48 + 1);
+  CHECK(rep["connections_opened"].get<long>() >= 2);  // the collector's, the worker's
 }
 
 TEST_CASE("kill -9 of a node mid-job: the same rows exactly once, its pages reclaimed") {

@@ -37,7 +37,10 @@ TEST_CASE("throttle auto per-host 16 against a site that 503s above 4: every pag
           "settled at most 4, under 5% 503s") {
   std::string dir = TempDir("throttle_limit4");
   // 400 listing pages: the canonical 48 (16, 16, ..., 3 products), then 16 each.
-  Fixture fx({"--pages", "400", "--delay", "20", "--limit-concurrency", "4"});
+  // 50 ms a page: the site refuses a fifth request only when five overlap
+  // there, so the service time must outlast the lag between a loaded
+  // worker's sends (20 ms did not: the throttle settled at 5 unrefused).
+  Fixture fx({"--pages", "400", "--delay", "50", "--limit-concurrency", "4"});
   auto r = RunShop(fx, dir, "1-400",
                    {"--throttle", "auto", "--per-host", "16", "--concurrency", "32",
                     "--max-retry-wait", "100ms"});

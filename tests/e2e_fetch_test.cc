@@ -182,8 +182,10 @@ TEST_CASE("a 100 MB body fails its page as too large, a stall times out and is r
   CHECK(rep["failures"][0]["url"] == fx.url() + "huge/100");
   CHECK(rep["failures"][0]["reason"] == "too large");
   CHECK(Attempts(fx, "/huge/100") == 1);
-  // The stalled attempt timed out and the second one succeeded.
-  CHECK(Attempts(fx, "/shop/page/5/?fail=stall&fail_first=1") == 2);
+  // The stalled attempt timed out and a later one succeeded. Not "exactly
+  // 2": the 1 s timeout is a timing, and a starved worker may time out an
+  // answer that came (then a third attempt stores the page).
+  CHECK(Attempts(fx, "/shop/page/5/?fail=stall&fail_first=1") >= 2);
   CHECK(rep["pages_ok"] == 1);
   // The worker never held the body: the report's bytes stay under the cap.
   CHECK(rep["bytes"].get<uint64_t>() < 17u << 20);

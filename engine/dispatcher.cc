@@ -2,12 +2,20 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 namespace forage::engine {
 namespace {
 // A page blamed for this many worker deaths is failed instead of retried.
 constexpr uint8_t kMaxCrashes = 2;
+
+LeaseHook& InstalledLeaseHook() {
+  static LeaseHook hook;
+  return hook;
+}
 }  // namespace
+
+void InstallLeaseHookForTesting(LeaseHook hook) { InstalledLeaseHook() = std::move(hook); }
 
 Dispatcher::Dispatcher(const Plan& plan, PageBook& book, DispatchLimits limits,
                        Chunking chunking, int slots)
@@ -160,6 +168,7 @@ void Dispatcher::Lease(int slot, uint64_t page, double now_s) {
 bool Dispatcher::LeaseOrBlock(int slot, uint64_t page, double now_s) {
   if (!gate_ || book_.attempts(page) > 0) {
     Lease(slot, page, now_s);
+    Announce(page, now_s);
     return true;
   }
   double gap = -1;
@@ -171,6 +180,7 @@ bool Dispatcher::LeaseOrBlock(int slot, uint64_t page, double now_s) {
   }
   if (verdict.kind == GateVerdict::Kind::kFetch) {
     Lease(slot, page, now_s);
+    Announce(page, now_s);
     return true;
   }
   if (verdict.kind == GateVerdict::Kind::kWait) {
@@ -198,6 +208,14 @@ void Dispatcher::UnholdHosts() {
     host_held_[host] = 0;
     RefreshHost(host);
   }
+}
+
+void Dispatcher::Announce(uint64_t page, double now_s) const {
+  const LeaseHook& hook = InstalledLeaseHook();
+  if (!hook) return;
+  const uint32_t host = plan_.host_id(page);
+  const std::string url = plan_.url(page);
+  hook(LeaseEvent{url, now_s, host_next_s_[host], host_fetching_[host]});
 }
 
 void Dispatcher::SetHostCap(uint32_t host, int cap) {

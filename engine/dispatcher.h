@@ -27,6 +27,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -49,6 +50,25 @@ struct DispatchLimits {
   uint64_t window = 0;  // 0 = unbounded
   int max_backlog = 8;
 };
+
+// A seam for tests: called at every lease that sends a request (not at the
+// gate's blocked pages), with the page's URL, the master's clock at the
+// lease (`now_s`, the time the limits were applied at), the earliest time
+// the next lease to that host may come (`host_next_s`; <= now_s when the
+// host is not paced) and the pages being fetched from that host, this one
+// included. The shipped `forage` never installs one; the test-only
+// `forage-testhooks` binary does (FORAGE_TEST_LEASE_LOG), so the e2e tests
+// check --rate, --delay, Crawl-delay and --per-host on the master's side,
+// where they are promises, not on arrivals at a site, which scheduling
+// delays.
+struct LeaseEvent {
+  std::string_view url;
+  double now_s = 0;
+  double host_next_s = 0;
+  int host_fetching = 0;
+};
+using LeaseHook = std::function<void(const LeaseEvent&)>;
+void InstallLeaseHookForTesting(LeaseHook hook);
 
 // The gate's answer about a page: fetch it; skip it (robots.txt disallows
 // it, or is unavailable: counted as blocked, not a failure); or fail it
@@ -182,6 +202,8 @@ class Dispatcher {
   void Lease(int slot, uint64_t page, double now_s);
   // Lease, or, for a page the gate blocks, a lease that goes to `blocked_`.
   bool LeaseOrBlock(int slot, uint64_t page, double now_s);
+  // Tells the test hook (InstallLeaseHookForTesting) of a lease that fetches.
+  void Announce(uint64_t page, double now_s) const;
   void Release(uint64_t page);  // the page's fetch slot and processing entry
 
   const Plan& plan_;

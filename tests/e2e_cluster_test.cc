@@ -437,7 +437,8 @@ TEST_CASE("--follow across 3 nodes: 3 list pages and 48 detail pages, each fetch
 }
 
 TEST_CASE("--per-host 3 across 3 nodes: the site never sees more than 3 at once") {
-  Fixture fx({"--delay", "50"});
+  // --gather 3: the peak is the one forage allows, not the scheduling's.
+  Fixture fx({"--delay", "50", "--gather", "3"});
   RedisServer redis("per_host");
   std::string dir = TempDir("cluster_per_host");
   Cluster c(redis, With(SeedJob(fx), {"-o", dir + "/out.csv", "--per-host", "3", "--quiet"}), 3);

@@ -67,30 +67,36 @@ TEST_CASE("requests carry forage's User-Agent, --header, cookies the site set, a
                     "\n");
 }
 
-TEST_CASE("--rate 20: 48 pages take at least 47 intervals of 50 ms, with every row") {
+TEST_CASE("--rate 20: the master's 48 leases to the host are 50 ms apart at least, with every row") {
   Fixture fx;
   std::string dir = TempDir("rate");
   auto argv = SeedJob(fx);
-  // --ignore-robots: the site's log holds the pages' arrivals only.
+  argv[0] = ForageTestHooksBin();  // the lease log (FORAGE_TEST_LEASE_LOG)
   argv.insert(argv.end(), {"--rate", "20", "--workers", "2", "-o", dir + "/out.csv", "--report",
                            dir + "/report.json", "--quiet", "--ignore-robots"});
-  auto r = RunProcess(argv);
+  auto r = RunProcess(argv, {{"FORAGE_TEST_LEASE_LOG", dir + "/leases.log"}});
+  INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto rep = Report(dir + "/report.json");
-  // Leases to one host are spaced by 1/rate at least: 47 gaps of 50 ms.
-  CHECK(rep["wall_s"].get<double>() >= 2.35);
   CHECK(rep["items"] == 755);
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")) == ParseCsv(GoldenShopCsv(fx)));
-  // As the site saw it: no window of one second holds more than 21 requests.
-  auto times = Times(fx);
-  REQUIRE(times.size() == 48);
-  CHECK(times.back() - times.front() >= 2350 - 5);  // arrival, not lease: a little jitter
-  size_t worst = 0;
-  for (size_t i = 0, j = 0; i < times.size(); ++i) {
-    while (times[i] - times[j] >= 1000) ++j;
-    worst = std::max(worst, i - j + 1);
+  CHECK(fx.Stat("requests") == 48);
+  // The promise (docs/cli.md): leases to one host are spaced by 1/R at
+  // least. It is checked where it is made, on the master's clock: arrivals
+  // at the site also carry the workers' scheduling, which a loaded machine
+  // stretches and bunches at will, so no bound on them holds for sure.
+  auto leases = ReadLeaseLog(dir + "/leases.log");
+  REQUIRE(leases.size() == 48);
+  for (size_t i = 0; i < leases.size(); ++i) {
+    CAPTURE(i);
+    // Each lease sets the host's next slot one gap later...
+    CHECK(leases[i].host_next_s - leases[i].now_s == doctest::Approx(0.05).epsilon(1e-6));
+    // ...and the next lease waits for it.
+    if (i > 0) CHECK(leases[i].now_s >= leases[i - 1].host_next_s);
   }
-  CHECK(worst <= 21);
+  CHECK(leases.back().now_s - leases.front().now_s >= 47 * 0.05 - 1e-9);
+  // The run holds every lease: its wall time spans the 47 gaps.
+  CHECK(rep["wall_s"].get<double>() >= 47 * 0.05 - 1e-9);
 }
 
 TEST_CASE("under 503s, resets and truncated bodies, --retries 8 still stores the 755 rows once") {
@@ -176,8 +182,10 @@ TEST_CASE("a 100 MB body fails its page as too large, a stall times out and is r
   CHECK(rep["failures"][0]["url"] == fx.url() + "huge/100");
   CHECK(rep["failures"][0]["reason"] == "too large");
   CHECK(Attempts(fx, "/huge/100") == 1);
-  // The stalled attempt timed out and the second one succeeded.
-  CHECK(Attempts(fx, "/shop/page/5/?fail=stall&fail_first=1") == 2);
+  // The stalled attempt timed out and a later one succeeded. Not "exactly
+  // 2": the 1 s timeout is a timing, and a starved worker may time out an
+  // answer that came (then a third attempt stores the page).
+  CHECK(Attempts(fx, "/shop/page/5/?fail=stall&fail_first=1") >= 2);
   CHECK(rep["pages_ok"] == 1);
   // The worker never held the body: the report's bytes stay under the cap.
   CHECK(rep["bytes"].get<uint64_t>() < 17u << 20);

@@ -485,4 +485,19 @@ void KeepTempDir(const std::string& dir) {
   std::erase(*g_temp_dirs, dir);
 }
 
+std::vector<LeaseLine> ReadLeaseLog(const std::string& path) {
+  std::vector<LeaseLine> out;
+  if (!FileExists(path)) return out;
+  std::istringstream in(ReadFile(path));
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    LeaseLine l;
+    if (!(fields >> l.now_s >> l.host_next_s >> l.host_fetching >> l.url)) {
+      throw std::runtime_error("lease log " + path + ": bad line '" + line + "'");
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 }  // namespace forage::testing

@@ -119,4 +119,16 @@ std::string TempDir(const std::string& name);
 // torture keeps a failed iteration's directory).
 void KeepTempDir(const std::string& dir);
 
+// One line of forage-testhooks' FORAGE_TEST_LEASE_LOG: a lease the master
+// made (engine::LeaseEvent). Times in seconds on the master's clock.
+struct LeaseLine {
+  double now_s = 0;
+  double host_next_s = 0;
+  int host_fetching = 0;
+  std::string url;
+};
+// The leases logged in `path`, in the order they were made; empty when the
+// file does not exist. Throws on a line it cannot read.
+std::vector<LeaseLine> ReadLeaseLog(const std::string& path);
+
 }  // namespace forage::testing

@@ -292,14 +292,14 @@ def classify(sel, ours, theirs, ours_err, soup, elements, number, raw_classes):
 
 
 JS_REASONS = {
-    "has-in-has": "forage refuses :has() inside :has() as Selectors 4 says (and browsers do); "
-                  "nwsapi accepts it",
+    "has-in-has": "forage refuses :has() inside :has() as Selectors 4 4.5 says (and browsers "
+                  "do); nwsapi accepts it",
     "s-flag": "nwsapi 2.2.28 does not know the [a=v s] flag (Selectors 4 6.3): inside "
               ":is()/:where()/:not() or beside them it drops or mismatches the argument "
               "instead of refusing the selector",
     "empty-operand": 'nwsapi matches [a^=""], [a$=""], [a*=""] on empty values; Selectors 4 '
-                     "6.3.2: they represent nothing (forage, browsers)",
-    "empty-dash": 'nwsapi\'s [a|=""] matches nothing; Selectors 4 6.3.1: it matches the value ""',
+                     "6.2: they represent nothing (forage, browsers)",
+    "empty-dash": 'nwsapi\'s [a|=""] matches nothing; Selectors 4 6.1: it matches the value ""',
     "hex-escape": "nwsapi does not end a hex escape at its whitespace (#\\31 23 is id 123, "
                   "CSS Syntax 3 4.3.7)",
     "quote-in-string": "nwsapi matches nothing when a quoted value holds the other quote "
@@ -430,7 +430,8 @@ def check_page(path, per_page, rng, disagreements, js_disagreements, use_jsdom):
             # from a forgiving :is()/:where() list: jsdom cannot evaluate it.
             stats["js_refused"] += 1
             kind = ":-soup-contains" if ":-soup-contains" in sel else \
-                "the s flag" if re.search(r'" [sS]\]', sel) else "other"
+                "the s flag" if re.search(r'" [sS]\]', sel) else \
+                "a hex escape" if re.search(r"\\[0-9a-fA-F]{1,6} ", sel) else "other"
             stats["js_refused_kinds"][kind] = stats["js_refused_kinds"].get(kind, 0) + 1
             if ours_err is not None:
                 stats["js_both_refused"] += 1
@@ -448,13 +449,13 @@ def check_page(path, per_page, rng, disagreements, js_disagreements, use_jsdom):
             stats["both"] += 1
             if theirs == js and theirs_err is None:
                 stats["both_js_soup_agree"] += 1
+        soup_side = "same as forage" if soup_agrees else \
+            "same as jsdom" if theirs == js and theirs_err is None else \
+            theirs_err or len(theirs)
         js_disagreements.append("%s\t%s\t%s\tforage=%s\tjsdom=%d\tsoupsieve=%s\tonly_forage=%s\t"
-                                "only_jsdom=%s" % (reason, page, sel, ours_err or len(ours), len(js),
-                                                   "same as forage" if soup_agrees else
-                                                   "same as jsdom" if theirs == js and
-                                                   theirs_err is None else
-                                                   theirs_err or len(theirs),
-                                                   names(only_ours), names(only_js)))
+                                "only_jsdom=%s" % (reason, page, sel, ours_err or len(ours),
+                                                   len(js), soup_side, names(only_ours),
+                                                   names(only_js)))
     return stats
 
 

@@ -1,12 +1,23 @@
 #!/usr/bin/python3
-"""Differential selector check: forage against soupsieve on the shared corpus.
+"""Differential selector check: forage against jsdom and soupsieve on the shared corpus.
 
     /usr/bin/python3 bench/selector_agreement.py [--per-page N] [--seed S] [--out FILE]
+                                                 [--jsdom-out FILE] [--no-jsdom]
 
 Needs the Debian packages python3-bs4, python3-soupsieve (2.3.2 in bookworm)
-and python3-html5lib, and build/bench/selector_agreement. Not part of the test
-suite: the corpus pages belong to their sites and soupsieve is not a build
-dependency.
+and python3-html5lib, build/bench/selector_agreement, and node with npm for
+jsdom: bench/jsdom/package-lock.json pins jsdom 26.1.0 (whose
+querySelectorAll is nwsapi 2.2.28), installed on first use with `npm ci` into
+bench/jsdom/node_modules (ignored by git). Not part of the test suite: the
+corpus pages belong to their sites, and neither soupsieve nor jsdom is a
+build dependency.
+
+jsdom is the browser-grade reference: nwsapi follows the Selectors spec as
+browsers do where soupsieve 2.3.2 departs from it (see docs/selectors.md).
+jsdom parses each page with its own HTML parser (parse5), given the encoding
+html5lib chose; its element tree is checked against html5lib's as forage's
+is. Selectors jsdom refuses (:-soup-contains is soupsieve's own) are counted
+apart, not as disagreements.
 
 For every page of ../shared/corpus/pages it builds the element tree with
 BeautifulSoup + html5lib and with forage (bench/selector_agreement.cc), checks
@@ -35,6 +46,7 @@ from soupsieve import css_match
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "..", "shared", "corpus", "pages")
 TOOL = os.path.join(ROOT, "build", "bench", "selector_agreement")
+JSDOM_DIR = os.path.join(ROOT, "bench", "jsdom")
 
 NTH = ["odd", "even", "1", "2", "3", "2n+1", "2n", "-n+3", "3n-1", "n", "0n+2", "-2n+5",
        "n+4", "4n+0", "-n+1"]
@@ -279,7 +291,62 @@ def classify(sel, ours, theirs, ours_err, soup, elements, number, raw_classes):
     return "unexplained"
 
 
-def check_page(path, per_page, rng, disagreements):
+JS_REASONS = {
+    "has-in-has": "forage refuses :has() inside :has() as Selectors 4 4.5 says (and browsers "
+                  "do); nwsapi accepts it",
+    "s-flag": "nwsapi 2.2.28 does not know the [a=v s] flag (Selectors 4 6.3): inside "
+              ":is()/:where()/:not() or beside them it drops or mismatches the argument "
+              "instead of refusing the selector",
+    "empty-operand": 'nwsapi matches [a^=""], [a$=""], [a*=""] on empty values; Selectors 4 '
+                     "6.2: they represent nothing (forage, browsers)",
+    "empty-dash": 'nwsapi\'s [a|=""] matches nothing; Selectors 4 6.1: it matches the value ""',
+    "hex-escape": "nwsapi does not end a hex escape at its whitespace (#\\31 23 is id 123, "
+                  "CSS Syntax 3 4.3.7)",
+    "quote-in-string": "nwsapi matches nothing when a quoted value holds the other quote "
+                       "(\"t('\")",
+    "null-attribute": 'nwsapi tests a missing attribute as the string "null" ([a$="l"], '
+                      '[a*="n"] match elements without a)',
+    "unexamined": "none of the known differences",
+}
+
+ATTR = re.compile(r'\[([-\w]+)([~|^$*]?=)"((?:[^"\\]|\\.)*)"( [iIsS])?\]')
+
+
+def null_attribute(sel):
+    """Whether some [a op "v"] of sel matches the string "null"."""
+    for _, op, v, flag in ATTR.findall(sel):
+        n, v = ("null", v.lower()) if flag.strip().lower() == "i" else ("null", v)
+        if v and ((op == "*=" and v in n) or (op == "^=" and n.startswith(v)) or
+                  (op == "$=" and n.endswith(v)) or (op in ("=", "~=") and n == v) or
+                  (op == "|=" and (n == v or n.startswith(v + "-")))):
+            return True
+    return False
+
+
+def classify_jsdom(sel, ours, js, ours_err, elements):
+    """The forage-vs-jsdom disagreements, each sorted by the selector's form
+    into the nwsapi defects seen on the corpus (every class checked by hand on
+    reduced selectors, docs/selectors.md)."""
+    if ours_err and "nested inside ':has()'" in ours_err:
+        return "has-in-has"
+    if ours_err:
+        return "unexamined"
+    if re.search(r'" [sS]\]', sel):
+        return "s-flag"
+    if re.search(r'[\^$*]=""', sel):
+        return "empty-operand"
+    if '|=""' in sel:
+        return "empty-dash"
+    if re.search(r"\\[0-9a-fA-F]{1,6} ", sel):
+        return "hex-escape"
+    if re.search(r'"[^"]*\'[^"]*"', sel):
+        return "quote-in-string"
+    if set(js) - set(ours) and null_attribute(sel):
+        return "null-attribute"
+    return "unexamined"
+
+
+def check_page(path, per_page, rng, disagreements, js_disagreements, use_jsdom):
     raw = open(path, "rb").read()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -304,16 +371,31 @@ def check_page(path, per_page, rng, disagreements):
         sel_path = f.name
     try:
         out = subprocess.run([TOOL, path, sel_path], capture_output=True, check=True).stdout
+        js_out = None
+        if use_jsdom:
+            js_out = subprocess.run(["node", os.path.join(JSDOM_DIR, "select.js"), path, sel_path]
+                                    + ([soup.original_encoding] if soup.original_encoding else []),
+                                    capture_output=True, check=True).stdout
     finally:
         os.unlink(sel_path)
     lines = out.decode("utf-8", "replace").split("\n")
+    js_lines = js_out.decode("utf-8", "replace").split("\n") if js_out is not None else None
     forage_tags = lines[0].split()[1:]
     soup_tags = [e.name for e in elements]
     # forage's tool lowercases the tags Gumbo does not know (clipPath).
     same_tree = [t.lower() for t in forage_tags] == [t.lower() for t in soup_tags]
+    js_same_tree = js_lines is not None and \
+        js_lines[0].split()[1:] == [t.lower() for t in soup_tags]
     stats = {"selectors": 0, "agree": 0, "matching": 0, "errors": 0, "same_tree": same_tree,
-             "reasons": {}}
-    for sel, line in zip(selectors, lines[1:]):
+             "reasons": {}, "js_same_tree": js_same_tree, "js_selectors": 0, "js_agree": 0,
+             "js_refused": 0, "js_both_refused": 0, "js_reasons": {}, "both": 0,
+             "both_js_soup_agree": 0, "js_refused_kinds": {}}
+    page = os.path.relpath(path, CORPUS)
+
+    def names(ids):
+        return " ".join("%s#%d" % (soup_tags[i], i) for i in ids[:5])
+
+    for n, (sel, line) in enumerate(zip(selectors, lines[1:])):
         try:
             theirs = [number[id(e)] for e in soupsieve.select(sel, soup)]
             theirs_err = None
@@ -328,7 +410,8 @@ def check_page(path, per_page, rng, disagreements):
             stats["matching"] += 1
         if ours_err or theirs_err:
             stats["errors"] += 1
-        if ours == theirs and (ours_err is None) == (theirs_err is None):
+        soup_agrees = ours == theirs and (ours_err is None) == (theirs_err is None)
+        if soup_agrees:
             stats["agree"] += 1
         else:
             reason = classify(sel, ours, theirs, ours_err, soup, elements, number, raw_classes)
@@ -336,53 +419,143 @@ def check_page(path, per_page, rng, disagreements):
             only_ours = sorted(set(ours or []) - set(theirs or []))
             only_theirs = sorted(set(theirs or []) - set(ours or []))
             disagreements.append("%s\t%s\t%s\tforage=%s\tsoupsieve=%s\tonly_forage=%s\tonly_soupsieve=%s"
-                                 % (reason, os.path.relpath(path, CORPUS), sel,
+                                 % (reason, page, sel,
                                     ours_err or len(ours), theirs_err or len(theirs),
-                                    " ".join("%s#%d" % (soup_tags[i], i) for i in only_ours[:5]),
-                                    " ".join("%s#%d" % (soup_tags[i], i) for i in only_theirs[:5])))
+                                    names(only_ours), names(only_theirs)))
+        if not js_same_tree:
+            continue  # the element numbers do not line up: counted in the page's tree check
+        js_line = js_lines[1 + n]
+        if js_line.startswith("error") or ":-soup-contains" in sel:
+            # soupsieve's own :-soup-contains is refused by nwsapi, or dropped
+            # from a forgiving :is()/:where() list: jsdom cannot evaluate it.
+            stats["js_refused"] += 1
+            kind = ":-soup-contains" if ":-soup-contains" in sel else \
+                "the s flag" if re.search(r'" [sS]\]', sel) else \
+                "a hex escape" if re.search(r"\\[0-9a-fA-F]{1,6} ", sel) else "other"
+            stats["js_refused_kinds"][kind] = stats["js_refused_kinds"].get(kind, 0) + 1
+            if ours_err is not None:
+                stats["js_both_refused"] += 1
+            continue
+        js = [int(x) for x in js_line.split()[1:]]
+        stats["js_selectors"] += 1
+        if ours == js:
+            stats["js_agree"] += 1
+            continue
+        reason = classify_jsdom(sel, ours, js, ours_err, elements)
+        stats["js_reasons"][reason] = stats["js_reasons"].get(reason, 0) + 1
+        only_ours = sorted(set(ours or []) - set(js))
+        only_js = sorted(set(js) - set(ours or []))
+        if not soup_agrees:
+            stats["both"] += 1
+            if theirs == js and theirs_err is None:
+                stats["both_js_soup_agree"] += 1
+        soup_side = "same as forage" if soup_agrees else \
+            "same as jsdom" if theirs == js and theirs_err is None else \
+            theirs_err or len(theirs)
+        js_disagreements.append("%s\t%s\t%s\tforage=%s\tjsdom=%d\tsoupsieve=%s\tonly_forage=%s\t"
+                                "only_jsdom=%s" % (reason, page, sel, ours_err or len(ours),
+                                                   len(js), soup_side, names(only_ours),
+                                                   names(only_js)))
     return stats
+
+
+def ensure_jsdom():
+    """Installs the pinned jsdom into bench/jsdom/node_modules on first use."""
+    if os.path.exists(os.path.join(JSDOM_DIR, "node_modules", "jsdom", "package.json")):
+        return
+    print("installing jsdom (pinned by bench/jsdom/package-lock.json) into "
+          "bench/jsdom/node_modules: npm ci --no-audit --no-fund", file=sys.stderr)
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=JSDOM_DIR, check=True)
+
+
+def jsdom_versions():
+    out = subprocess.run(["node", "-e", 'console.log(require("jsdom/package.json").version + " " '
+                          '+ require("nwsapi/package.json").version)'], cwd=JSDOM_DIR,
+                         capture_output=True, check=True).stdout.decode().split()
+    return out[0], out[1]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-page", type=int, default=150)
     ap.add_argument("--seed", type=int, default=20261127)
-    ap.add_argument("--out", default="selector_disagreements.tsv")
+    ap.add_argument("--out", default="selector_disagreements.tsv",
+                    help="forage-vs-soupsieve disagreements")
+    ap.add_argument("--jsdom-out", default="selector_disagreements_jsdom.tsv",
+                    help="forage-vs-jsdom disagreements")
+    ap.add_argument("--no-jsdom", action="store_true", help="compare with soupsieve only")
     args = ap.parse_args()
     if not os.access(TOOL, os.X_OK):
         sys.exit("build build/bench/selector_agreement first (cmake --build build --target "
                  "selector_agreement)")
+    use_jsdom = not args.no_jsdom
+    if use_jsdom:
+        ensure_jsdom()
     pages = sorted(os.path.join(d, f) for d, _, fs in os.walk(CORPUS) for f in fs
                    if f.endswith((".html", ".htm")))
-    total = {"selectors": 0, "agree": 0, "matching": 0, "errors": 0}
-    disagreements, other_trees, reasons, unexplained_pages = [], [], {}, {}
+    keys = ["selectors", "agree", "matching", "errors", "js_selectors", "js_agree", "js_refused",
+            "js_both_refused", "both", "both_js_soup_agree"]
+    total = {k: 0 for k in keys}
+    disagreements, js_disagreements, other_trees, js_other_trees = [], [], [], []
+    reasons, js_reasons, js_refused_kinds, unexplained_pages = {}, {}, {}, {}
     for i, path in enumerate(pages):
-        stats = check_page(path, args.per_page, random.Random(args.seed + i), disagreements)
+        stats = check_page(path, args.per_page, random.Random(args.seed + i), disagreements,
+                           js_disagreements, use_jsdom)
         for k in total:
             total[k] += stats[k]
         for r, k in stats["reasons"].items():
             reasons[r] = reasons.get(r, 0) + k
             if r == "unexplained":
                 unexplained_pages[os.path.relpath(path, CORPUS)] = k
+        for r, k in stats["js_refused_kinds"].items():
+            js_refused_kinds[r] = js_refused_kinds.get(r, 0) + k
+        for r, k in stats["js_reasons"].items():
+            js_reasons[r] = js_reasons.get(r, 0) + k
         if not stats["same_tree"]:
             other_trees.append(os.path.relpath(path, CORPUS))
+        if use_jsdom and not stats["js_same_tree"]:
+            js_other_trees.append(os.path.relpath(path, CORPUS))
     with open(args.out, "w", encoding="utf-8") as f:
         f.write("\n".join(disagreements) + ("\n" if disagreements else ""))
     n = total["selectors"]
-    print("soupsieve %s, %d pages (%d with a different element tree: %s)"
-          % (soupsieve.__version__, len(pages), len(other_trees), ", ".join(other_trees) or "none"))
-    print("%d selectors, %.0f%% matching at least one element, %d errors on either side"
-          % (n, 100.0 * total["matching"] / max(1, n), total["errors"]))
-    print("agreement: %d of %d (%.1f%%); disagreements in %s"
+    print("%d pages, seed %d, %d selectors a page: %d selectors, %.0f%% matching at least one "
+          "element in forage" % (len(pages), args.seed, args.per_page, n,
+                                  100.0 * total["matching"] / max(1, n)))
+    if use_jsdom:
+        with open(args.jsdom_out, "w", encoding="utf-8") as f:
+            f.write("\n".join(js_disagreements) + ("\n" if js_disagreements else ""))
+        jsdom_version, nwsapi_version = jsdom_versions()
+        m = total["js_selectors"]
+        print("\nforage vs jsdom %s (nwsapi %s, parse5 trees)" % (jsdom_version, nwsapi_version))
+        print("  %d pages with an element tree other than html5lib's: %s (their selectors are "
+              "left out)" % (len(js_other_trees), ", ".join(js_other_trees) or "none"))
+        print("  %d selectors jsdom refuses or cannot evaluate, counted apart (%s; %d of them "
+              "refused by forage too)" % (total["js_refused"], ", ".join(
+                  "%d %s" % (v, k) for k, v in sorted(js_refused_kinds.items(),
+                                                      key=lambda kv: -kv[1])),
+                  total["js_both_refused"]))
+        print("  agreement: %d of %d (%.2f%%); disagreements in %s"
+              % (total["js_agree"], m, 100.0 * total["js_agree"] / max(1, m), args.jsdom_out))
+        for r in JS_REASONS:
+            if r in js_reasons:
+                print("  %5d  %-18s %s" % (js_reasons[r], r, JS_REASONS[r]))
+        print("  forage disagrees with both jsdom and soupsieve on %d selectors (jsdom and "
+              "soupsieve agreeing with each other on %d of them)"
+              % (total["both"], total["both_js_soup_agree"]))
+    print("\nforage vs soupsieve %s (BeautifulSoup + html5lib trees)" % soupsieve.__version__)
+    print("  %d pages with a different element tree: %s"
+          % (len(other_trees), ", ".join(other_trees) or "none"))
+    print("  %d errors on either side" % total["errors"])
+    print("  agreement: %d of %d (%.1f%%); disagreements in %s"
           % (total["agree"], n, 100.0 * total["agree"] / max(1, n), args.out))
     for r in REASONS:
         if r in reasons:
             print("  %5d  %-18s %s" % (reasons[r], r, REASONS[r]))
     known = n - reasons.get("unexplained", 0)
-    print("agreement once the known soupsieve differences are set aside: %d of %d (%.2f%%)"
+    print("  agreement once the known soupsieve differences are set aside: %d of %d (%.2f%%)"
           % (known, n, 100.0 * known / max(1, n)))
     if unexplained_pages:
-        print("unexplained, by page: " + ", ".join(
+        print("  unexplained, by page: " + ", ".join(
             "%s %d" % kv for kv in sorted(unexplained_pages.items(), key=lambda kv: -kv[1])))
 
 

@@ -112,11 +112,7 @@ void FinishCluster(const Config& config, const ClusterJob& job, pid_t node, bool
     summary->requests += n.requests;
     summary->redis_round_trips += n.round_trips;
     summary->body_bytes += n.body_bytes;
-    summary->transport.connections_opened += n.connections_opened;
-    summary->transport.tls_handshakes += n.tls_handshakes;
-    summary->transport.http1 += n.http1;
-    summary->transport.http2 += n.http2;
-    summary->transport.http3 += n.http3;
+    AddTransport(n, &summary->transport);
     summary->cache_hits += n.cache_hits;
     summary->cache_revalidated += n.cache_revalidated;
     summary->cache_misses += n.cache_misses;

@@ -467,12 +467,7 @@ Result<Summary> Run(const Config& input) {
   }
   {
     // The master's robots.txt and sitemap transfers count with the pages'.
-    const worker::ConnectionStats m = master_fetch.connection_stats();
-    summary.transport.connections_opened += m.connections_opened;
-    summary.transport.tls_handshakes += m.tls_handshakes;
-    summary.transport.http1 += m.http1;
-    summary.transport.http2 += m.http2;
-    summary.transport.http3 += m.http3;
+    AddTransport(master_fetch.connection_stats(), &summary.transport);
   }
   if (cache) {
     summary.cache_enabled = true;

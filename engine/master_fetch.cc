@@ -3,6 +3,7 @@
 #include <cmath>
 #include <utility>
 
+#include "engine/summary.h"
 #include "parser/robots.h"
 
 namespace forage::engine {
@@ -37,12 +38,7 @@ Status MasterFetch::Attach(uv_loop_t* loop) {
 
 void MasterFetch::Detach() {
   if (loop_ == nullptr) return;
-  const worker::ConnectionStats& s = get_->connection_stats();
-  past_.connections_opened += s.connections_opened;
-  past_.tls_handshakes += s.tls_handshakes;
-  past_.http1 += s.http1;
-  past_.http2 += s.http2;
-  past_.http3 += s.http3;
+  AddTransport(get_->connection_stats(), &past_);
   get_.reset();
   deliver_timer_.Close();
   queued_.clear();
@@ -55,14 +51,7 @@ void MasterFetch::Detach() {
 
 worker::ConnectionStats MasterFetch::connection_stats() const {
   worker::ConnectionStats s = past_;
-  if (get_) {
-    const worker::ConnectionStats& c = get_->connection_stats();
-    s.connections_opened += c.connections_opened;
-    s.tls_handshakes += c.tls_handshakes;
-    s.http1 += c.http1;
-    s.http2 += c.http2;
-    s.http3 += c.http3;
-  }
+  if (get_) AddTransport(get_->connection_stats(), &s);
   return s;
 }
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/summary.h"
+
 namespace forage::engine {
 namespace {
 
@@ -20,11 +22,7 @@ constexpr int kMaxDeathsWithoutProgress = 10;
 void AddCounters(const worker::StatsMsg& from, worker::StatsMsg* to) {
   to->requests += from.requests;
   to->body_bytes += from.body_bytes;
-  to->connections_opened += from.connections_opened;
-  to->tls_handshakes += from.tls_handshakes;
-  to->http1 += from.http1;
-  to->http2 += from.http2;
-  to->http3 += from.http3;
+  AddTransport(from, to);
   to->cache_hits += from.cache_hits;
   to->cache_revalidated += from.cache_revalidated;
   to->cache_misses += from.cache_misses;

@@ -154,11 +154,7 @@ void Router::FoldStats(Slot& slot) {
   const worker::StatsMsg& m = slot.stats;
   slot.requests += m.requests;
   slot.body_bytes += m.body_bytes;
-  slot.transport.connections_opened += m.connections_opened;
-  slot.transport.tls_handshakes += m.tls_handshakes;
-  slot.transport.http1 += m.http1;
-  slot.transport.http2 += m.http2;
-  slot.transport.http3 += m.http3;
+  AddTransport(m, &slot.transport);
   slot.cache_hits += m.cache_hits;
   slot.cache_revalidated += m.cache_revalidated;
   slot.cache_misses += m.cache_misses;
@@ -505,11 +501,7 @@ void Router::Finish() {
     FoldStats(s);
     summary_->requests += s.requests;
     summary_->body_bytes += s.body_bytes;
-    summary_->transport.connections_opened += s.transport.connections_opened;
-    summary_->transport.tls_handshakes += s.transport.tls_handshakes;
-    summary_->transport.http1 += s.transport.http1;
-    summary_->transport.http2 += s.transport.http2;
-    summary_->transport.http3 += s.transport.http3;
+    AddTransport(s.transport, &summary_->transport);
     summary_->cache_hits += s.cache_hits;
     summary_->cache_revalidated += s.cache_revalidated;
     summary_->cache_misses += s.cache_misses;

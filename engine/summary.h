@@ -80,6 +80,18 @@ struct TransportSummary {
   uint64_t http3 = 0;               // responses over HTTP/3
 };
 
+// Adds the five transport counters of `from` to `to`: any two of
+// TransportSummary, worker::ConnectionStats, worker::StatsMsg and
+// NodeSummary, which all carry them under these names.
+template <typename From, typename To>
+void AddTransport(const From& from, To* to) {
+  to->connections_opened += from.connections_opened;
+  to->tls_handshakes += from.tls_handshakes;
+  to->http1 += from.http1;
+  to->http2 += from.http2;
+  to->http3 += from.http3;
+}
+
 // One proxy of --proxy-list over the whole run (every worker's counts).
 struct ProxySummary {
   std::string url;

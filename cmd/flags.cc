@@ -519,6 +519,11 @@ Status FinishRun(const RawRun& raw, engine::Config* c) {
     return Err(ErrorCode::kInvalidArgument, "--proxy-mode '{}': expected rotate or sticky",
                c->proxy_mode);
   }
+  // rotate is the default, so only sticky can be told apart from "not given".
+  if (c->proxy_mode == "sticky" && c->proxy_list.empty()) {
+    return Err(ErrorCode::kInvalidArgument,
+               "--proxy-mode sticky needs --proxy-list FILE (the proxies it chooses among)");
+  }
   if (!c->proxy_list.empty() && !c->proxy.empty()) {
     return Err(ErrorCode::kInvalidArgument, "--proxy and --proxy-list exclude each other");
   }

@@ -265,6 +265,15 @@ TEST_CASE("--cache-max or --cache-mode revalidate without --cache is exit 2") {
   }
 }
 
+// --proxy-mode sticky without --proxy-list would do nothing either.
+TEST_CASE("--proxy-mode sticky without --proxy-list is exit 2") {
+  auto r = RunProcess({ForageBin(), "run", "--url", "http://127.0.0.1:1/", "--items", "li",
+                       "--field", "x=a", "-o", "-", "--proxy-mode", "sticky"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("forage: error: --proxy-mode sticky needs --proxy-list FILE") !=
+        std::string::npos);
+}
+
 // PRODUCT.md's --report keys, and every key the report has is explained in
 // docs/cli.md.
 TEST_CASE("--report has PRODUCT.md's keys and docs/cli.md explains every key") {

@@ -223,29 +223,8 @@ void AsyncGet::DrainCompleted() {
     transfers_.erase(it);
 
     BlockingFetchResult out;
-    out.truncated = t->truncated;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out.http_status);
-    long redirects = 0;
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
-    out.requests = out.http_status > 0 ? redirects + 1 : 0;
-    if (char* u = nullptr; curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &u) == CURLE_OK && u) {
-      out.effective_url = u;
-    }
-    if (char* ct = nullptr; curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
-      out.content_type = ct;
-    }
-    if (curl_off_t wait = -1; curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &wait) == CURLE_OK &&
-                              wait > 0 && out.http_status > 0) {
-      out.retry_after_s = static_cast<double>(wait);
-    }
+    ReadTransferResult(e, rc, t->error, t->truncated, &out);
     CountConnection(e, &stats_);
-    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t->truncated)) {
-      out.transport_ok = true;
-    } else {
-      out.too_many_redirects = rc == CURLE_TOO_MANY_REDIRECTS;
-      out.error = TransferError(rc, t->error);
-      out.retryable = Fetcher::IsRetryable(rc, 0, false);
-    }
     out.body = std::move(t->body);
     curl_multi_remove_handle(multi_.get(), e);
     t->easy.reset();

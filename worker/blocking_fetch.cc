@@ -53,30 +53,35 @@ BlockingFetchResult BlockingFetch(const std::string& url, const FetchOptions& op
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
   ApplyRequestOptions(e, options, headers->get());
   CURLcode rc = curl_easy_perform(e);
-  out.truncated = sink.truncated;
-  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out.http_status);
+  ReadTransferResult(e, rc, error, sink.truncated, &out);
+  return out;
+}
+
+void ReadTransferResult(CURL* e, CURLcode rc, const char* error, bool truncated,
+                        BlockingFetchResult* out) {
+  out->truncated = truncated;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out->http_status);
   long redirects = 0;
   curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
-  out.requests = out.http_status > 0 ? redirects + 1 : 0;
+  out->requests = out->http_status > 0 ? redirects + 1 : 0;
   if (char* u = nullptr; curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &u) == CURLE_OK && u) {
-    out.effective_url = u;
+    out->effective_url = u;
   }
   if (char* ct = nullptr; curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
-    out.content_type = ct;
+    out->content_type = ct;
   }
   if (curl_off_t wait = -1;
       curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &wait) == CURLE_OK && wait > 0 &&
-      out.http_status > 0) {
-    out.retry_after_s = static_cast<double>(wait);
+      out->http_status > 0) {
+    out->retry_after_s = static_cast<double>(wait);
   }
-  if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && sink.truncated)) {
-    out.transport_ok = true;
+  if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && truncated)) {
+    out->transport_ok = true;
   } else {
-    out.too_many_redirects = rc == CURLE_TOO_MANY_REDIRECTS;
-    out.error = TransferError(rc, error);
-    out.retryable = Fetcher::IsRetryable(rc, 0, false);
+    out->too_many_redirects = rc == CURLE_TOO_MANY_REDIRECTS;
+    out->error = TransferError(rc, error);
+    out->retryable = Fetcher::IsRetryable(rc, 0, false);
   }
-  return out;
 }
 
 }  // namespace forage::worker

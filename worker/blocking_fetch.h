@@ -36,4 +36,11 @@ struct BlockingFetchResult {
 BlockingFetchResult BlockingFetch(const std::string& url, const FetchOptions& options,
                                   uint64_t cap);
 
+// Fills `out` from a finished transfer `e` (curl's result `rc`, its error
+// buffer `error`, whether the body was cut at its cap): status, requests,
+// final URL, content type, Retry-After, and transport_ok or the error. The
+// body is the caller's. Shared by BlockingFetch and worker/async_get.
+void ReadTransferResult(CURL* e, CURLcode rc, const char* error, bool truncated,
+                        BlockingFetchResult* out);
+
 }  // namespace forage::worker

@@ -11,6 +11,7 @@
 #include "engine/redis_client.h"
 #include "engine/redis_keys.h"
 #include "engine/redis_node.h"
+#include "engine/supervisor.h"
 
 namespace forage::engine {
 namespace {
@@ -59,6 +60,7 @@ Result<pid_t> StartEmbeddedNode(const Config& config, const ClusterJob& job) {
   // The collector's own node goes with it (a collector killed with -9
   // leaves no node serving a run nobody collects); SIGTERM drains it.
   prctl(PR_SET_PDEATHSIG, SIGTERM);
+  prctl(PR_SET_NAME, kNodeProcessName);
   if (getppid() != parent) _exit(0);
   NodeOptions o;
   o.redis_url = config.redis_url;

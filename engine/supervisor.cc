@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -39,6 +40,9 @@ void ResetSignalsInChild(const sigset_t& mask) {
 [[noreturn]] void RunChild(const worker::WorkerConfig& config, int channel_fd,
                            const sigset_t& mask) {
   ResetSignalsInChild(mask);
+  // `ps -e`, `top` and `pgrep forage-worker` tell the workers from their
+  // master (which keeps the name the user started: forage).
+  prctl(PR_SET_NAME, kWorkerProcessName);
   if (channel_fd != kChildChannelFd) {
     if (dup2(channel_fd, kChildChannelFd) < 0) _exit(3);
   }

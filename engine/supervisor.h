@@ -18,6 +18,12 @@
 
 namespace forage::engine {
 
+// The process names (comm, as `ps -e` and pgrep show them) of a forked
+// worker and of the node a distributed `forage run` forks for itself; the
+// master keeps the name it was started with.
+inline constexpr char kWorkerProcessName[] = "forage-worker";
+inline constexpr char kNodeProcessName[] = "forage-node";
+
 struct ForkedWorker {
   pid_t pid = -1;
   UniqueFd channel;  // the master's end

@@ -34,6 +34,24 @@ int Restarts(const nlohmann::json& rep) {
 
 TEST_SUITE("e2e.engine") {
 
+TEST_CASE("ps tells the workers from the master: each forked worker is named forage-worker, "
+          "the master keeps forage") {
+  Fixture fx({"--delay", "5000"});  // 5 s a page: the workers are there to be looked at
+  auto argv = WithOutput(SeedJob(fx, "1-4"), "-");
+  argv.insert(argv.end(), {"--workers", "2", "--concurrency", "1", "--quiet"});
+  Background forage(argv);
+  std::vector<pid_t> workers;
+  REQUIRE(WaitUntil([&] {
+    workers = WorkerPids(forage.pid());
+    return workers.size() == 2;
+  }));
+  CHECK(ReadFile("/proc/" + std::to_string(forage.pid()) + "/comm") == "forage\n");
+  for (pid_t w : workers) {
+    CHECK(ReadFile("/proc/" + std::to_string(w) + "/comm") == "forage-worker\n");
+  }
+  forage.Signal(SIGKILL);  // the workers follow their master (PR_SET_PDEATHSIG)
+}
+
 TEST_CASE("kill -9 of a worker mid-job: the 755 rows exactly once, in order, and the restart "
           "reported") {
   // 4 at a time, 100 ms each: the job takes over a second, time enough to
@@ -46,7 +64,7 @@ TEST_CASE("kill -9 of a worker mid-job: the 755 rows exactly once, in order, and
   Background forage(argv);
   std::vector<pid_t> workers;
   REQUIRE(WaitUntil([&] {
-    workers = ChildPids(forage.pid());
+    workers = WorkerPids(forage.pid());
     return workers.size() == 2 && fx.Stat("requests") >= 10;
   }));
   REQUIRE(kill(workers[0], SIGKILL) == 0);
@@ -271,7 +289,7 @@ LeakRun RunLeakPages(const std::string& name, const std::vector<std::string>& ex
   std::set<pid_t> workers;
   WaitUntil(
       [&] {
-        for (pid_t w : ChildPids(forage.pid())) {
+        for (pid_t w : WorkerPids(forage.pid())) {
           workers.insert(w);
           out.peak_rss = std::max(out.peak_rss, ResidentBytesOf(w));
         }
@@ -411,7 +429,7 @@ TEST_CASE("workers exit when their master is killed") {
   Background forage(argv);
   std::vector<pid_t> workers;
   REQUIRE(WaitUntil([&] {
-    workers = ChildPids(forage.pid());
+    workers = WorkerPids(forage.pid());
     return workers.size() == 3 && fx.Stat("requests") >= 2;
   }));
   forage.Signal(SIGKILL);

@@ -85,7 +85,7 @@ TEST_CASE("follow-ups dedupe, honour --per-host, and survive a killed worker exa
   Background forage(argv);
   std::vector<pid_t> workers;
   REQUIRE(WaitUntil([&] {
-    workers = ChildPids(forage.pid());
+    workers = WorkerPids(forage.pid());
     return workers.size() == 2 && fx.Stat("requests") >= 20;
   }));
   REQUIRE(kill(workers[0], SIGKILL) == 0);

@@ -35,10 +35,10 @@ TEST_CASE("harness child: a fixture and a forage run, their pids, then the end i
   auto argv = SeedJob(fx);
   argv.insert(argv.end(), {"--workers", "2", "--concurrency", "1", "-o", "-", "--quiet"});
   Background run(argv);
-  REQUIRE(WaitUntil([&] { return ChildPids(run.pid()).size() == 2; }, 30));  // its workers
+  REQUIRE(WaitUntil([&] { return WorkerPids(run.pid()).size() == 2; }, 30));  // its workers
   std::ostringstream pids;
   pids << "pids:" << fx.pid() << ' ' << run.pid();
-  for (pid_t w : ChildPids(run.pid())) pids << ' ' << w;
+  for (pid_t w : WorkerPids(run.pid())) pids << ' ' << w;
   std::string line = pids.str() + "\n";
   REQUIRE(write(STDOUT_FILENO, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
   if (how == "abort") std::abort();

@@ -78,7 +78,7 @@ TEST_CASE("issue 11: a worker killed before its first heartbeat: its requests ar
                      dir + "/report.json", "--workers", "2", "--chunking", "static", "--quiet"});
   std::vector<pid_t> workers;
   REQUIRE(WaitUntil([&] {
-    workers = ChildPids(forage.pid());
+    workers = WorkerPids(forage.pid());
     auto paths = nlohmann::json::parse(fx.Get("/__stats"))["paths"];
     return workers.size() == 2 && paths.contains("/shop/page/1/") &&
            paths.contains("/shop/page/2/");

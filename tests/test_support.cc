@@ -342,11 +342,15 @@ bool ProcessExited(pid_t pid) {
   return paren == std::string::npos || stat.size() < paren + 3 || stat[paren + 2] == 'Z';
 }
 
-std::vector<pid_t> ChildPids(pid_t pid) {
+std::vector<pid_t> WorkerPids(pid_t pid) {
   std::vector<pid_t> out;
   std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
   std::istringstream in(ReadFile(path));
-  for (pid_t child; in >> child;) out.push_back(child);
+  for (pid_t child; in >> child;) {
+    if (ReadFile("/proc/" + std::to_string(child) + "/comm") == "forage-worker\n") {
+      out.push_back(child);
+    }
+  }
   return out;
 }
 

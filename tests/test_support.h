@@ -84,8 +84,11 @@ bool WaitUntil(const std::function<bool()>& done, double timeout_s = 30);
 // True once `pid` has exited: gone, or a zombie nobody has reaped yet.
 bool ProcessExited(pid_t pid);
 
-// Direct children of `pid` (from /proc).
-std::vector<pid_t> ChildPids(pid_t pid);
+// The forked workers of the forage master `pid`: its direct children (from
+// /proc) named forage-worker. Only those: under LeakSanitizer a process that
+// exits clones a tracer child of the same name as itself, and killing that
+// one instead of a worker leaves the master spinning forever.
+std::vector<pid_t> WorkerPids(pid_t pid);
 
 // `forage run` with the seed's job (SEEDS.md section 1) against the
 // fixture's shop: pages `pages`, items .product, fields id, name, price, url.

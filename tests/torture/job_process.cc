@@ -101,7 +101,7 @@ void JobProcess::SignalGroup(int signum) { kill(-pid_, signum); }
 
 std::vector<pid_t> JobProcess::Workers() const {
   if (reaped_) return {};
-  return testing::ChildPids(pid_);
+  return testing::WorkerPids(pid_);
 }
 
 int JobProcess::Wait(double timeout_s) {

@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh                  every target for 60 s
 #   scripts/fuzz.sh 30m              every target for 30 minutes each
 #   scripts/fuzz.sh 20s selector url the named targets for 20 s each
-#   scripts/fuzz.sh --ci             CI: every target for FUZZ_CI_TIME (25 s) each
+#   scripts/fuzz.sh --ci             CI: every target for FUZZ_CI_TIME (25 s) each,
+#                                    libFuzzer's seed fixed (FUZZ_SEED, 20261127)
 # DURATION is N, Ns, Nm or Nh (plain N: seconds). Targets: selector extract
 # decode url job_file frame. Each run fails on a crash, a leak, a broken
 # invariant, a unit slower than FUZZ_TIMEOUT seconds (default 10: the
@@ -19,10 +20,11 @@ cd "$(dirname "$0")/.."
 
 ALL_TARGETS=(selector extract decode url job_file frame)
 duration=60
+seed=${FUZZ_SEED:-}  # empty: libFuzzer draws one (printed in the log as "Seed:")
 targets=()
 for arg in "$@"; do
   case "$arg" in
-    --ci) duration=${FUZZ_CI_TIME:-25} ;;
+    --ci) duration=${FUZZ_CI_TIME:-25}; seed=${FUZZ_SEED:-20261127} ;;
     [0-9]*) duration=$arg ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *)
@@ -104,6 +106,7 @@ for t in "${targets[@]}"; do
          -malloc_limit_mb="$rss_mb" -max_len="${max_len[$t]}" -print_final_stats=1
          -artifact_prefix="$artifacts/")
   [ -n "${dict[$t]:-}" ] && flags+=(-dict="$fuzz_dir/dict/${dict[$t]}")
+  [ -n "$seed" ] && flags+=(-seed="$seed")
   echo "== fuzz: $t for ${seconds}s (log: $log)"
   status=0
   children_cpu

@@ -94,7 +94,11 @@ NodeRouter::Page* NodeRouter::Find(int slot, uint64_t local) {
 void NodeRouter::OnMessage(int index, worker::Message&& msg) {
   Slot& slot = slots_[index];
   if (std::holds_alternative<worker::HelloMsg>(msg)) {
-    slot.available = !slot.stopping && !slot.retiring && !draining_;
+    // Draining or not: a drain takes no new leases from Redis (room() is 0)
+    // but finishes the pages the node holds, and some may be in the queue,
+    // sent to no worker yet (the drain began while this worker was
+    // starting, or its predecessor died holding them).
+    slot.available = !slot.stopping && !slot.retiring;
     Pump();
     MaybeStop();
   } else if (auto* m = std::get_if<worker::FetchedMsg>(&msg)) {

@@ -125,6 +125,49 @@ TEST_CASE("a draining node takes nothing more and stops its workers once nothing
   CHECK(h.port.shutdowns == 1);
 }
 
+TEST_CASE("a node drained before its worker said hello still hands that worker the pages it "
+          "took, finishes them and stops") {
+  // SIGINT just after the node's first leases arrived, while its worker was
+  // still starting: the pages it holds are in its queue, sent to no worker.
+  NodeHarness h(1);
+  REQUIRE(h.router.Start());
+  h.router.Add("e0", 5, "http://h/5", 0);
+  h.router.Add("e1", 6, "http://h/6", 0);
+  h.router.Pump();
+  h.router.Drain();
+  CHECK(h.router.room() == 0);
+  h.router.OnMessage(0, worker::HelloMsg{1});
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{0, 1});
+  h.DonePage(0, 0, {});
+  CHECK(h.port.Stops(0) == 0);
+  h.DonePage(0, 1, {});
+  CHECK(h.done.size() == 2);
+  CHECK(h.port.Stops(0) == 1);
+}
+
+TEST_CASE("a draining node's worker that dies is replaced, and the replacement finishes the pages "
+          "the dead one held") {
+  NodeHarness h(1);
+  REQUIRE(h.router.Start());
+  h.router.OnMessage(0, worker::HelloMsg{1});
+  h.router.Add("e0", 5, "http://h/5", 0);
+  h.router.Add("e1", 6, "http://h/6", 0);
+  h.router.Pump();
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{0, 1});
+  h.router.Drain();
+  h.router.OnMessage(0, worker::FetchedMsg{0});  // processing e0 when it dies
+  h.router.OnChannelClosed(0);
+  h.router.OnWorkerGone(0, false);
+  REQUIRE(h.lost.size() == 1);
+  CHECK(h.lost[0].entry == "e0");
+  CHECK(h.port.started == std::vector<int>{0, 0});  // replaced: it still holds e1
+  h.router.OnMessage(0, worker::HelloMsg{2});
+  CHECK(h.port.TakeLeases(0) == std::vector<uint64_t>{1});
+  h.DonePage(0, 1, {});
+  CHECK(h.done.size() == 1);
+  CHECK(h.port.Stops(0) == 1);
+}
+
 }  // TEST_SUITE
 
 }  // namespace forage::engine

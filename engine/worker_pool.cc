@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "engine/schedstat.h"
 #include "engine/supervisor.h"
 #include "worker/cpu_clock.h"
 
@@ -77,7 +79,7 @@ void WorkerPool::Send(int slot, const worker::Message& msg) {
 Result<int64_t> WorkerPool::Start(int slot) {
   Proc& p = procs_[static_cast<size_t>(slot)];
   p.killed_as_hung = false;
-  watchdog_.Heard(slot, Now());
+  watchdog_.Started(slot, Now());
   if (config_.workers == 0) {
     auto pair = ChannelPair();
     if (!pair) return pair.error();
@@ -175,18 +177,27 @@ void WorkerPool::HandleWatchdogCheck() {
   if (!watchdog_due_) return;
   watchdog_due_ = false;
   const double now = Now();
-  auto hung = watchdog_.Tick(now, [this](int s) {
+  auto holds_pages = [this](int s) {
     const Proc& p = procs_[static_cast<size_t>(s)];
     return p.channel != nullptr && !p.channel->closed() && !router_->stopping(s) &&
            router_->outstanding(s) > 0;
-  });
-  for (int s : hung) {
-    Proc& p = procs_[static_cast<size_t>(s)];
+  };
+  // The worker's main thread runs its loop and sends its heartbeat: its
+  // run-queue wait is what the watchdog does not count.
+  auto sched = [this](int s) -> std::optional<SchedStat> {
+    const Proc& p = procs_[static_cast<size_t>(s)];
+    if (p.channel == nullptr || p.pid <= 0 || p.pid == getpid()) return std::nullopt;
+    return ReadSchedStat(p.pid);
+  };
+  for (const Watchdog::Hung& h : watchdog_.Tick(now, holds_pages, sched)) {
+    Proc& p = procs_[static_cast<size_t>(h.slot)];
     // A worker with pages in its care that sent nothing, not even its
     // once-a-second heartbeat, is stuck (in Gumbo or elsewhere): it is
     // killed, and its death is handled like a crash.
-    fmt::print(stderr, "forage: worker {} (pid {}) sent nothing for {:.1f} s: killed as hung\n",
-               s, p.pid, config_.hang_timeout_s);
+    fmt::print(stderr,
+               "forage: worker {} (pid {}) sent nothing for {:.1f} s (not counting {:.1f} s it "
+               "waited for a CPU): killed as hung\n",
+               h.slot, p.pid, h.silent_s, h.waited_s);
     p.killed_as_hung = true;
     kill(p.pid, SIGKILL);
   }

@@ -157,14 +157,6 @@ TEST_CASE("a page that hangs its worker is killed by the watchdog, twice, then f
   CHECK(ParseCsv(ReadFile(dir + "/out.csv")).size() == 1 + 7 * 16);
 }
 
-// The watchdog is not what the big-page tests below test (the frame limit,
-// the Gumbo leak page): a worker parsing such a page, or building 90 MiB of
-// records from it, sends no heartbeat while it does, which took over 30 s
-// (the default --hang-timeout) of wall time on a machine loaded with CPU
-// hogs, and the worker was killed as hung (a restart the tests do not
-// expect). A generous timeout keeps the watchdog as a safety net only.
-constexpr const char* kBigPageHang = "600s";
-
 TEST_CASE("a page whose records pass the 64 MiB frame limit is sent in several frames") {
   // /huge/30 is a 30 MiB page; `html, body, ul` with ::html gives three
   // records of about 30 MiB each: 90 MiB for one page, over the receiver's
@@ -173,7 +165,7 @@ TEST_CASE("a page whose records pass the 64 MiB frame limit is sent in several f
   std::string dir = TempDir("big_records");
   auto r = RunProcess({ForageBin(), "run", "--url", fx.url() + "huge/{page}", "--pages", "30",
                        "--items", "html, body, ul", "--field", "h=::html", "--max-body", "40",
-                       "--workers", "1", "--page-cpu-limit", "0", "--hang-timeout", kBigPageHang,
+                       "--workers", "1", "--page-cpu-limit", "0",
                        "-o", dir + "/out.csv",
                        "--report", dir + "/report.json", "--quiet"},
                       {}, 600);  // a safety net
@@ -199,7 +191,7 @@ TEST_CASE("a single record over the frame limit fails its page only: record too 
   WriteFile(dir + "/urls.txt", fx.url() + "huge/34\n" + fx.url() + "huge/1\n");
   auto r = RunProcess({ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", "body",
                        "--field", "a=::html", "--field", "b=::html", "--max-body", "40",
-                       "--workers", "1", "--page-cpu-limit", "0", "--hang-timeout", kBigPageHang,
+                       "--workers", "1", "--page-cpu-limit", "0",
                        "-o", dir + "/out.csv",
                        "--report", dir + "/report.json", "--quiet"},
                       {}, 600);  // a safety net
@@ -279,8 +271,8 @@ LeakRun RunLeakPages(const std::string& name, const std::vector<std::string>& ex
   }
   WriteFile(dir + "/urls.txt", urls);
   std::vector<std::string> argv = {ForageBin(), "run", "--urls", dir + "/urls.txt", "--items", "p",
-                                   "--field", "t=::text", "--workers", "1", "--hang-timeout",
-                                   kBigPageHang, "-o", dir + "/out.csv", "--report",
+                                   "--field", "t=::text", "--workers", "1", "-o",
+                                   dir + "/out.csv", "--report",
                                    dir + "/report.json", "--quiet"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   Background forage(argv);

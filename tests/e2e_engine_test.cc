@@ -54,9 +54,10 @@ TEST_CASE("ps tells the workers from the master: each forked worker is named for
 
 TEST_CASE("kill -9 of a worker mid-job: the 755 rows exactly once, in order, and the restart "
           "reported") {
-  // 4 at a time, 100 ms each: the job takes over a second, time enough to
-  // kill a worker while it holds pages.
-  Fixture fx({"--delay", "100", "--max-inflight", "4"});
+  // 4 at a time, 100 ms each; from the 11th page on the fixture holds every
+  // page request until /__release: the worker dies while the job is
+  // provably half done, however the machine schedules it.
+  Fixture fx({"--delay", "100", "--max-inflight", "4", "--hold-after", "10"});
   std::string dir = TempDir("kill_worker");
   auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--concurrency", "4", "--report",
@@ -65,9 +66,10 @@ TEST_CASE("kill -9 of a worker mid-job: the 755 rows exactly once, in order, and
   std::vector<pid_t> workers;
   REQUIRE(WaitUntil([&] {
     workers = WorkerPids(forage.pid());
-    return workers.size() == 2 && fx.Stat("requests") >= 10;
+    return workers.size() == 2 && fx.Stat("held") > 0;
   }));
   REQUIRE(kill(workers[0], SIGKILL) == 0);
+  fx.Get("__release");
   auto r = forage.Wait();
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -368,14 +370,18 @@ TEST_CASE("--per-host 3 over 2 workers: the site never sees more than 3 at once"
 }
 
 TEST_CASE("SIGINT: exit 130, a valid CSV holding the first pages in order") {
-  Fixture fx({"--delay", "100", "--max-inflight", "2"});
+  // From the 7th page on held until /__release: SIGINT lands half-way.
+  Fixture fx({"--delay", "100", "--max-inflight", "2", "--hold-after", "6"});
   std::string dir = TempDir("sigint");
   auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--concurrency", "2", "--report",
                            dir + "/report.json"});
   Background forage(argv);
-  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 6; }));
+  REQUIRE(WaitUntil([&] { return fx.Stat("held") > 0; }));
   forage.Signal(SIGINT);
+  // Taken (it says so): the pages in flight go on, and are finished.
+  forage.ReadErrUntil("interrupted");
+  fx.Get("__release");
   auto r = forage.Wait();
   INFO(r.err);
   CHECK(r.exit_code == 130);
@@ -394,15 +400,17 @@ TEST_CASE("SIGINT: exit 130, a valid CSV holding the first pages in order") {
 }
 
 TEST_CASE("a second SIGINT kills the workers: exit 130, the CSV still valid") {
-  Fixture fx({"--delay", "300", "--max-inflight", "2"});
+  // From the 4th page on held until /__release: both SIGINTs land half-way.
+  Fixture fx({"--delay", "300", "--max-inflight", "2", "--hold-after", "3"});
   std::string dir = TempDir("sigint_twice");
   auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--concurrency", "2"});
   Background forage(argv);
-  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 3; }));
+  REQUIRE(WaitUntil([&] { return fx.Stat("held") > 0; }));
   forage.Signal(SIGINT);
   forage.ReadErrUntil("interrupted");
   forage.Signal(SIGINT);
+  fx.Get("__release");
   auto r = forage.Wait();
   INFO(r.err);
   CHECK(r.exit_code == 130);
@@ -414,7 +422,9 @@ TEST_CASE("a second SIGINT kills the workers: exit 130, the CSV still valid") {
 }
 
 TEST_CASE("workers exit when their master is killed") {
-  Fixture fx({"--delay", "200", "--max-inflight", "2"});
+  // From the 3rd page on held until /__release: the workers are killed
+  // orphaned while their transfers wait on the site.
+  Fixture fx({"--delay", "200", "--max-inflight", "2", "--hold-after", "2"});
   std::string dir = TempDir("master_killed");
   auto argv = WithOutput(SeedJob(fx), dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "3", "--concurrency", "2", "--quiet"});
@@ -422,14 +432,15 @@ TEST_CASE("workers exit when their master is killed") {
   std::vector<pid_t> workers;
   REQUIRE(WaitUntil([&] {
     workers = WorkerPids(forage.pid());
-    return workers.size() == 3 && fx.Stat("requests") >= 2;
+    return workers.size() == 3 && fx.Stat("held") > 0;
   }));
   forage.Signal(SIGKILL);
-  forage.Wait();
   for (pid_t w : workers) {
     CAPTURE(w);
     CHECK(WaitUntil([&] { return ProcessExited(w); }, 10));
   }
+  fx.Get("__release");
+  forage.Wait();
 }
 
 TEST_CASE("static and dynamic chunking, page and arrival order: the same records") {

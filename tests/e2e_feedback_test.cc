@@ -251,13 +251,16 @@ TEST_CASE("the report names the output, gives sizes a person reads, and mentions
 
 TEST_CASE("after SIGINT the report prints the exact --resume command, the resumed run counts the "
           "earlier pages apart") {
-  Fixture fx({"--delay", "100", "--max-inflight", "2"});
+  // From the 7th page on held until /__release: SIGINT lands half-way.
+  Fixture fx({"--delay", "100", "--max-inflight", "2", "--hold-after", "6"});
   std::string dir = TempDir("fb_resume_hint");
   std::vector<std::string> argv = SeedJob(fx);
   argv.insert(argv.end(), {"--workers", "2", "--concurrency", "2", "-o", dir + "/out.csv"});
   Background forage(argv);
-  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 6; }));
+  REQUIRE(WaitUntil([&] { return fx.Stat("held") > 0; }));
   forage.Signal(SIGINT);
+  forage.ReadErrUntil("interrupted");  // taken: the pages in flight go on
+  fx.Get("__release");
   auto r = forage.Wait();
   INFO(r.err);
   REQUIRE(r.exit_code == 130);
@@ -292,13 +295,16 @@ TEST_CASE("after SIGINT the report prints the exact --resume command, the resume
 
 TEST_CASE(".json after SIGINT is a closed array, and --resume reopens it: the whole shop once, in "
           "order") {
-  Fixture fx({"--delay", "100", "--max-inflight", "2"});
+  // From the 7th page on held until /__release: SIGINT lands half-way.
+  Fixture fx({"--delay", "100", "--max-inflight", "2", "--hold-after", "6"});
   std::string dir = TempDir("fb_json_resume");
   std::vector<std::string> argv = SeedJob(fx);
   argv.insert(argv.end(), {"--workers", "2", "--concurrency", "2", "-o", dir + "/out.json"});
   Background forage(argv);
-  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 6; }));
+  REQUIRE(WaitUntil([&] { return fx.Stat("held") > 0; }));
   forage.Signal(SIGINT);
+  forage.ReadErrUntil("interrupted");  // taken: the pages in flight go on
+  fx.Get("__release");
   REQUIRE(forage.Wait().exit_code == 130);
   auto partial = nlohmann::json::parse(ReadFile(dir + "/out.json"));
   REQUIRE(partial.is_array());

@@ -78,7 +78,8 @@ TEST_CASE("a two-stage crawl: 3 list pages, 48 detail pages, records in list ord
 }
 
 TEST_CASE("follow-ups dedupe, honour --per-host, and survive a killed worker exactly once") {
-  Fixture fx({"--delay", "30"});
+  // From the 21st page on held until /__release: the worker dies half-way.
+  Fixture fx({"--delay", "30", "--hold-after", "20"});
   std::string dir = TempDir("follow_kill");
   auto argv = FollowJob(fx, "1-4", dir + "/out.csv");
   argv.insert(argv.end(), {"--workers", "2", "--per-host", "3"});
@@ -86,9 +87,10 @@ TEST_CASE("follow-ups dedupe, honour --per-host, and survive a killed worker exa
   std::vector<pid_t> workers;
   REQUIRE(WaitUntil([&] {
     workers = WorkerPids(forage.pid());
-    return workers.size() == 2 && fx.Stat("requests") >= 20;
+    return workers.size() == 2 && fx.Stat("held") > 0;
   }));
   REQUIRE(kill(workers[0], SIGKILL) == 0);
+  fx.Get("__release");
   auto r = forage.Wait();
   INFO(r.err);
   REQUIRE(r.exit_code == 0);

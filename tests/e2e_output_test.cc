@@ -241,11 +241,14 @@ std::vector<std::string> Job(const Fixture& fx, const std::string& out,
 
 // A run of the seed's job stopped by SIGINT part-way: `out` holds some of
 // the records and `out`.state the pages they came from. Needs a fixture
-// slow enough to stop mid-run (--delay 50 --max-inflight 2).
+// that holds pages until /__release (--hold-after 12): the SIGINT lands
+// with the job provably unfinished, however the machine schedules it.
 void Interrupted(const Fixture& fx, const std::string& out) {
   Background run(Job(fx, out));
-  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 12; }));
+  REQUIRE(WaitUntil([&] { return fx.Stat("held") > 0; }));
   run.Signal(SIGINT);
+  run.ReadErrUntil("interrupted");  // taken: the pages in flight go on
+  fx.Get("__release");
   auto r = run.Wait();
   INFO(r.err);
   REQUIRE(r.exit_code == 130);
@@ -273,7 +276,7 @@ std::string Csv(const std::vector<std::vector<std::string>>& rows) {
 }
 
 TEST_CASE("resume checks before it touches: another job's state is refused, both untouched") {
-  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  Fixture fx({"--delay", "50", "--max-inflight", "2", "--hold-after", "12"});
   std::string dir = TempDir("output_foreign_state");
   std::string a = dir + "/a.jsonl";
   Interrupted(fx, a);
@@ -302,7 +305,7 @@ TEST_CASE("resume checks before it touches: another job's state is refused, both
 }
 
 TEST_CASE("resume checks before it touches: a missing output is an error, the state untouched") {
-  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  Fixture fx({"--delay", "50", "--max-inflight", "2", "--hold-after", "12"});
   std::string dir = TempDir("output_missing");
   std::string out = dir + "/out.csv";
   Interrupted(fx, out);
@@ -322,7 +325,7 @@ TEST_CASE("resume checks before it touches: a missing output is an error, the st
 
 TEST_CASE("resume checks before it touches: a shortened or changed output is an error, "
           "nothing modified") {
-  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  Fixture fx({"--delay", "50", "--max-inflight", "2", "--hold-after", "12"});
   std::string dir = TempDir("output_changed");
   std::string out = dir + "/out.jsonl";
   Interrupted(fx, out);
@@ -345,13 +348,15 @@ TEST_CASE("resume checks before it touches: a shortened or changed output is an 
 }
 
 TEST_CASE("resume checks before it touches: SQLite rows changed since the stop are an error") {
-  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  Fixture fx({"--delay", "50", "--max-inflight", "2", "--hold-after", "12"});
   std::string dir = TempDir("output_sqlite_changed");
   std::string out = dir + "/out.sqlite";
   {
     Background run(Job(fx, out));
-    REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 12; }));
+    REQUIRE(WaitUntil([&] { return fx.Stat("held") > 0; }));
     run.Signal(SIGINT);
+    run.ReadErrUntil("interrupted");  // taken: the pages in flight go on
+    fx.Get("__release");
     REQUIRE(run.Wait().exit_code == 130);
   }
   sqlite3* db = nullptr;
@@ -450,7 +455,7 @@ TEST_CASE("never clobber: --overwrite with the site down keeps the old output") 
 
 TEST_CASE("never clobber: --force replaces the partial output of the run it drops, not a "
           "finished one") {
-  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  Fixture fx({"--delay", "50", "--max-inflight", "2", "--hold-after", "12"});
   std::string dir = TempDir("output_force");
   std::string out = dir + "/out.csv";
   Interrupted(fx, out);

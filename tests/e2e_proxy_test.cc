@@ -110,8 +110,10 @@ TEST_CASE("--proxy-mode sticky keeps a host on one proxy") {
 }
 
 TEST_CASE("a proxy killed mid-run: its requests move to the other, every row stored once") {
-  // 300 pages at >= 20 ms each, 4 at a time: the run lasts over a second.
-  Fixture fx({"--pages", "300", "--delay", "20"});
+  // 300 pages at >= 20 ms each, 4 at a time; in the run through the proxies
+  // the fixture holds every page after the 80th until /__release, so the
+  // proxy dies with the run provably a quarter done.
+  Fixture fx({"--pages", "300", "--delay", "20", "--hold-after", "80"});
   const std::string dir = TempDir("proxy_killed");
   auto job = [&](const std::string& name) {
     auto argv = SeedJob(fx, "1-300");
@@ -120,8 +122,10 @@ TEST_CASE("a proxy killed mid-run: its requests move to the other, every row sto
                              "--quiet"});
     return argv;
   };
+  fx.Get("__release");  // the reference run is not held
   auto reference = RunProcess(job("reference"));
   REQUIRE(reference.exit_code == 0);
+  fx.Get("__reset");  // armed again: the 81st page of the next run is held
 
   TinyProxy a("proxy_killed_a");
   TinyProxy b("proxy_killed_b");
@@ -129,10 +133,12 @@ TEST_CASE("a proxy killed mid-run: its requests move to the other, every row sto
   auto argv = job("through");
   argv.insert(argv.end(), {"--proxy-list", dir + "/proxies.txt"});
   Background run(argv);
-  // Killed once it has carried 40 requests: about a quarter of the job.
-  REQUIRE(WaitUntil([&] { return b.Requests() >= 40; }));
+  // Killed once 80 pages are answered (about 40 through it) and the rest
+  // wait: a quarter of the job.
+  REQUIRE(WaitUntil([&] { return fx.Stat("held") > 0; }));
   b.Kill();
   const long b_at_kill = b.Requests();
+  fx.Get("__release");
   auto r = run.Wait();
   INFO(r.err);
   REQUIRE(r.exit_code == 0);

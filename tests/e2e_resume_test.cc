@@ -24,12 +24,15 @@ TEST_SUITE("e2e.resume") {
 
 TEST_CASE("SIGINT about half-way, then --resume: 755 rows once, in order, only missing pages "
           "fetched") {
-  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  // From the 25th page on held until /__release: SIGINT lands half-way.
+  Fixture fx({"--delay", "50", "--max-inflight", "2", "--hold-after", "24"});
   std::string dir = TempDir("resume_sigint");
   std::string out = dir + "/out.csv";
   Background first(Job(fx, out));
-  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 24; }));
+  REQUIRE(WaitUntil([&] { return fx.Stat("held") > 0; }));
   first.Signal(SIGINT);
+  first.ReadErrUntil("interrupted");  // taken: the pages in flight go on
+  fx.Get("__release");
   auto r1 = first.Wait();
   INFO(r1.err);
   REQUIRE(r1.exit_code == 130);
@@ -61,14 +64,16 @@ TEST_CASE("SIGINT about half-way, then --resume: 755 rows once, in order, only m
 }
 
 TEST_CASE("kill -9 of the master, then --resume: 755 rows once, in order") {
-  Fixture fx({"--delay", "50", "--max-inflight", "2"});
+  // From the 31st page on held until /__release: the kill lands mid-job.
+  Fixture fx({"--delay", "50", "--max-inflight", "2", "--hold-after", "30"});
   std::string dir = TempDir("resume_kill");
   std::string out = dir + "/out.jsonl";
   Background first(Job(fx, out));
   // Whether or not a checkpoint (one a second) has passed, the resumed
   // output must equal that of a run never interrupted.
-  REQUIRE(WaitUntil([&] { return fx.Stat("requests") >= 30; }));
+  REQUIRE(WaitUntil([&] { return fx.Stat("held") > 0; }));
   first.Signal(SIGKILL);
+  fx.Get("__release");  // before the Wait: the workers share its stderr
   first.Wait();
   CHECK(FileExists(out + ".part"));
   CHECK(FileExists(out + ".state"));
